@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from shops.views import coming
+
+# Sections whose issues have not landed yet show a plain "coming" page.
+coming_sections = [
+    path("board/", coming, {"section": "Board"}, name="board"),
+    path("works-orders/", coming, {"section": "Works orders"}, name="works_orders"),
+    path("customers/", coming, {"section": "Customers"}, name="customers"),
+    path("stock/", coming, {"section": "Stock"}, name="stock"),
+    path("reports/", coming, {"section": "Reports"}, name="reports"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("shops.urls")),
+    *coming_sections,
+]
+
+admin.site.site_header = "Benchdesk administration (superusers)"
+if settings.DEBUG:
+    admin.site.site_title = "Benchdesk admin (development)"

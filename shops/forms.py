@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from shops.models import (
+    Branch,
+    ClosedDate,
+    Membership,
+    Role,
+    Shop,
+    Skill,
+    User,
+    Weekday,
+)
+
+
+def checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
+class ShopModelForm(forms.ModelForm):
+    """A ModelForm for a shop-owned row: the shop is set by the view, never posted.
+
+    Unique constraints all include the shop, so the shop must take part in validation
+    even though it is not a form field; otherwise a duplicate surfaces as a 500.
+    """
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.shop = shop
+        self.instance.shop = shop
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("shop")
+        return exclusions
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {
+        "invalid_login": (
+            "That email and password do not match an account. Check both and try again."
+        ),
+        "inactive": "This account has been switched off. Ask your manager.",
+    }
+
+
+class ShopSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Shop
+        fields = [
+            "name",
+            "currency",
+            "vat_rate",
+            "vat_number",
+            "phone_region",
+            "wording",
+            "numbering",
+            "terms_text",
+        ]
+        widgets = {"terms_text": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {
+            "terms_text": (
+                "Changing the terms publishes a new version; "
+                "signed consents keep the version they accepted."
+            )
+        }
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+    def clean_phone_region(self) -> str:
+        return self.cleaned_data["phone_region"].upper()
+
+
+class BranchForm(ShopModelForm):
+    class Meta:
+        model = Branch
+        fields = ["code", "name", "address", "phone", "timezone", "is_active"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        labels = {"is_active": "Open for business (inactive branches take no new works orders)"}
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+
+class OpeningHoursForm(forms.Form):
+    """One weekday's hours; leave both times empty for closed."""
+
+    weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, widget=forms.HiddenInput)
+    opens = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        opens, closes = data.get("opens"), data.get("closes")
+        if bool(opens) != bool(closes):
+            raise forms.ValidationError(
+                "Give both the opening and the closing time, or neither for closed."
+            )
+        if opens and closes and opens >= closes:
+            raise forms.ValidationError("Opening time must be before closing time.")
+        return data
+
+    @property
+    def weekday_label(self) -> str:
+        return Weekday(
+            int(self.initial.get("weekday", self.data.get(f"{self.prefix}-weekday", 0)))
+        ).label
+
+
+OpeningHoursFormSet = forms.formset_factory(OpeningHoursForm, extra=0, min_num=7, max_num=7)
+
+
+class ClosedDateForm(ShopModelForm):
+    class Meta:
+        model = ClosedDate
+        fields = ["date", "reason"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, branch: Branch, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.branch = branch
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("branch")
+        return exclusions
+
+
+class BranchChoiceMixin:
+    def setup_branches(self, shop: Shop) -> None:
+        self.fields["branches"].queryset = Branch.objects.for_shop(shop).filter(is_active=True)
+
+
+class InvitationForm(BranchChoiceMixin, forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.TECHNICIAN)
+    branches = forms.ModelMultipleChoiceField(
+        queryset=Branch.objects.none(),
+        widget=checkboxes(),
+        help_text="Where they work. Technicians are only assigned jobs at these branches.",
+    )
+    skills = forms.MultipleChoiceField(choices=Skill.choices, required=False, widget=checkboxes())
+
+    def __init__(self, *args, shop: Shop, inviter: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_branches(shop)
+        if not inviter.is_owner:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class MembershipForm(BranchChoiceMixin, forms.ModelForm):
+    branches = forms.ModelMultipleChoiceField(
+        queryset=Branch.objects.none(), widget=checkboxes(), required=False
+    )
+    skills = forms.MultipleChoiceField(choices=Skill.choices, required=False, widget=checkboxes())
+
+    class Meta:
+        model = Membership
+        fields = ["role", "branches", "skills"]
+
+    def __init__(self, *args, editor: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_branches(self.instance.shop)
+        self.initial.setdefault("branches", list(self.instance.branches.all()))
+        if not editor.is_owner:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your full name")
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            candidate = User(email=self.email, full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as problem:
+                self.add_error("password1", problem)
+        return data

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from shops.demo import DEMO_PASSWORD, STAFF, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo shop (once) and print its staff logins."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "The demo shop has well-known passwords; it loads only with DEBUG on."
+            )
+        shop, created = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS(f"{'Loaded' if created else 'Kept'} demo shop “{shop.name}”.")
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, name, role, codes, _ in STAFF:
+            self.stdout.write(f"  {role.label:<11} {email:<28} {name} ({', '.join(codes)})")

@@ -1,0 +1,79 @@
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+
+from shops.models import Membership
+
+SESSION_KEY = "shop_id"
+
+
+class CurrentShopMiddleware:
+    """Sets request.shop and request.member from the session, re-checked on every request.
+
+    A membership that was deactivated (or a shop the user was removed from) stops
+    working on the next click, not at the next sign-in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.shop = request.member = None
+        if request.user.is_authenticated:
+            member = current_membership(request)
+            if member is not None:
+                request.member, request.shop = member, member.shop
+        return self.get_response(request)
+
+
+def active_memberships(user):
+    return (
+        Membership.objects.all_shops()
+        .filter(user=user, is_active=True)
+        .select_related("shop", "user")
+        .order_by("shop__name")
+    )
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    memberships = active_memberships(request.user)
+    shop_id = request.session.get(SESSION_KEY)
+    member = memberships.filter(shop_id=shop_id).first() if shop_id else None
+    if member is None:
+        member = memberships.first()
+        if member is not None:
+            request.session[SESSION_KEY] = member.shop_id
+        else:
+            request.session.pop(SESSION_KEY, None)
+    return member
+
+
+class HtmxMessagesMiddleware:
+    """HTMX responses carry Django messages in HX-Trigger, so they still appear as toasts."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or 300 <= response.status_code < 400:
+            return response
+        if "HX-Redirect" in response.headers or "HX-Location" in response.headers:
+            return response  # the next full page shows them
+        stored = [
+            {"level": message.level_tag, "text": str(message)}
+            for message in messages.get_messages(request)
+        ]
+        if stored:
+            triggers = _triggers(response.headers.get("HX-Trigger", ""))
+            triggers["toasts"] = stored
+            response.headers["HX-Trigger"] = json.dumps(triggers)
+        return response
+
+
+def _triggers(header: str) -> dict:
+    """HX-Trigger may already hold JSON or a comma-separated list of event names."""
+    if header.startswith("{"):
+        return json.loads(header)
+    return {name.strip(): None for name in header.split(",") if name.strip()}

@@ -1,0 +1,26 @@
+from django import template
+from django.forms import BoundField
+
+register = template.Library()
+
+_CLASS_BY_WIDGET = {
+    "select": "form-select",
+    "selectmultiple": "form-select",
+    "checkbox": "form-check-input",
+    "radioselect": "",
+    "checkboxselectmultiple": "",
+}
+
+
+@register.filter
+def bootstrap(field: BoundField) -> str:
+    """The field's widget with Bootstrap's classes, invalid state and described-by wiring."""
+    css = _CLASS_BY_WIDGET.get(field.widget_type, "form-control")
+    attrs = {"class": f"{css} {field.field.widget.attrs.get('class', '')}".strip()}
+    if field.errors:
+        attrs["class"] += " is-invalid"
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    elif field.help_text:
+        attrs["aria-describedby"] = f"{field.auto_id}_helptext"
+    return field.as_widget(attrs=attrs)

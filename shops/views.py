@@ -1,0 +1,387 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from shops import services
+from shops.access import (
+    ShopRequest,
+    get_branch,
+    get_invitation,
+    get_member,
+    shop_member_required,
+)
+from shops.forms import (
+    AcceptInvitationForm,
+    BranchForm,
+    ClosedDateForm,
+    InvitationForm,
+    MembershipForm,
+    OpeningHoursFormSet,
+    ShopSettingsForm,
+)
+from shops.middleware import SESSION_KEY, active_memberships
+from shops.models import MANAGERS, Branch, ClosedDate, Invitation, Membership, OpeningHours
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@shop_member_required()
+def dashboard(request: ShopRequest) -> HttpResponse:
+    today = timezone.localdate()
+    branches = (
+        Branch.objects.for_shop(request.shop)
+        .filter(is_active=True)
+        .annotate(
+            staff=Count("membershipbranch", filter=Q(membershipbranch__membership__is_active=True))
+        )
+        .prefetch_related(
+            Prefetch(
+                "opening_hours",
+                queryset=OpeningHours.objects.for_shop(request.shop).filter(
+                    weekday=today.weekday()
+                ),
+                to_attr="hours_today",
+            ),
+            Prefetch(
+                "closed_dates",
+                queryset=ClosedDate.objects.for_shop(request.shop).filter(date__gte=today)[:3],
+                to_attr="upcoming_closures",
+            ),
+        )
+    )
+    return render(request, "shops/dashboard.html", {"branches": branches, "today": today})
+
+
+def no_shop(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if getattr(request, "member", None) is not None:
+        return redirect("dashboard")
+    return render(request, "shops/no_shop.html")
+
+
+@shop_member_required()
+@require_POST
+def switch_shop(request: ShopRequest) -> HttpResponse:
+    target = (
+        active_memberships(request.user).filter(shop__slug=request.POST.get("shop", "")).first()
+    )
+    if target is None:
+        messages.error(request, "You are not a member of that shop.")
+    else:
+        request.session[SESSION_KEY] = target.shop_id
+        messages.success(request, f"Now working in {target.shop.name}.")
+    return redirect("dashboard")
+
+
+@shop_member_required()
+def coming(request: ShopRequest, section: str) -> HttpResponse:
+    return render(request, "shops/coming.html", {"section": section})
+
+
+# Settings: the shop itself -------------------------------------------------------------
+
+
+@shop_member_required(*MANAGERS)
+def shop_settings(request: ShopRequest) -> HttpResponse:
+    form = ShopSettingsForm(request.POST or None, instance=request.shop)
+    if request.method == "POST" and form.is_valid():
+        services.shop_update_settings(
+            shop=form.save(commit=False), changed_terms="terms_text" in form.changed_data
+        )
+        messages.success(request, "Shop settings saved.")
+        return redirect("shop_settings")
+    return render(request, "shops/settings.html", {"form": form})
+
+
+# Settings: branches --------------------------------------------------------------------
+
+
+@shop_member_required(*MANAGERS)
+def branch_list(request: ShopRequest) -> HttpResponse:
+    branches = Branch.objects.for_shop(request.shop).order_by("-is_active", "name")
+    return render(request, "shops/branch_list.html", {"branches": branches})
+
+
+def _hours_initial(branch: Branch | None) -> list[dict]:
+    existing = {} if branch is None else {h.weekday: h for h in branch.opening_hours.all()}
+    defaults = services.DEFAULT_HOURS if branch is None else {}
+    rows = []
+    for day in range(7):
+        opens, closes = (
+            (existing[day].opens, existing[day].closes)
+            if day in existing
+            else defaults.get(day, (None, None))
+        )
+        rows.append({"weekday": day, "opens": opens, "closes": closes})
+    return rows
+
+
+def _hours_from(formset) -> dict[int, tuple[datetime.time, datetime.time]]:
+    return {
+        form.cleaned_data["weekday"]: (form.cleaned_data["opens"], form.cleaned_data["closes"])
+        for form in formset
+        if form.cleaned_data.get("opens")
+    }
+
+
+@shop_member_required(*MANAGERS)
+def branch_create(request: ShopRequest) -> HttpResponse:
+    form = BranchForm(request.POST or None, shop=request.shop)
+    hours = OpeningHoursFormSet(request.POST or None, initial=_hours_initial(None), prefix="hours")
+    if request.method == "POST" and form.is_valid() and hours.is_valid():
+        branch = services.branch_create(branch=form.save(commit=False), hours=_hours_from(hours))
+        messages.success(request, f"Branch {branch.name} added.")
+        return redirect("branch_edit", branch_code=branch.code)
+    return render(request, "shops/branch_form.html", {"form": form, "hours": hours, "branch": None})
+
+
+@shop_member_required(*MANAGERS)
+def branch_edit(request: ShopRequest, branch_code: str) -> HttpResponse:
+    branch = get_branch(request, branch_code)
+    form = BranchForm(request.POST or None, instance=branch, shop=request.shop)
+    hours = OpeningHoursFormSet(
+        request.POST or None, initial=_hours_initial(branch), prefix="hours"
+    )
+    if request.method == "POST" and form.is_valid() and hours.is_valid():
+        with transaction.atomic():
+            branch = form.save()
+            services.branch_set_hours(branch=branch, hours=_hours_from(hours))
+        messages.success(request, f"{branch.name} saved.")
+        return redirect("branch_edit", branch_code=branch.code)
+    closed = ClosedDateForm(shop=request.shop, branch=branch)
+    return render(
+        request,
+        "shops/branch_form.html",
+        {
+            "form": form,
+            "hours": hours,
+            "branch": branch,
+            "closed_form": closed,
+            **_closures(branch),
+        },
+    )
+
+
+def _closures(branch: Branch) -> dict:
+    return {
+        "closed_dates": branch.closed_dates.filter(
+            date__gte=timezone.localdate() - datetime.timedelta(days=30)
+        )
+    }
+
+
+@shop_member_required(*MANAGERS)
+def closed_date_add(request: ShopRequest, branch_code: str) -> HttpResponse:
+    branch = get_branch(request, branch_code)
+    if request.method != "POST":
+        return redirect(
+            "branch_edit", branch_code=branch.code
+        )  # the page that holds this action's button
+    form = ClosedDateForm(request.POST, shop=request.shop, branch=branch)
+    if form.is_valid():
+        form.save()
+        form = ClosedDateForm(shop=request.shop, branch=branch)
+    context = {"branch": branch, "closed_form": form, **_closures(branch)}
+    if request.htmx:
+        return render(request, "shops/branch_form.html#closed-dates", context)
+    if form.errors:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("branch_edit", branch_code=branch.code)
+
+
+@shop_member_required(*MANAGERS)
+def closed_date_remove(request: ShopRequest, branch_code: str, closed_date_id: int) -> HttpResponse:
+    branch = get_branch(request, branch_code)
+    if request.method != "POST":
+        return redirect(
+            "branch_edit", branch_code=branch.code
+        )  # the page that holds this action's button
+    services.closed_date_remove(
+        closed_date=get_object_or_404(branch.closed_dates, pk=closed_date_id)
+    )
+    if request.htmx:
+        context = {
+            "branch": branch,
+            "closed_form": ClosedDateForm(shop=request.shop, branch=branch),
+        }
+        return render(request, "shops/branch_form.html#closed-dates", context | _closures(branch))
+    return redirect("branch_edit", branch_code=branch.code)
+
+
+# Settings: staff -----------------------------------------------------------------------
+
+
+def _invite_url(request: HttpRequest):
+    return lambda token: request.build_absolute_uri(reverse("accept_invitation", args=[token]))
+
+
+@shop_member_required(*MANAGERS)
+def staff_list(request: ShopRequest) -> HttpResponse:
+    members = (
+        Membership.objects.for_shop(request.shop)
+        .select_related("user")
+        .prefetch_related(Prefetch("branches", queryset=Branch.objects.for_shop(request.shop)))
+        .order_by("-is_active", "user__full_name")
+    )
+    invitations = Invitation.objects.for_shop(request.shop).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    return render(
+        request, "shops/staff_list.html", {"members": members, "invitations": invitations}
+    )
+
+
+@shop_member_required(*MANAGERS)
+def staff_invite(request: ShopRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None, shop=request.shop, inviter=request.member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, url = services.invitation_create(
+                shop=request.shop,
+                by=request.member,
+                build_url=_invite_url(request),
+                **form.cleaned_data,
+            )
+        except services.ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            request.session["last_invite_link"] = url
+            return redirect("staff_list")
+    return render(request, "shops/staff_invite.html", {"form": form})
+
+
+@shop_member_required(*MANAGERS)
+def staff_edit(request: ShopRequest, member_id: int) -> HttpResponse:
+    member = get_member(request, member_id)
+    form = MembershipForm(request.POST or None, instance=member, editor=request.member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                member=member,
+                role=form.cleaned_data["role"],
+                branches=form.cleaned_data["branches"],
+                skills=form.cleaned_data["skills"],
+                by=request.member,
+            )
+        except services.ValidationError as refused:
+            member.refresh_from_db()
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"{member.user} updated.")
+            return redirect("staff_list")
+    return render(request, "shops/staff_edit.html", {"form": form, "target": member})
+
+
+@shop_member_required(*MANAGERS)
+def staff_deactivate(request: ShopRequest, member_id: int) -> HttpResponse:
+    member = get_member(request, member_id)
+    if request.method != "POST":
+        return redirect(
+            "staff_edit", member_id=member.pk
+        )  # the page that holds this action's button
+    try:
+        services.membership_deactivate(member=member, by=request.member)
+    except services.ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{member.user} can no longer sign in to {request.shop.name}.")
+    return redirect("staff_list")
+
+
+@shop_member_required(*MANAGERS)
+def staff_reactivate(request: ShopRequest, member_id: int) -> HttpResponse:
+    member = get_member(request, member_id)
+    if request.method != "POST":
+        return redirect(
+            "staff_edit", member_id=member.pk
+        )  # the page that holds this action's button
+    services.membership_reactivate(member=member)
+    messages.success(request, f"{member.user} can sign in again.")
+    return redirect("staff_list")
+
+
+@shop_member_required(*MANAGERS)
+def invitation_resend(request: ShopRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_invitation(request, invitation_id)
+    if request.method != "POST":
+        return redirect("staff_list")  # the page that holds this action's button
+    try:
+        url = services.invitation_resend(invitation=invitation, build_url=_invite_url(request))
+    except services.ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        request.session["last_invite_link"] = url
+        messages.success(request, f"A new link was sent to {invitation.email}.")
+    return redirect("staff_list")
+
+
+@shop_member_required(*MANAGERS)
+def invitation_revoke(request: ShopRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_invitation(request, invitation_id)
+    if request.method != "POST":
+        return redirect("staff_list")  # the page that holds this action's button
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("staff_list")
+
+
+# Public: accepting an invitation -------------------------------------------------------
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_by_token(token)
+    if invitation is None:
+        return render(request, "shops/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        return _accept_as_signed_in(request, invitation)
+    if services.User.objects.filter(email__iexact=invitation.email).exists():
+        messages.info(request, f"Sign in as {invitation.email} to join {invitation.shop.name}.")
+        return redirect(f"{reverse('login')}?next={request.path}")
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.invitation_accept(
+                invitation=invitation,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_KEY] = member.shop_id
+            messages.success(request, f"Welcome to {member.shop.name}.")
+            return redirect("dashboard")
+    return render(request, "shops/accept_invitation.html", {"invitation": invitation, "form": form})
+
+
+def _accept_as_signed_in(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    if request.method != "POST":
+        return render(
+            request, "shops/accept_invitation.html", {"invitation": invitation, "form": None}
+        )
+    try:
+        member = services.invitation_accept(invitation=invitation, user=request.user)
+    except services.ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+        return render(
+            request, "shops/accept_invitation.html", {"invitation": invitation, "form": None}
+        )
+    request.session[SESSION_KEY] = member.shop_id
+    messages.success(request, f"You now work in {member.shop.name} as {member.get_role_display()}.")
+    return redirect("dashboard")

@@ -1,0 +1,53 @@
+// Small behaviours shared by every page. Loaded with `defer`, after Bootstrap and htmx.
+(function () {
+  "use strict";
+
+  function showToast(level, text) {
+    const template = document.getElementById("toast-template");
+    const toast = template.content.firstElementChild.cloneNode(true);
+    toast.classList.add("text-bg-" + (level || "secondary"));
+    if (level === "danger") toast.setAttribute("role", "alert");
+    toast.querySelector(".toast-body").textContent = text;
+    document.getElementById("toasts").appendChild(toast);
+    bootstrap.Toast.getOrCreateInstance(toast, { delay: level === "danger" ? 10000 : 5000 }).show();
+    toast.addEventListener("hidden.bs.toast", () => toast.remove());
+  }
+
+  // Messages rendered with the page.
+  document.querySelectorAll("#toasts .toast").forEach((el) => bootstrap.Toast.getOrCreateInstance(el).show());
+
+  // Messages sent with an htmx response (HX-Trigger: {"toasts": [...]}).
+  document.body.addEventListener("toasts", (event) => {
+    (event.detail.value || []).forEach((m) => showToast(m.level, m.text));
+  });
+
+  // htmx 2 does not swap 4xx/5xx answers; say so instead of doing nothing.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    const text = status === 403 ? "Your role does not allow this."
+      : status === 404 ? "That is no longer here. Reload the page."
+      : "Something went wrong (" + status + "). Nothing was changed; try again.";
+    showToast("danger", text);
+  });
+  document.body.addEventListener("htmx:sendError", () =>
+    showToast("danger", "No connection to Benchdesk. Check the network and try again."));
+
+  // <form data-confirm="…"> asks before it posts.
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
+  // <button data-copy="#selector"> copies that field's value.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copy);
+    field.select();
+    navigator.clipboard.writeText(field.value).then(
+      () => showToast("success", "Copied."),
+      () => showToast("secondary", "Select the text and copy it with Ctrl+C."));
+  });
+
+  window.benchdesk = { showToast };
+})();

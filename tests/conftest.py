@@ -1,0 +1,116 @@
+"""Shared fixtures: a shop with two branches and one person of each role, plus an outsider."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from shops.middleware import SESSION_KEY
+from shops.models import Branch, Membership, Role, Shop
+from tests.factories import BranchFactory, MembershipFactory, ShopFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Personas:
+    shop: Shop
+    branch: Branch
+    other_branch: Branch
+    owner: Membership
+    manager: Membership
+    front_desk: Membership
+    technician: Membership
+    second_technician: Membership
+    outsider: Membership  # works in another shop
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    shop = ShopFactory(name="Fix Corner Repairs", slug="fix-corner")
+    branch = BranchFactory(shop=shop, code="BHM", name="Birmingham")
+    other = BranchFactory(shop=shop, code="COV", name="Coventry")
+    both = [branch, other]
+
+    def member(role: Role, name: str, email: str, branches=both) -> Membership:
+        return MembershipFactory(
+            shop=shop, role=role, branches=branches, user__full_name=name, user__email=email
+        )
+
+    elsewhere = ShopFactory(name="Gadget Hospital", slug="gadget-hospital")
+    return Personas(
+        shop=shop,
+        branch=branch,
+        other_branch=other,
+        owner=member(Role.OWNER, "Priya Shah", "owner@example.com"),
+        manager=member(Role.MANAGER, "Tom Fletcher", "manager@example.com"),
+        front_desk=member(Role.FRONT_DESK, "Amira Haddad", "desk@example.com", [branch]),
+        technician=member(Role.TECHNICIAN, "Jack Morgan", "jack@example.com", [branch]),
+        second_technician=member(Role.TECHNICIAN, "Sofia Kowalski", "sofia@example.com"),
+        outsider=MembershipFactory(
+            shop=elsewhere,
+            role=Role.OWNER,
+            branches=[BranchFactory(shop=elsewhere, code="GHX")],
+            user__full_name="Olly Outsider",
+            user__email="olly@example.com",
+        ),
+    )
+
+
+def sign_in(client: Client, member: Membership) -> Client:
+    client.force_login(member.user)
+    session = client.session
+    session[SESSION_KEY] = member.shop_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_as(client):
+    """client_as(member) → a test client signed in as that member, in that member's shop."""
+    return lambda member: sign_in(client, member)
+
+
+# Browser tests ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_FLAGS,
+    }
+
+
+@pytest.fixture
+def signed_in_page(page, live_server, client):
+    """signed_in_page(member) → a Playwright page carrying that member's session cookie."""
+
+    def open_as(member: Membership):
+        sign_in(client, member)
+        cookie = client.cookies["sessionid"]
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+        )
+        return page
+
+    return open_as
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # British staff see 24-hour times and day-first dates, as the shop's browsers would show them.
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}

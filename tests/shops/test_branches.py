@@ -1,0 +1,133 @@
+"""Managers keep branches, their opening hours and closed dates in the app."""
+
+import datetime
+
+from django.urls import reverse
+
+from shops.models import Branch, ClosedDate, OpeningHours
+
+
+def hours_post(overrides: dict | None = None) -> dict:
+    data = {
+        "hours-TOTAL_FORMS": "7",
+        "hours-INITIAL_FORMS": "7",
+        "hours-MIN_NUM_FORMS": "7",
+        "hours-MAX_NUM_FORMS": "7",
+    }
+    for day in range(7):
+        opens, closes = ("09:00", "17:30") if day < 5 else ("", "")
+        data |= {
+            f"hours-{day}-weekday": day,
+            f"hours-{day}-opens": opens,
+            f"hours-{day}-closes": closes,
+        }
+    return data | (overrides or {})
+
+
+def branch_post(**fields) -> dict:
+    return {
+        "code": "wsl",
+        "name": "Walsall",
+        "timezone": "Europe/London",
+        "is_active": "on",
+    } | fields
+
+
+def test_a_manager_adds_a_branch_with_its_hours(client_as, personas):
+    client = client_as(personas.manager)
+    response = client.post(reverse("branch_create"), branch_post() | hours_post(), follow=True)
+    assert b"Branch Walsall added" in response.content
+    branch = Branch.objects.for_shop(personas.shop).get(code="WSL")
+    hours = OpeningHours.objects.for_shop(personas.shop).filter(branch=branch)
+    assert hours.count() == 5
+    assert hours.get(weekday=0).closes == datetime.time(17, 30)
+
+
+def test_a_duplicate_branch_code_is_a_field_error_and_the_form_keeps_what_was_typed(
+    client_as, personas
+):
+    client = client_as(personas.manager)
+    response = client.post(
+        reverse("branch_create"), branch_post(code="BHM", name="Second Brum") | hours_post()
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Branch with this Shop and Code already exists" in page or "already exists" in page
+    assert 'value="Second Brum"' in page
+
+
+def test_the_same_code_is_fine_in_another_shop(client_as, personas):
+    client = client_as(personas.outsider)
+    client.post(reverse("branch_create"), branch_post(code="BHM") | hours_post())
+    assert Branch.objects.for_shop(personas.outsider.shop).filter(code="BHM").exists()
+
+
+def test_closing_before_opening_is_refused_with_a_message(client_as, personas):
+    client = client_as(personas.manager)
+    response = client.post(
+        reverse("branch_edit", args=["BHM"]),
+        branch_post(code="BHM", name="Birmingham") | hours_post({"hours-2-opens": "18:00"}),
+    )
+    assert "Opening time must be before closing time" in response.content.decode()
+
+
+def test_a_half_given_day_asks_for_both_times(client_as, personas):
+    client = client_as(personas.manager)
+    response = client.post(
+        reverse("branch_edit", args=["BHM"]),
+        branch_post(code="BHM", name="Birmingham") | hours_post({"hours-6-opens": "10:00"}),
+    )
+    assert "Give both the opening and the closing time" in response.content.decode()
+
+
+def test_editing_hours_replaces_them(client_as, personas):
+    client = client_as(personas.manager)
+    client.post(
+        reverse("branch_edit", args=["BHM"]),
+        branch_post(code="BHM", name="Birmingham")
+        | hours_post({"hours-5-opens": "10:00", "hours-5-closes": "16:00"}),
+    )
+    days = OpeningHours.objects.for_shop(personas.shop).filter(branch=personas.branch)
+    assert sorted(days.values_list("weekday", flat=True)) == [0, 1, 2, 3, 4, 5]
+
+
+def test_closed_dates_are_added_and_removed_in_place(client_as, personas):
+    client = client_as(personas.manager)
+    url = reverse("closed_date_add", args=["BHM"])
+    fragment = client.post(
+        url, {"date": "2030-12-26", "reason": "Boxing Day"}, headers={"HX-Request": "true"}
+    )
+    assert b'id="closed-dates"' in fragment.content and b"Boxing Day" in fragment.content
+    assert b"<html" not in fragment.content
+    duplicate = client.post(url, {"date": "2030-12-26"}, headers={"HX-Request": "true"})
+    assert b"already exists" in duplicate.content
+    closed = ClosedDate.objects.for_shop(personas.shop).get()
+    client.post(
+        reverse("closed_date_remove", args=["BHM", closed.pk]), headers={"HX-Request": "true"}
+    )
+    assert not ClosedDate.objects.for_shop(personas.shop).exists()
+
+
+def test_the_dashboard_shows_the_shops_branches_and_todays_hours(client_as, personas):
+    OpeningHours.objects.create(
+        shop=personas.shop,
+        branch=personas.branch,
+        weekday=datetime.date.today().weekday(),
+        opens=datetime.time(8, 30),
+        closes=datetime.time(18),
+    )
+    page = client_as(personas.front_desk).get(reverse("dashboard")).content.decode()
+    assert "Birmingham" in page and "Coventry" in page and "GHX" not in page
+    assert "08:30–18:00" in page
+
+
+def test_dashboard_query_count_does_not_grow_with_branches(
+    client_as, personas, django_assert_max_num_queries
+):
+    from tests.factories import BranchFactory
+
+    client = client_as(personas.owner)
+    for _ in range(10):
+        BranchFactory(shop=personas.shop)
+    with django_assert_max_num_queries(8):
+        client.get(reverse("dashboard"))

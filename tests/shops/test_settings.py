@@ -1,0 +1,52 @@
+"""Shop settings: new terms wording becomes a new version; old versions are kept."""
+
+from django.urls import reverse
+
+from shops.models import TermsVersion
+
+
+def settings_post(shop, **changes) -> dict:
+    fields = [
+        "name",
+        "currency",
+        "vat_rate",
+        "vat_number",
+        "phone_region",
+        "wording",
+        "numbering",
+        "terms_text",
+    ]
+    return {f: getattr(shop, f) for f in fields} | changes
+
+
+def test_changing_the_terms_publishes_a_new_version_and_keeps_the_old(client_as, personas):
+    client = client_as(personas.owner)
+    client.post(
+        reverse("shop_settings"),
+        settings_post(personas.shop, terms_text="New terms: 6-month warranty."),
+    )
+    personas.shop.refresh_from_db()
+    assert personas.shop.terms_version == 2
+    versions = TermsVersion.objects.for_shop(personas.shop).order_by("version")
+    assert [v.text for v in versions] == [
+        "Repairs carry a 90-day warranty.",
+        "New terms: 6-month warranty.",
+    ]
+
+
+def test_other_changes_keep_the_terms_version(client_as, personas):
+    client = client_as(personas.manager)
+    client.post(
+        reverse("shop_settings"),
+        settings_post(personas.shop, name="Fix Corner Ltd", wording="ticket"),
+    )
+    personas.shop.refresh_from_db()
+    assert (personas.shop.name, personas.shop.terms_version) == ("Fix Corner Ltd", 1)
+    assert b"Tickets" in client.get(reverse("dashboard")).content  # the wording reaches the menu
+
+
+def test_a_bad_vat_rate_is_a_field_error(client_as, personas):
+    response = client_as(personas.owner).post(
+        reverse("shop_settings"), settings_post(personas.shop, vat_rate="120")
+    )
+    assert "less than or equal to 100" in response.content.decode()

@@ -1,0 +1,145 @@
+"""Every URL, filled with another shop's objects, answers 404 (or sign-in when signed out).
+
+The test walks the URL resolver, so a new view is covered the day it is added. A path
+parameter the test does not know how to fill fails the test: add it to OTHER_SHOP_VALUES.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RoutePattern
+
+from shops.models import ClosedDate
+from tests.conftest import Personas
+from tests.factories import InvitationFactory
+
+# Public pages opened with a secret from an email; they are nobody's shop object. An
+# unknown secret must not reveal anything: the page says the link does not work.
+PUBLIC_SECRET_ROUTES = {
+    "accept_invitation": 404,
+    "password_reset_confirm": 200,  # Django's own page: "This link no longer works"
+}
+PUBLIC_ROUTES = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_complete",
+    "healthz",
+}
+SKIPPED_PREFIXES = ("admin/",)  # superusers only; see test_admin_is_for_superusers_only
+
+
+@dataclass
+class Route:
+    name: str
+    route: str
+    params: list[str]
+
+    def fill(self, values: dict[str, object]) -> str:
+        return reverse(self.name, kwargs={p: values[p] for p in self.params})
+
+
+def walk(patterns, prefix: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if not (prefix + str(entry.pattern)).startswith(SKIPPED_PREFIXES):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            assert isinstance(entry.pattern, RoutePattern), f"use path(), not re_path(): {entry}"
+            route = prefix + str(entry.pattern)
+            assert entry.name, f"every URL needs a name (the crawler reverses it): {route}"
+            yield Route(entry.name, route, list(entry.pattern.converters))
+
+
+def app_routes() -> list[Route]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
+    """How to fill each path parameter with an object of the other shop."""
+    other = personas.outsider.shop
+    other_branch = personas.outsider.branches.first()
+    return {
+        "branch_code": lambda: other_branch.code,
+        "member_id": lambda: personas.outsider.pk,
+        "invitation_id": lambda: InvitationFactory(shop=other).pk,
+        "closed_date_id": lambda: (
+            ClosedDate.objects.create(shop=other, branch=other_branch, date="2030-01-01").pk
+        ),
+        "token": lambda: uuid.uuid4().hex,
+        "uidb64": lambda: "MQ",
+    }
+
+
+@pytest.fixture
+def filled(personas) -> list[tuple[Route, str]]:
+    makers = other_shop_values(personas)
+    routes = []
+    for route in app_routes():
+        unknown = [p for p in route.params if p not in makers]
+        assert not unknown, (
+            f"URL {route.name!r} ({route.route}) has parameters {unknown} the isolation test "
+            "cannot fill: add them to other_shop_values()"
+        )
+        routes.append((route, route.fill({p: makers[p]() for p in route.params})))
+    return routes
+
+
+def test_the_crawler_sees_the_apps_urls(filled):
+    names = {route.name for route, _ in filled}
+    assert {
+        "dashboard",
+        "branch_edit",
+        "staff_edit",
+        "staff_deactivate",
+        "accept_invitation",
+    } <= names
+
+
+def test_another_shops_objects_are_404_for_every_method(filled, client_as, personas):
+    client = client_as(personas.owner)  # the strongest role: only the shop boundary can refuse
+    answers = {}
+    for route, url in filled:
+        if not route.params or route.name in PUBLIC_SECRET_ROUTES:
+            continue
+        answers[url] = (
+            client.get(url).status_code,
+            client.post(url, {}).status_code,
+            client.get(url, headers={"HX-Request": "true"}).status_code,
+        )
+    assert answers, "no object URLs were crawled"
+    leaks = {url: codes for url, codes in answers.items() if codes != (404, 404, 404)}
+    assert not leaks, f"these URLs did not answer 404 to another shop's object: {leaks}"
+
+
+def test_secret_links_with_a_made_up_secret_reveal_nothing(filled, client):
+    for route, url in filled:
+        if route.name in PUBLIC_SECRET_ROUTES:
+            response = client.get(url)
+            assert response.status_code == PUBLIC_SECRET_ROUTES[route.name], url
+            assert b"no longer works" in response.content or b"doesn't work" in response.content
+
+
+def test_signed_out_every_private_url_sends_to_sign_in(filled, client):
+    for route, url in filled:
+        if route.name in PUBLIC_ROUTES or route.name in PUBLIC_SECRET_ROUTES:
+            continue
+        for response in (client.get(url), client.post(url, {})):
+            assert response.status_code == 302, (
+                f"{route.name} {url} answered {response.status_code}"
+            )
+            assert response["Location"].startswith("/sign-in/"), url
+
+
+def test_pages_without_parameters_open_for_the_owner(filled, client_as, personas):
+    client = client_as(personas.owner)
+    for route, url in filled:
+        if not route.params and route.name not in {"logout", "switch_shop"}:
+            status = client.get(url).status_code
+            assert status in (200, 302, 405), f"{route.name} {url} answered {status}"
