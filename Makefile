@@ -22,6 +22,8 @@ ARGS ?=
 # uv must never fetch its own Python here; without UV_PYTHON it may pick a broken pyenv shim.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Trust the machine's certificate store (as pip does), for networks behind a TLS proxy.
+export UV_SYSTEM_CERTS := 1
 
 # Debian packages the tests need: browser tests drive /usr/bin/chromium, PDF tests look at pages
 # with pdftoppm, WeasyPrint needs pango + harfbuzz-subset and a font.
