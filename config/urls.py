@@ -7,8 +7,6 @@ from shops.views import coming
 # Sections whose issues have not landed yet show a plain "coming" page.
 coming_sections = [
     path("board/", coming, {"section": "Board"}, name="board"),
-    path("works-orders/", coming, {"section": "Works orders"}, name="works_orders"),
-    path("customers/", coming, {"section": "Customers"}, name="customers"),
     path("stock/", coming, {"section": "Stock"}, name="stock"),
     path("reports/", coming, {"section": "Reports"}, name="reports"),
 ]
@@ -16,6 +14,9 @@ coming_sections = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("shops.urls")),
+    path("", include("tickets.urls")),
+    path("", include("customers.urls")),
+    path("", include("devices.urls")),
     *coming_sections,
 ]
 

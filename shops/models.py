@@ -82,7 +82,8 @@ class TermsVersion(ShopOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "version"], name="terms_version_unique_per_shop"
-            )
+            ),
+            models.UniqueConstraint(fields=["shop", "id"], name="terms_version_shop_id_key"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,13 @@
 import datetime
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
+from stdnum import luhn
+
+from customers.models import Customer
+from devices.models import Device, DeviceModel
+from tickets.models import WorksOrder
 
 from shops.models import (
     Branch,
@@ -86,3 +92,70 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Role.TECHNICIAN
     token_hash = factory.Sequence(lambda n: f"{n:064d}")
     expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    shop = factory.SubFactory(ShopFactory)
+    full_name = factory.Faker("name", locale="en_GB")
+    phone = factory.Sequence(lambda n: f"+44791112{n:04d}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.net")
+
+
+class DeviceModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeviceModel
+
+    shop = factory.SubFactory(ShopFactory)
+    category = "phone"
+    make = "Apple"
+    name = factory.Sequence(lambda n: f"iPhone {n + 10}")
+    tacs = factory.LazyFunction(list)
+
+
+def valid_imei(n: int) -> str:
+    """A 15-digit IMEI with a correct Luhn check digit, different for each n."""
+    body = f"35{n:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    shop = factory.SubFactory(ShopFactory)
+    customer = factory.SubFactory(CustomerFactory, shop=factory.SelfAttribute("..shop"))
+    category = "phone"
+    make = "Apple"
+    model_name = "iPhone 13"
+    colour = "Midnight"
+    storage = "128 GB"
+    imei = factory.Sequence(valid_imei)
+
+
+class WorksOrderFactory(factory.django.DjangoModelFactory):
+    """A works order booked in through the real service, so it is numbered as in the shop."""
+
+    class Meta:
+        model = WorksOrder
+
+    branch = None
+    customer = None
+    device = None
+    by = None
+    fault_reported = "Screen cracked after a drop; touch works."
+
+    @classmethod
+    def _create(cls, model_class, branch, by, customer=None, device=None, lines=None, **details):
+        from tickets.services import LineData, works_order_book_in
+
+        shop = branch.shop
+        customer = customer or CustomerFactory(shop=shop)
+        device = device or DeviceFactory(shop=shop, customer=customer)
+        if lines is None:
+            lines = [LineData(description="Screen replacement", unit_price=Decimal("100.00"))]
+        return works_order_book_in(
+            branch=branch, customer=customer, device=device, by=by, details=details, lines=lines
+        )

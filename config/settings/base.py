@@ -146,3 +146,12 @@ LOGGING = {
 }
 
 FORM_RENDERER = "shops.renderers.BootstrapFormRenderer"
+
+# Device passcodes are encrypted with their own key(s), never with SECRET_KEY, so rotating
+# one never exposes or breaks the other. Comma-separated Fernet keys: the first encrypts,
+# all decrypt (rotate by putting a new key first). The default is for development only.
+PASSCODE_KEYS = env_list("PASSCODE_KEY", "ZGV2LW9ubHktcGFzc2NvZGUta2V5LW5vdC1zZWNyZXQ=")
+
+# Intake photos: what the counter may upload, and the size they are kept at.
+PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+PHOTO_MAX_EDGE = 2000

@@ -34,3 +34,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+PASSCODE_KEYS = env_list("PASSCODE_KEY")
+if not PASSCODE_KEYS:
+    raise RuntimeError("PASSCODE_KEY must be set in production")

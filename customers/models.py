@@ -1,0 +1,72 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+
+from shops.tenancy import ShopOwned
+
+
+class ContactMethod(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call"
+
+
+class CustomerType(models.TextChoices):
+    WALK_IN = "walk_in", "Walk-in"
+    BUSINESS = "business", "Business account"
+    WARRANTY = "warranty", "Warranty"
+
+
+class Customer(ShopOwned):
+    """Someone who brings devices in. One phone number or email address is one customer."""
+
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField("mobile phone", max_length=20, blank=True, help_text="Stored in E.164")
+    email = models.EmailField(blank=True)
+    preferred_contact = models.CharField(
+        max_length=10, choices=ContactMethod.choices, default=ContactMethod.SMS
+    )
+    customer_type = models.CharField(
+        max_length=10, choices=CustomerType.choices, default=CustomerType.WALK_IN
+    )
+    company_name = models.CharField(max_length=150, blank=True)
+    address = models.TextField(blank=True, help_text="Only needed for courier repairs.")
+    marketing_consent = models.BooleanField("happy to hear about offers", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "phone"],
+                condition=~models.Q(phone=""),
+                name="customer_phone_once_per_shop",
+                violation_error_message="A customer with this phone number already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "email"],  # stored lower-case by the service
+                condition=~models.Q(email=""),
+                name="customer_email_once_per_shop",
+                violation_error_message="A customer with this email address already exists.",
+            ),
+            models.UniqueConstraint(fields=["shop", "id"], name="customer_shop_id_key"),
+        ]
+        indexes = [
+            # Name search as you type (ILIKE '%…%' and similarity) within one shop.
+            GinIndex(
+                fields=["shop", "full_name"],
+                opclasses=["int8_ops", "gin_trgm_ops"],
+                name="customer_name_trgm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(" ")[0]
+
+    @property
+    def surname(self) -> str:
+        return self.full_name.split(" ")[-1]

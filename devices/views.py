@@ -1,0 +1,1 @@
+def device_lookup(request): raise NotImplementedError

@@ -1,0 +1,208 @@
+"""Writes to works orders. Each service is one transaction and writes its own timeline entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from devices.models import Device
+from shops.models import Branch, Membership, TermsVersion
+from tickets import numbering, passcodes
+from tickets.models import (
+    Consent,
+    ConsentMethod,
+    Event,
+    LineKind,
+    NoteKind,
+    PasscodeKind,
+    Photo,
+    QuoteLine,
+    Status,
+    TimelineEntry,
+    WorksOrder,
+    money,
+)
+
+
+@dataclass(frozen=True)
+class LineData:
+    description: str
+    unit_price: Decimal
+    quantity: Decimal = Decimal(1)
+    kind: str = LineKind.LABOUR
+    vat_rate: Decimal | None = None  # None: the shop's rate
+
+
+@dataclass(frozen=True)
+class ConsentData:
+    method: str
+    signed_name: str
+    signature_png: bytes | None = None
+
+
+def record(
+    works_order: WorksOrder,
+    event: str,
+    actor: Membership | None,
+    text: str = "",
+    note_kind: str = "",
+    **data,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        event=event,
+        actor=actor,
+        text=text,
+        note_kind=note_kind,
+        data=data,
+    )
+
+
+def quote_totals(lines) -> tuple[Decimal, Decimal, Decimal]:
+    """(net, VAT, gross) of quote lines, VAT rounded per line as the invoice will be."""
+    net = sum((line.net for line in lines), Decimal("0.00"))
+    vat = sum((line.vat for line in lines), Decimal("0.00"))
+    return money(net), money(vat), money(net + vat)
+
+
+@transaction.atomic
+def works_order_book_in(
+    *,
+    branch: Branch,
+    customer: Customer,
+    device: Device,
+    by: Membership,
+    details: dict,
+    passcode: str = "",
+    lines: list[LineData] = (),
+    consent: ConsentData | None = None,
+    photos: list[ContentFile] = (),
+) -> WorksOrder:
+    """Create a numbered works order in intake, with its quote, photos and (if given) consent."""
+    shop = branch.shop
+    if not branch.is_active:
+        raise ValidationError("This branch is closed for new works orders.")
+    works_order = WorksOrder(
+        shop=shop, branch=branch, customer=customer, device=device, created_by=by, **details
+    )
+    works_order.number = numbering.next_number(
+        shop=shop, branch=branch, on=timezone.localdate(timezone=branch.tz)
+    )
+    if passcode and works_order.passcode_kind not in (PasscodeKind.NONE, PasscodeKind.REFUSED):
+        works_order.passcode_secret = passcodes.seal(passcode)
+    works_order.save()
+    QuoteLine.objects.bulk_create(
+        QuoteLine(
+            shop=shop,
+            works_order=works_order,
+            position=position,
+            kind=line.kind,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=shop.vat_rate if line.vat_rate is None else line.vat_rate,
+        )
+        for position, line in enumerate(lines)
+    )
+    record(works_order, Event.BOOKED_IN, by, f"Booked in at {branch.name}")
+    for photo in photos:
+        photo_add(works_order=works_order, image=photo, by=by)
+    if consent is not None:
+        consent_record(works_order=works_order, consent=consent, by=by)
+    return works_order
+
+
+@transaction.atomic
+def consent_record(*, works_order: WorksOrder, consent: ConsentData, by: Membership) -> Consent:
+    """The customer's agreement to today's quote and the terms in force. Written once."""
+    if hasattr(works_order, "consent"):
+        raise ValidationError(
+            "Consent is already recorded for this works order and cannot be changed."
+        )
+    if consent.method == ConsentMethod.SIGNATURE and not consent.signature_png:
+        raise ValidationError("The customer has not signed yet.")
+    if not consent.signed_name.strip():
+        raise ValidationError("Type the customer's name as they gave consent.")
+    net, _, gross = quote_totals(works_order.lines.all())
+    shop = works_order.shop
+    terms = TermsVersion.objects.for_shop(shop).get(version=shop.terms_version)
+    saved = Consent.objects.create(
+        shop=shop,
+        works_order=works_order,
+        method=consent.method,
+        signed_name=consent.signed_name.strip(),
+        signature_png=consent.signature_png if consent.method == ConsentMethod.SIGNATURE else None,
+        recorded_by=by,
+        quote_net=net,
+        quote_gross=gross,
+        terms=terms,
+    )
+    how = (
+        "signed on screen"
+        if consent.method == ConsentMethod.SIGNATURE
+        else f"recorded by {by.user}"
+    )
+    record(
+        works_order,
+        Event.CONSENT,
+        by,
+        f"{saved.signed_name} agreed to £{gross} and terms v{terms.version} ({how})",
+        gross=str(gross),
+        terms_version=terms.version,
+    )
+    return saved
+
+
+def photo_add(
+    *, works_order: WorksOrder, image: ContentFile, by: Membership, caption: str = ""
+) -> Photo:
+    photo = Photo(
+        shop_id=works_order.shop_id, works_order=works_order, uploaded_by=by, caption=caption
+    )
+    photo.image.save("photo.jpg", image, save=False)
+    photo.save()
+    record(works_order, Event.PHOTO, by, caption)
+    return photo
+
+
+def passcode_reveal(*, works_order: WorksOrder, by: Membership) -> str:
+    """The passcode in clear, for testing the device; who looked and when goes on the timeline."""
+    if not works_order.has_passcode:
+        raise ValidationError("No passcode is stored for this works order.")
+    record(works_order, Event.PASSCODE_VIEWED, by, f"{by.user} viewed the passcode")
+    return passcodes.unseal(works_order.passcode_secret)
+
+
+def note_add(*, works_order: WorksOrder, text: str, kind: str, by: Membership) -> TimelineEntry:
+    """An internal note, or an update the customer will see on their status page."""
+    if not text.strip():
+        raise ValidationError("Write something first.")
+    if kind not in NoteKind.values:
+        raise ValidationError("Choose who the note is for.")
+    return record(works_order, Event.NOTE, by, text.strip(), note_kind=kind)
+
+
+@transaction.atomic
+def works_order_cancel(*, works_order: WorksOrder, reason: str, by: Membership) -> WorksOrder:
+    """Cancel an open works order. Its number is retired: never reused, never renumbered."""
+    locked = (
+        WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(pk=works_order.pk)
+    )
+    if not locked.is_open:
+        raise ValidationError(f"{locked.number} is already {locked.get_status_display().lower()}.")
+    if not reason.strip():
+        raise ValidationError("Say why it is cancelled (the customer may ask).")
+    works_order.status = Status.CANCELLED
+    works_order.cancelled_at = timezone.now()
+    works_order.cancel_reason = reason.strip()
+    works_order.passcode_secret = None  # nothing left to test
+    works_order.save(update_fields=["status", "cancelled_at", "cancel_reason", "passcode_secret"])
+    record(works_order, Event.CANCELLED, by, reason.strip())
+    return works_order

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from tickets.views import detail, intake, lists, printouts
+
+urlpatterns = [
+    path("works-orders/", lists.works_order_list, name="works_orders"),
+    path("works-orders/new/", intake.intake, name="intake"),
+    path("search/", lists.search, name="search"),
+    path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
+    path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
+    path("works-orders/<str:number>/photos/", detail.photo_add, name="photo_add"),
+    path(
+        "works-orders/<str:number>/photos/<int:photo_id>/", detail.photo_file, name="photo_file"
+    ),
+    path("works-orders/<str:number>/consent/", detail.consent_record, name="consent_record"),
+    path("works-orders/<str:number>/notes/", detail.note_add, name="note_add"),
+    path("works-orders/<str:number>/cancel/", detail.works_order_cancel, name="works_order_cancel"),
+    path("works-orders/<str:number>/receipt.pdf", printouts.receipt_pdf, name="receipt_pdf"),
+    path("works-orders/<str:number>/tag.pdf", printouts.tag_pdf, name="tag_pdf"),
+]

@@ -1,0 +1,1 @@
+def intake(request): raise NotImplementedError
