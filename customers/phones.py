@@ -34,7 +34,8 @@ def display(e164: str, region: str) -> str:
     if not e164:
         return ""
     number = phonenumbers.parse(e164)
-    same_country = phonenumbers.region_code_for_number(number) == region
+    # Compare calling codes, not regions: Jersey, Guernsey and the Isle of Man share +44.
+    same_country = number.country_code == phonenumbers.country_code_for_region(region)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if same_country

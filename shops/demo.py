@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from devices.catalogue import catalogue_seed
 from shops import services
 from shops.models import Branch, ClosedDate, Membership, Role, Shop, Skill, User
 
@@ -40,6 +41,7 @@ def load_demo() -> tuple[Shop, bool]:
     """Create the demo shop unless it exists; returns (shop, created)."""
     existing = Shop.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
+        catalogue_seed(shop=existing)  # demo databases made before the catalogue existed
         return existing, False
     users = {
         email: User.objects.create_user(email, DEMO_PASSWORD, full_name=name)

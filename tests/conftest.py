@@ -24,6 +24,12 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded photos go to a folder of the test's own, never into the dev data."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Personas:
     shop: Shop

@@ -7,8 +7,6 @@ from stdnum import luhn
 
 from customers.models import Customer
 from devices.models import Device, DeviceModel
-from tickets.models import WorksOrder
-
 from shops.models import (
     Branch,
     Invitation,
@@ -19,6 +17,7 @@ from shops.models import (
     TermsVersion,
     User,
 )
+from tickets.models import WorksOrder
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -148,7 +147,18 @@ class WorksOrderFactory(factory.django.DjangoModelFactory):
     fault_reported = "Screen cracked after a drop; touch works."
 
     @classmethod
-    def _create(cls, model_class, branch, by, customer=None, device=None, lines=None, **details):
+    def _create(
+        cls,
+        model_class,
+        branch,
+        by,
+        customer=None,
+        device=None,
+        lines=None,
+        consent=None,
+        passcode="",
+        **details,
+    ):
         from tickets.services import LineData, works_order_book_in
 
         shop = branch.shop
@@ -157,5 +167,15 @@ class WorksOrderFactory(factory.django.DjangoModelFactory):
         if lines is None:
             lines = [LineData(description="Screen replacement", unit_price=Decimal("100.00"))]
         return works_order_book_in(
-            branch=branch, customer=customer, device=device, by=by, details=details, lines=lines
+            branch=branch,
+            customer=customer,
+            device=device,
+            by=by,
+            details=details,
+            lines=[
+                LineData(**{**line.__dict__, "unit_price": Decimal(line.unit_price)})
+                for line in lines
+            ],
+            consent=consent,
+            passcode=passcode,
         )

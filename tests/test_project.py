@@ -24,6 +24,7 @@ def test_production_settings_pass_the_deploy_check_with_no_warnings():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-0123456789",
         "DJANGO_ALLOWED_HOSTS": "repairs.example.com",
+        "PASSCODE_KEY": "iuhZPcLrYO8e8L7OGIFEJ2LzOMeDoYWEafx-INnRcmw=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

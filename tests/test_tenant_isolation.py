@@ -6,6 +6,7 @@ parameter the test does not know how to fill fails the test: add it to OTHER_SHO
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from django.urls.resolvers import RoutePattern
 
 from shops.models import ClosedDate
 from tests.conftest import Personas
-from tests.factories import InvitationFactory
+from tests.factories import CustomerFactory, InvitationFactory, WorksOrderFactory
+from tickets.models import Photo
 
 # Public pages opened with a secret from an email; they are nobody's shop object. An
 # unknown secret must not reveal anything: the page says the link does not work.
@@ -65,6 +67,21 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
     """How to fill each path parameter with an object of the other shop."""
     other = personas.outsider.shop
     other_branch = personas.outsider.branches.first()
+
+    @functools.cache
+    def other_works_order():
+        return WorksOrderFactory(branch=other_branch, by=personas.outsider)
+
+    def other_photo():
+        return Photo.objects.create(
+            shop=other,
+            works_order=other_works_order(),
+            image="private/elsewhere.jpg",
+            width=1,
+            height=1,
+            uploaded_by=personas.outsider,
+        )
+
     return {
         "branch_code": lambda: other_branch.code,
         "member_id": lambda: personas.outsider.pk,
@@ -72,6 +89,9 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "closed_date_id": lambda: (
             ClosedDate.objects.create(shop=other, branch=other_branch, date="2030-01-01").pk
         ),
+        "number": lambda: other_works_order().number,
+        "photo_id": lambda: other_photo().pk,
+        "customer_id": lambda: CustomerFactory(shop=other).pk,
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",
     }

@@ -206,3 +206,37 @@ def works_order_cancel(*, works_order: WorksOrder, reason: str, by: Membership) 
     works_order.save(update_fields=["status", "cancelled_at", "cancel_reason", "passcode_secret"])
     record(works_order, Event.CANCELLED, by, reason.strip())
     return works_order
+
+
+@transaction.atomic
+def works_order_intake(
+    *,
+    branch: Branch,
+    by: Membership,
+    customer: Customer | None,
+    new_customer: dict | None,
+    device: dict,
+    details: dict,
+    passcode: str = "",
+    lines: list[LineData] = (),
+    consent: ConsentData | None = None,
+    photos: list[ContentFile] = (),
+) -> WorksOrder:
+    """The counter's booking: customer (found or new), device (same IMEI = same device) and the
+    works order, all in one transaction — a failure anywhere leaves nothing half-saved."""
+    from customers.services import customer_create
+    from devices.services import device_for_intake
+
+    if customer is None:
+        customer = customer_create(shop=branch.shop, **new_customer)
+    return works_order_book_in(
+        branch=branch,
+        customer=customer,
+        device=device_for_intake(shop=branch.shop, customer=customer, **device),
+        by=by,
+        details=details,
+        passcode=passcode,
+        lines=lines,
+        consent=consent,
+        photos=photos,
+    )

@@ -9,9 +9,7 @@ urlpatterns = [
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
     path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
     path("works-orders/<str:number>/photos/", detail.photo_add, name="photo_add"),
-    path(
-        "works-orders/<str:number>/photos/<int:photo_id>/", detail.photo_file, name="photo_file"
-    ),
+    path("works-orders/<str:number>/photos/<int:photo_id>/", detail.photo_file, name="photo_file"),
     path("works-orders/<str:number>/consent/", detail.consent_record, name="consent_record"),
     path("works-orders/<str:number>/notes/", detail.note_add, name="note_add"),
     path("works-orders/<str:number>/cancel/", detail.works_order_cancel, name="works_order_cancel"),

@@ -51,3 +51,40 @@
 
   window.benchdesk = { showToast };
 })();
+
+// The top-bar search: "/" jumps to it, arrow keys move through the results, Escape closes them.
+(function () {
+  "use strict";
+  const form = document.getElementById("top-search");
+  if (!form) return;
+  const input = form.querySelector("input[name=q]");
+  const results = document.getElementById("top-search-results");
+  const links = () => Array.from(results.querySelectorAll("a"));
+  const close = () => results.replaceChildren();
+
+  form.addEventListener("keydown", (event) => {
+    const items = links();
+    const at = items.indexOf(document.activeElement);
+    if (event.key === "Escape" && items.length) {
+      close();
+      input.focus();
+      event.preventDefault();
+    } else if (event.key === "ArrowDown" && items.length) {
+      items[Math.min(at + 1, items.length - 1)].focus();
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      (at === 0 ? input : items[at - 1]).focus();
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!form.contains(event.target)) close();
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
+      input.focus();
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,7 +1,174 @@
-def works_order_detail(request, number): raise NotImplementedError
-def passcode_reveal(request, number): raise NotImplementedError
-def photo_add(request, number): raise NotImplementedError
-def photo_file(request, number, photo_id): raise NotImplementedError
-def consent_record(request, number): raise NotImplementedError
-def note_add(request, number): raise NotImplementedError
-def works_order_cancel(request, number): raise NotImplementedError
+"""The works-order page and the actions on it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from shops.access import ShopRequest, shop_member_required
+from shops.models import COUNTER, MANAGERS, Role
+from tickets import services
+from tickets.access import get_photo, get_works_order
+from tickets.forms import CancelForm, ConsentForm, NoteForm, PhotosForm
+from tickets.models import Consent, Photo, QuoteLine, TimelineEntry, WorksOrder
+
+# Who may see a device's passcode (to test it). The lifecycle issue narrows this to the
+# technician the job is assigned to.
+PASSCODE_ROLES = (*MANAGERS, Role.TECHNICIAN)
+
+
+def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
+    """The works order with everything the page shows, in a fixed number of queries."""
+    shop = request.shop
+    works_orders = (
+        WorksOrder.objects.for_shop(shop)
+        .select_related(
+            "branch",
+            "customer",
+            "device",
+            "assigned_to__user",
+            "created_by__user",
+            "consent__recorded_by__user",
+            "consent__terms",
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.for_shop(shop)),
+            Prefetch("photos", queryset=Photo.objects.for_shop(shop)),
+            Prefetch(
+                "timeline",
+                queryset=TimelineEntry.objects.for_shop(shop).select_related("actor__user"),
+            ),
+        )
+    )
+    return get_object_or_404(works_orders, number=number)
+
+
+def _consent_of(works_order: WorksOrder) -> Consent | None:
+    try:
+        return works_order.consent
+    except Consent.DoesNotExist:
+        return None
+
+
+def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpResponse:
+    lines = list(works_order.lines.all())
+    net, vat, gross = services.quote_totals(lines)
+    context = {
+        "wo": works_order,
+        "lines": lines,
+        "totals": {"net": net, "vat": vat, "gross": gross},
+        "consent": _consent_of(works_order),
+        "can_see_passcode": request.member.role in PASSCODE_ROLES,
+        "can_cancel": request.member.role in COUNTER and works_order.is_open,
+        "consent_form": forms.get("consent_form")
+        or ConsentForm(prefix="consent", allow_later=False),
+        "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
+        "note_form": forms.get("note_form") or NoteForm(prefix="note"),
+        "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
+    }
+    status = 400 if any(f.errors for f in forms.values()) else 200
+    return render(
+        request, "tickets/detail.html", context, status=status if not request.htmx else 200
+    )
+
+
+@shop_member_required()
+def works_order_detail(request: ShopRequest, number: str) -> HttpResponse:
+    return _render(request, _page_works_order(request, number))
+
+
+@never_cache
+@shop_member_required(*PASSCODE_ROLES)
+def passcode_reveal(request: ShopRequest, number: str) -> HttpResponse:
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    try:
+        passcode = services.passcode_reveal(works_order=works_order, by=request.member)
+    except (ValidationError, ValueError) as refused:
+        passcode, problem = None, " ".join(getattr(refused, "messages", [str(refused)]))
+    else:
+        problem = ""
+    context = {"wo": works_order, "passcode": passcode, "problem": problem}
+    return render(request, "tickets/detail.html#passcode", context)
+
+
+@shop_member_required()
+def photo_add(request: ShopRequest, number: str) -> HttpResponse:
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    form = PhotosForm(request.POST, request.FILES, prefix="photos")
+    form.fields["photos"].required = True
+    if not form.is_valid():
+        return _render(request, _page_works_order(request, number), photos_form=form)
+    for image in form.cleaned_data["photos"]:
+        services.photo_add(works_order=works_order, image=image, by=request.member)
+    count = len(form.cleaned_data["photos"])
+    messages.success(request, f"{count} photo{'s' if count > 1 else ''} added.")
+    return redirect(works_order_detail, number=number)
+
+
+@shop_member_required()
+def photo_file(request: ShopRequest, number: str, photo_id: int) -> HttpResponse:
+    """Photos are private: served only to this shop's staff, never from a public media URL."""
+    photo = get_photo(request, get_works_order(request, number), photo_id)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@shop_member_required(*COUNTER)
+def consent_record(request: ShopRequest, number: str) -> HttpResponse:
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    form = ConsentForm(request.POST, prefix="consent", allow_later=False)
+    if form.is_valid():
+        try:
+            services.consent_record(
+                works_order=works_order, consent=form.consent(), by=request.member
+            )
+        except ValidationError as refused:  # e.g. taken meanwhile at the other counter
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, "Consent recorded.")
+        return redirect(works_order_detail, number=number)
+    return _render(request, _page_works_order(request, number), consent_form=form)
+
+
+@shop_member_required()
+def note_add(request: ShopRequest, number: str) -> HttpResponse:
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    form = NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        services.note_add(works_order=works_order, by=request.member, **form.cleaned_data)
+        messages.success(request, "Note added.")
+        return redirect(works_order_detail, number=number)
+    return _render(request, _page_works_order(request, number), note_form=form)
+
+
+@shop_member_required(*COUNTER)
+def works_order_cancel(request: ShopRequest, number: str) -> HttpResponse:
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    form = CancelForm(request.POST, prefix="cancel")
+    if form.is_valid():
+        try:
+            services.works_order_cancel(
+                works_order=works_order, reason=form.cleaned_data["reason"], by=request.member
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, f"{works_order.number} cancelled. Its number is retired.")
+        return redirect(works_order_detail, number=number)
+    return _render(request, _page_works_order(request, number), cancel_form=form)

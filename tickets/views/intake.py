@@ -1,1 +1,100 @@
-def intake(request): raise NotImplementedError
+"""The intake screen: one page, keyboard-first, for booking a device in at the counter."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from customers.forms import CustomerForm
+from customers.models import Customer
+from devices.forms import DeviceForm
+from shops.access import ShopRequest, shop_member_required
+from shops.models import COUNTER
+from tickets import services
+from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
+
+
+class IntakeForms:
+    """Every form of the page, bound together so an error anywhere keeps everything typed."""
+
+    def __init__(self, request: ShopRequest) -> None:
+        data = request.POST if request.method == "POST" else None
+        files = request.FILES if request.method == "POST" else None
+        shop = request.shop
+        self.picked = self._picked_customer(request, data)
+        self.customer = CustomerForm(data, shop=shop, prefix="customer")
+        self.device = DeviceForm(data, shop=shop, prefix="device")
+        self.job = WorksOrderForm(data, member=request.member, prefix="job")
+        self.lines = quote_lines_formset(data, shop)
+        self.consent = ConsentForm(data, prefix="consent")
+        self.photos = PhotosForm(data, files, prefix="photos")
+
+    @staticmethod
+    def _picked_customer(request: ShopRequest, data) -> Customer | None:
+        picked = (data or request.GET).get("customer_id", "")
+        if not picked.isdigit():
+            return None
+        return Customer.objects.for_shop(request.shop).filter(pk=int(picked)).first()
+
+    def is_valid(self) -> bool:
+        parts = [self.device, self.job, self.lines, self.consent, self.photos]
+        if self.picked is None:
+            parts.append(self.customer)
+        return all([part.is_valid() for part in parts])  # validate all: every error shows at once
+
+    def book_in(self, request: ShopRequest):
+        return services.works_order_intake(
+            branch=self.job.cleaned_data["branch"],
+            by=request.member,
+            customer=self.picked,
+            new_customer=None if self.picked else self.customer.cleaned_data,
+            device=self.device.cleaned_data,
+            details=self.job.details(),
+            passcode=self.job.cleaned_data["passcode"],
+            lines=self.lines.lines(),
+            consent=self.consent.consent(),
+            photos=self.photos.cleaned_data["photos"],
+        )
+
+    def context(self) -> dict:
+        return {
+            "picked": self.picked,
+            "customer_form": self.customer,
+            "device_form": self.device,
+            "job_form": self.job,
+            "lines": self.lines,
+            "consent_form": self.consent,
+            "photos_form": self.photos,
+        }
+
+
+@sensitive_post_parameters("job-passcode", "consent-signature")
+@shop_member_required(*COUNTER)
+def intake(request: ShopRequest):
+    forms = IntakeForms(request)
+    if request.htmx and request.method == "GET":  # a customer was picked (or un-picked)
+        return render(request, "tickets/intake.html#customer-section", forms.context())
+    if request.method == "POST" and forms.is_valid():
+        try:
+            works_order = forms.book_in(request)
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        except IntegrityError:
+            # Another counter saved this phone, email or IMEI a moment ago: offer it, keep the form.
+            messages.error(
+                request,
+                "Someone at another counter has just saved this customer or device. "
+                "Search for them above and pick them; everything else you typed is still here.",
+            )
+        else:
+            messages.success(request, f"{works_order.number} booked in.")
+            return redirect("works_order_detail", number=works_order.number)
+    had_photos = bool(request.FILES.getlist("photos-photos"))
+    return render(
+        request,
+        "tickets/intake.html",
+        forms.context() | {"photos_lost": had_photos, "terms_version": request.shop.terms_version},
+    )

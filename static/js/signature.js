@@ -1,0 +1,48 @@
+// Signature boxes: <div data-signature> holding a <canvas> and a hidden input that receives the
+// drawing as a PNG data URL. The drawing survives a form error (it is redrawn from the input).
+(function () {
+  "use strict";
+  const pads = [];
+
+  function fit(canvas, pad, stored) {
+    if (!canvas.offsetWidth) return;  // hidden for now; fitted again when shown
+    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    const strokes = pad.toData();
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    pad.clear();
+    if (strokes.length) pad.fromData(strokes);
+    else if (stored.value) pad.fromDataURL(stored.value, { width: canvas.offsetWidth, height: canvas.offsetHeight });
+  }
+
+  document.querySelectorAll("[data-signature]").forEach((box) => {
+    const canvas = box.querySelector("canvas");
+    const stored = box.querySelector('input[type="hidden"]');
+    const pad = new SignaturePad(canvas, { backgroundColor: "rgb(255,255,255)" });
+    pad.addEventListener("endStroke", () => { stored.value = pad.toDataURL("image/png"); });
+    box.querySelector("[data-signature-clear]").addEventListener("click", () => { pad.clear(); stored.value = ""; });
+    pads.push(() => fit(canvas, pad, stored));
+  });
+
+  const resizeAll = () => pads.forEach((resize) => resize());
+
+  // A consent form shows the signature box only when "signed on screen" is chosen, and the
+  // name and tick only when consent is taken now.
+  function showConsent(form) {
+    const chosen = form.querySelector('input[name$="method"]:checked');
+    const method = chosen ? chosen.value : "signature";
+    const detail = form.querySelector("[data-consent-detail]");
+    if (detail) detail.hidden = method === "later";
+    const box = form.querySelector("[data-signature]");
+    if (box) box.hidden = method !== "signature";
+    resizeAll();
+  }
+  document.querySelectorAll("[data-consent]").forEach((form) => {
+    form.addEventListener("change", (event) => { if (event.target.name.endsWith("method")) showConsent(form); });
+    showConsent(form);
+  });
+  window.addEventListener("resize", resizeAll);
+  resizeAll();
+  window.benchdesk = Object.assign(window.benchdesk || {}, { resizeSignatures: resizeAll });
+})();

@@ -1,0 +1,213 @@
+"""The works-order list: newest first, filtered from the URL, paginated, in fixed queries."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from shops.models import Role
+from tests.factories import MembershipFactory, WorksOrderFactory
+from tickets.filters import WorksOrderFilterForm
+from tickets.models import Priority, Status, WorksOrder
+from tickets.services import LineData, quote_totals, works_order_cancel
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("works_orders")
+
+
+def book(personas, *, branch=None, days_ago=0, **details):
+    return WorksOrderFactory(
+        branch=branch or personas.branch,
+        by=personas.front_desk,
+        created_at=timezone.now() - datetime.timedelta(days=days_ago),
+        **details,
+    )
+
+
+def listed(response) -> list[str]:
+    """The works-order numbers in the table, top to bottom."""
+    return re.findall(
+        r'<a class="font-monospace" href="/works-orders/([^/]+)/">', response.content.decode()
+    )
+
+
+def test_the_list_shows_the_shops_works_orders_newest_first(client_as, personas):
+    old = book(personas, days_ago=10)
+    new = book(personas, days_ago=1, fault_reported="Cracked screen " + "and more " * 20)
+    WorksOrderFactory(branch=personas.outsider.branches.first(), by=personas.outsider)
+    response = client_as(personas.front_desk).get(URL)
+    assert response.status_code == 200
+    assert listed(response) == [new.number, old.number]  # never the other shop's WO-000001 twice
+    body = response.content.decode()
+    assert new.customer.full_name in body and "Apple iPhone 13" in body
+    assert "Cracked screen and more and more" in body and "…" in body  # fault truncated
+    assert "Standard" in body and "Intake" in body and "Unassigned" in body
+
+
+def test_the_quote_total_is_the_same_as_the_receipts(client_as, personas):
+    # Three 3p lines: VAT rounded per line is 1p each (12p gross); on the sum it would be 2p (11p).
+    pennies = [LineData(description="Screw", unit_price=Decimal("0.03")) for _ in range(3)]
+    odd = [
+        LineData(description="Labour", unit_price=Decimal("9.99"), quantity=Decimal("1.5")),
+        LineData(description="Part", unit_price=Decimal("149.99"), vat_rate=Decimal("5")),
+    ]
+    small, mixed = book(personas, lines=pennies), book(personas, lines=odd)
+    book(personas, lines=[])
+    body = client_as(personas.owner).get(URL).content.decode()
+    for wo in (small, mixed):
+        gross = quote_totals(wo.lines.all())[2]
+        assert f"£{gross}" in body
+    assert "£0.12" in body and "£175.48" in body  # 14.99 + 3.00 + 149.99 + 7.50
+    assert "No quote" in body
+
+
+def test_the_list_filters_by_branch(client_as, personas):
+    at_bhm, at_cov = book(personas), book(personas, branch=personas.other_branch)
+    response = client_as(personas.owner).get(URL, {"branch": "COV"})
+    assert listed(response) == [at_cov.number]
+    assert at_bhm.number not in response.content.decode()
+
+
+def test_another_shops_branch_code_shows_nothing_of_that_shop(client_as, personas):
+    book(personas)
+    WorksOrderFactory(branch=personas.outsider.branches.first(), by=personas.outsider)
+    response = client_as(personas.owner).get(URL, {"branch": "GHX"})
+    assert response.status_code == 200
+    assert all(n.startswith("WO-") for n in listed(response))
+    assert len(listed(response)) == 1  # the filter is ignored, not applied to the other shop
+
+
+def test_the_list_filters_by_several_statuses(client_as, personas):
+    open_one, cancelled, _ = book(personas), book(personas), book(personas)
+    works_order_cancel(works_order=cancelled, reason="Customer changed mind", by=personas.owner)
+    client = client_as(personas.owner)
+    assert listed(client.get(URL, {"status": "cancelled"})) == [cancelled.number]
+    both = client.get(f"{URL}?status=cancelled&status=intake")
+    assert len(listed(both)) == 3
+    assert "2 statuses" in both.content.decode()
+    assert open_one.number not in listed(client.get(URL, {"status": "ready"}))
+
+
+def test_the_list_filters_by_priority(client_as, personas):
+    urgent = book(personas, priority=Priority.URGENT)
+    book(personas)
+    assert listed(client_as(personas.owner).get(URL, {"priority": "urgent"})) == [urgent.number]
+
+
+def test_the_list_filters_by_technician(client_as, personas):
+    jacks = book(personas, assigned_to=personas.technician, status=Status.ASSIGNED)
+    book(personas, assigned_to=personas.second_technician, status=Status.ASSIGNED)
+    book(personas)
+    response = client_as(personas.owner).get(URL, {"technician": personas.technician.pk})
+    assert listed(response) == [jacks.number]
+    assert "Jack Morgan" in response.content.decode()
+
+
+def test_the_technician_choices_are_this_shops_active_technicians(personas):
+    gone = MembershipFactory(shop=personas.shop, role=Role.TECHNICIAN, is_active=False)
+    form = WorksOrderFilterForm({}, shop=personas.shop)
+    choices = set(form.fields["technician"].queryset)
+    assert choices == {personas.technician, personas.second_technician}
+    assert gone not in choices and personas.outsider not in choices
+    assert set(form.fields["branch"].queryset) == {personas.branch, personas.other_branch}
+
+
+def test_the_list_filters_by_booked_in_dates(client_as, personas):
+    book(personas, days_ago=20)
+    middle = book(personas, days_ago=10)
+    book(personas, days_ago=2)
+    today = timezone.localdate()
+    window = {
+        "booked_from": (today - datetime.timedelta(days=11)).isoformat(),
+        "booked_to": (today - datetime.timedelta(days=10)).isoformat(),
+    }
+    assert listed(client_as(personas.owner).get(URL, window)) == [middle.number]
+
+
+def test_a_date_range_the_wrong_way_round_is_explained_not_applied(client_as, personas):
+    wo = book(personas)
+    today = timezone.localdate()
+    response = client_as(personas.owner).get(
+        URL,
+        {"booked_from": today.isoformat(), "booked_to": (today - datetime.timedelta(days=3))},
+    )
+    assert "The end date is before the start date." in response.content.decode()
+    assert listed(response) == [wo.number]
+
+
+def test_fifty_to_a_page_and_the_page_links_keep_the_filters(client_as, personas):
+    for day in range(53):
+        book(personas, days_ago=day, priority=Priority.URGENT)
+    book(personas)  # standard priority: filtered out
+    client = client_as(personas.owner)
+    first = client.get(URL, {"priority": "urgent", "branch": "", "technician": ""})
+    assert len(listed(first)) == 50
+    assert "53 works orders match these filters" in first.content.decode()
+    assert 'href="/works-orders/?priority=urgent&amp;page=2"' in first.content.decode()
+    second = client.get(URL, {"priority": "urgent", "page": 2})
+    assert len(listed(second)) == 3
+    assert 'href="/works-orders/?priority=urgent&amp;page=1"' in second.content.decode()
+
+
+def test_changing_a_filter_with_htmx_returns_only_the_table(client_as, personas):
+    urgent = book(personas, priority=Priority.URGENT)
+    response = client_as(personas.owner).get(
+        URL,
+        {"priority": "urgent", "status": "intake", "branch": "", "booked_to": ""},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="works-order-table">')
+    assert "<html" not in body and "navbar" not in body
+    assert listed(response) == [urgent.number]
+    assert 'hx-swap-oob="true">Intake</span>' in body  # the status button's summary follows
+    assert "HX-Request" in response["Vary"]
+    assert response["HX-Push-Url"] == f"{URL}?priority=urgent&status=intake"
+
+
+def test_going_back_after_a_history_miss_gets_the_whole_page(client_as, personas):
+    response = client_as(personas.owner).get(
+        URL, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_an_empty_shop_invites_the_first_booking(client_as, personas):
+    body = client_as(personas.front_desk).get(URL).content.decode()
+    assert "No works orders yet — " in body
+    assert f'<a href="{reverse("intake")}">book one in</a>' in body
+
+
+def test_filters_that_match_nothing_say_so(client_as, personas):
+    book(personas)
+    body = client_as(personas.front_desk).get(URL, {"priority": "vip"}).content.decode()
+    assert "No works orders match these filters." in body
+
+
+def test_every_role_sees_the_list_and_nobody_signed_out(client_as, client, personas):
+    assert client.get(URL)["Location"].startswith("/sign-in/")
+    assert client_as(personas.technician).get(URL).status_code == 200
+
+
+def test_the_query_count_does_not_grow_with_the_rows(
+    client_as, personas, django_assert_max_num_queries
+):
+    client = client_as(personas.owner)
+    filtered = {"branch": "BHM", "technician": personas.technician.pk, "status": "assigned"}
+    for _ in range(5):
+        book(personas, assigned_to=personas.technician, status=Status.ASSIGNED)
+    with django_assert_max_num_queries(12) as few:
+        assert len(listed(client.get(URL))) == 5
+    with django_assert_max_num_queries(12) as few_filtered:
+        assert len(listed(client.get(URL, filtered))) == 5
+    for _ in range(55):
+        book(personas, assigned_to=personas.technician, status=Status.ASSIGNED)
+    assert WorksOrder.objects.for_shop(personas.shop).count() == 60
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(listed(client.get(URL))) == 50
+    with django_assert_max_num_queries(len(few_filtered.captured_queries)):
+        assert len(listed(client.get(URL, filtered))) == 50

@@ -1,0 +1,80 @@
+"""The works-order list's filters: read from the URL, so a filtered list can be bookmarked."""
+
+from __future__ import annotations
+
+from django import forms
+
+from shops.models import Branch, Membership, Role, Shop
+from tickets.models import Priority, Status
+from tickets.selectors import ListFilters
+
+
+class BranchChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, branch: Branch) -> str:
+        return f"{branch.code} · {branch.name}"
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, member: Membership) -> str:
+        return member.user.full_name or member.user.email
+
+
+class WorksOrderFilterForm(forms.Form):
+    branch = BranchChoiceField(
+        queryset=Branch.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="All branches",
+    )
+    status = forms.MultipleChoiceField(
+        choices=Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    technician = TechnicianChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Anyone"
+    )
+    booked_from = forms.DateField(
+        label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    booked_to = forms.DateField(
+        label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.for_shop(shop).order_by("code")
+        self.fields["technician"].queryset = (
+            Membership.objects.for_shop(shop)
+            .filter(is_active=True, role=Role.TECHNICIAN)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("booked_from"), cleaned.get("booked_to")
+        if start and end and start > end:
+            self.add_error("booked_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> ListFilters:
+        """What to filter by; fields with errors are left out, so a typo never empties the list."""
+        self.is_valid()
+        data = self.cleaned_data  # Django leaves fields with errors out of it
+        return ListFilters(
+            branch=data.get("branch"),
+            statuses=data.get("status") or [],
+            priority=data.get("priority") or "",
+            technician=data.get("technician"),
+            booked_from=data.get("booked_from"),
+            booked_to=data.get("booked_to"),
+        )
+
+    def status_summary(self) -> str:
+        chosen = self.data.getlist("status") if hasattr(self.data, "getlist") else []
+        labels = [label for value, label in Status.choices if value in chosen]
+        if not labels:
+            return "Any status"
+        return labels[0] if len(labels) == 1 else f"{len(labels)} statuses"

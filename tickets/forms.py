@@ -1,0 +1,269 @@
+"""Forms of the intake screen and the works-order page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+
+from shops.forms import checkboxes
+from shops.models import Branch, Membership, Shop
+from tickets.models import (
+    Accessory,
+    Condition,
+    ConsentMethod,
+    LineKind,
+    NoteKind,
+    PasscodeKind,
+    Priority,
+    WorksOrder,
+)
+from tickets.photos import clean_photo
+from tickets.services import ConsentData, LineData
+
+MAX_SIGNATURE_BYTES = 300_000
+
+
+class WorksOrderForm(forms.ModelForm):
+    """What the counter records about the job itself (customer and device have their own forms)."""
+
+    branch = forms.ModelChoiceField(queryset=Branch.objects.none(), empty_label=None)
+    condition = forms.MultipleChoiceField(
+        choices=Condition.choices, required=False, widget=checkboxes(), label="Damage already there"
+    )
+    accessories = forms.MultipleChoiceField(
+        choices=Accessory.choices, required=False, widget=checkboxes(), label="Received with it"
+    )
+    passcode = forms.CharField(
+        required=False,
+        max_length=64,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="Needed to test the device. Encrypted, shown on request, erased on collection.",
+    )
+
+    class Meta:
+        model = WorksOrder
+        fields = [
+            "branch",
+            "priority",
+            "fault_reported",
+            "condition",
+            "condition_notes",
+            "accessories",
+            "accessories_other",
+            "passcode_kind",
+            "scope_agreed",
+            "scope_excluded",
+            "estimated_completion",
+        ]
+        widgets = {
+            "priority": forms.RadioSelect(attrs={"class": "form-check-input"}),
+            "fault_reported": forms.Textarea(
+                attrs={"rows": 3, "placeholder": "In the customer's words"}
+            ),
+            "condition_notes": forms.Textarea(attrs={"rows": 2}),
+            "scope_agreed": forms.Textarea(attrs={"rows": 2}),
+            "scope_excluded": forms.Textarea(attrs={"rows": 2}),
+            "estimated_completion": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args, member: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        mine = Branch.objects.for_shop(member.shop_id).filter(is_active=True)
+        if not member.is_manager:
+            mine = mine.filter(membershipbranch__membership=member)
+        self.fields["branch"].queryset = mine
+        self.fields["priority"].choices = Priority.choices
+        self.fields["estimated_completion"].input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind, passcode = data.get("passcode_kind"), data.get("passcode", "")
+        if kind in (PasscodeKind.PIN, PasscodeKind.PASSWORD, PasscodeKind.PATTERN) and not passcode:
+            self.add_error("passcode", "Type the passcode, or choose “No passcode”.")
+        if kind == PasscodeKind.PIN and passcode and not passcode.isdigit():
+            self.add_error("passcode", "A PIN has digits only.")
+        if kind == PasscodeKind.PATTERN and passcode and not set(passcode) <= set("123456789-"):
+            self.add_error("passcode", "Write a pattern as the dots in order, 1–9, e.g. 1-2-3-6-9.")
+        return data
+
+    def details(self) -> dict:
+        """The WorksOrder fields for tickets.services.works_order_book_in."""
+        skip = {"branch", "passcode"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+def labelled(widget: type[forms.Widget], label: str, **attrs) -> forms.Widget:
+    """Table cells have no <label>: the column's name goes on the input for screen readers."""
+    return widget(attrs={"aria-label": label, **attrs})
+
+
+class QuoteLineForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=LineKind.choices, initial=LineKind.LABOUR, widget=labelled(forms.Select, "Type")
+    )
+    description = forms.CharField(
+        max_length=200,
+        widget=labelled(forms.TextInput, "Description", placeholder="e.g. Screen replacement"),
+    )
+    quantity = forms.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        initial=1,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        widget=labelled(forms.NumberInput, "Quantity", step="any", **{"data-qty": ""}),
+    )
+    unit_price = forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        widget=labelled(
+            forms.NumberInput, "Unit price, net of VAT", step="0.01", **{"data-price": ""}
+        ),
+    )
+    vat_rate = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        widget=labelled(forms.NumberInput, "VAT rate, per cent", step="any", **{"data-vat": ""}),
+    )
+
+    def __init__(self, *args, vat_rate: Decimal | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "20", not "20.00": the rate must fit its narrow cell
+        self.fields["vat_rate"].initial = None if vat_rate is None else f"{vat_rate:g}"
+
+    def line(self) -> LineData:
+        return LineData(**{k: v for k, v in self.cleaned_data.items() if k != "DELETE"})
+
+
+class BaseQuoteLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[LineData]:
+        return [
+            form.line()
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+
+QuoteLineFormSet = forms.formset_factory(
+    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, can_delete=True, max_num=50
+)
+
+
+def quote_lines_formset(data, shop: Shop) -> BaseQuoteLineFormSet:
+    """Quote lines; new rows start at the shop's VAT rate."""
+    return QuoteLineFormSet(data, prefix="lines", form_kwargs={"vat_rate": shop.vat_rate})
+
+
+class ConsentForm(forms.Form):
+    """Consent at the counter: a signature drawn on screen, or a tick recorded by staff."""
+
+    method = forms.ChoiceField(
+        choices=[("later", "Take consent later"), *ConsentMethod.choices],
+        initial=ConsentMethod.SIGNATURE,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Consent",
+    )
+    signed_name = forms.CharField(label="Customer's name", max_length=150, required=False)
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    agreed = forms.BooleanField(
+        required=False, label="The customer agrees to the quote and the shop's terms"
+    )
+
+    def __init__(self, *args, allow_later: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not allow_later:  # on the works-order page, "later" is now
+            self.fields["method"].choices = ConsentMethod.choices
+
+    def clean(self) -> dict:
+        data = super().clean()
+        method = data.get("method")
+        if method == "later":
+            return data
+        if not data.get("signed_name", "").strip():
+            self.add_error("signed_name", "Type the customer's name as they agree.")
+        if not data.get("agreed"):
+            self.add_error("agreed", "Tick once the customer has agreed to the quote and terms.")
+        if method == ConsentMethod.SIGNATURE:
+            data["signature_png"] = self._signature_png(data.get("signature", ""))
+        return data
+
+    def _signature_png(self, data_url: str) -> bytes | None:
+        prefix = "data:image/png;base64,"
+        if not data_url.startswith(prefix):
+            self.add_error(
+                "signature", "Ask the customer to sign in the box, or record consent for them."
+            )
+            return None
+        try:
+            png = base64.b64decode(data_url[len(prefix) :], validate=True)
+        except binascii.Error:
+            self.add_error(
+                "signature", "The signature did not come through; ask them to sign again."
+            )
+            return None
+        if len(png) > MAX_SIGNATURE_BYTES or not png.startswith(b"\x89PNG"):
+            self.add_error(
+                "signature", "The signature did not come through; ask them to sign again."
+            )
+            return None
+        return png
+
+    def consent(self) -> ConsentData | None:
+        data = self.cleaned_data
+        if data["method"] == "later":
+            return None
+        return ConsentData(
+            method=data["method"],
+            signed_name=data["signed_name"],
+            signature_png=data.get("signature_png"),
+        )
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one go; each one decoded, cleaned and re-encoded (tickets.photos)."""
+
+    widget = MultipleImageInput(attrs={"accept": "image/*"})
+
+    def clean(self, data, initial=None) -> list:
+        uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if self.required and not uploads:
+            raise forms.ValidationError("Choose at least one photo.")
+        cleaned, problems = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(clean_photo(upload))
+            except forms.ValidationError as problem:
+                problems.extend(problem.messages)
+        if problems:
+            raise forms.ValidationError(problems)
+        return cleaned
+
+
+class PhotosForm(forms.Form):
+    photos = PhotosField(required=False, label="Photos of the device")
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=NoteKind.choices,
+        initial=NoteKind.INTERNAL,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Who is it for?",
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it cancelled?")

@@ -1,0 +1,42 @@
+import base64
+
+from django import template
+
+register = template.Library()
+
+STATUS_COLOURS = {
+    "intake": "secondary",
+    "assigned": "info",
+    "in_progress": "primary",
+    "awaiting_parts": "warning",
+    "awaiting_approval": "warning",
+    "quality_control": "info",
+    "ready": "success",
+    "collected": "dark",
+    "cancelled": "light",
+}
+PRIORITY_COLOURS = {"standard": "light", "urgent": "danger", "vip": "warning", "warranty": "info"}
+
+
+@register.filter
+def png_data_uri(data: bytes | memoryview | None) -> str:
+    """Stored PNG bytes (e.g. a signature) as an <img src> that needs no URL of its own."""
+    if not data:
+        return ""
+    return "data:image/png;base64," + base64.b64encode(bytes(data)).decode()
+
+
+@register.inclusion_tag("tickets/badge.html")
+def status_badge(works_order) -> dict:
+    return {
+        "label": works_order.get_status_display(),
+        "colour": STATUS_COLOURS.get(works_order.status, "secondary"),
+    }
+
+
+@register.inclusion_tag("tickets/badge.html")
+def priority_badge(works_order) -> dict:
+    return {
+        "label": works_order.get_priority_display(),
+        "colour": PRIORITY_COLOURS.get(works_order.priority, "light"),
+    }
