@@ -5,7 +5,7 @@
   if (!form) return;
   const intakeUrl = form.getAttribute("action") || window.location.pathname;
   const field = (name) => form.querySelector(`[name="device-${name}"]`);
-  const money = (n) => "£" + (Math.round(n * 100) / 100).toFixed(2);
+  const money = new Intl.NumberFormat("en-GB", { style: "currency", currency: form.dataset.currency }).format;
 
   // 1. Customer: a match from the search list replaces the section with the picked customer.
   form.addEventListener("click", (event) => {

@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
+from customers.selectors import customer_is_returning
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
 from tickets import services
@@ -62,6 +63,7 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "lines": lines,
         "totals": {"net": net, "vat": vat, "gross": gross},
         "consent": _consent_of(works_order),
+        "returning": customer_is_returning(works_order.customer, before=works_order.created_at),
         "can_see_passcode": request.member.role in PASSCODE_ROLES,
         "can_cancel": request.member.role in COUNTER and works_order.is_open,
         "consent_form": forms.get("consent_form")
