@@ -142,7 +142,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},  # it narrates every render step at INFO
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 FORM_RENDERER = "shops.renderers.BootstrapFormRenderer"

@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from customers.phones import display
+from shops.money import format_money
 
 register = template.Library()
-
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 
 
 @register.filter
@@ -28,10 +27,7 @@ def national(e164: str, region: str) -> str:
 @register.filter
 def money(amount: Decimal | None, currency: str = "GBP") -> str:
     """`{{ total|money:shop.currency }}` → £120.00."""
-    if amount is None:
-        return ""
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+    return "" if amount is None else format_money(amount, currency)
 
 
 @register.filter
