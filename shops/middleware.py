@@ -20,6 +20,7 @@ class CurrentShopMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.shop = request.member = None
+        request.memberships = []
         if request.user.is_authenticated:
             member = current_membership(request)
             if member is not None:
@@ -37,15 +38,15 @@ def active_memberships(user):
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    memberships = active_memberships(request.user)
+    # One query for all of them: people work in one shop or a few, and the menu lists them all.
+    request.memberships = list(active_memberships(request.user))
     shop_id = request.session.get(SESSION_KEY)
-    member = memberships.filter(shop_id=shop_id).first() if shop_id else None
-    if member is None:
-        member = memberships.first()
-        if member is not None:
-            request.session[SESSION_KEY] = member.shop_id
-        else:
-            request.session.pop(SESSION_KEY, None)
+    member = next((m for m in request.memberships if m.shop_id == shop_id), None)
+    if member is None and request.memberships:
+        member = request.memberships[0]
+        request.session[SESSION_KEY] = member.shop_id
+    elif member is None:
+        request.session.pop(SESSION_KEY, None)
     return member
 
 

@@ -30,6 +30,20 @@ class NumberingScheme(models.TextChoices):
     BRANCH_PREFIXED = "branch", "Branch-prefixed (BHM-2603-0042)"
 
 
+def default_qc_checklist() -> list[str]:
+    return [
+        "Reported fault resolved",
+        "No new faults",
+        "Cosmetics acceptable",
+        "Calls work",
+        "Camera works",
+        "Speakers and microphone work",
+        "Charges",
+        "Buttons work",
+        "Device clean",
+    ]
+
+
 class Shop(models.Model):
     """A repair business: the tenant. Everything else hangs off one."""
 
@@ -61,6 +75,25 @@ class Shop(models.Model):
     )
     terms_text = models.TextField("terms and conditions", blank=True)
     terms_version = models.PositiveIntegerField(default=1)
+    approval_threshold = models.DecimalField(
+        "extra work needing approval (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(0)],
+        help_text="A price above the agreed quote by more than this needs the customer's approval.",
+    )
+    qc_checklist = ArrayField(
+        models.CharField(max_length=120),
+        default=default_qc_checklist,
+        blank=True,
+        help_text="What QC checks before a device is ready, one item per line.",
+    )
+    auto_assign = models.BooleanField(
+        "assign new jobs automatically",
+        default=False,
+        help_text="Give each new job to the technician at its branch with the least open work.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from shops.forms import checkboxes
 from shops.models import Branch, Membership, Shop
 from tickets.models import (
     Accessory,
+    ApprovalMethod,
     Condition,
     ConsentMethod,
     LineKind,
@@ -267,3 +268,46 @@ class NoteForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it cancelled?")
+
+
+class DiagnosisForm(forms.Form):
+    diagnosis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Diagnosis")
+    codes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Diagnostic results or error codes",
+    )
+
+
+class TimeEntryForm(forms.Form):
+    minutes = forms.IntegerField(min_value=1, max_value=24 * 60, label="Minutes")
+    note = forms.CharField(required=False, max_length=200, label="What was done")
+
+
+class ExtraWorkForm(QuoteLineForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Why (for the customer)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. charging port corroded"}),
+    )
+
+    def line(self) -> LineData:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "reason")}
+        return LineData(**data)
+
+
+class ApprovalForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        choices=[("yes", "Approved the new price"), ("no", "Declined: back to the original work")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="The customer",
+    )
+    method = forms.ChoiceField(choices=ApprovalMethod.choices[:2], label="How")
+
+
+class FinalPriceForm(forms.Form):
+    amount = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, label="Final price (incl. VAT)"
+    )

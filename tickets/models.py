@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from shops.tenancy import ShopOwned
 
@@ -78,7 +79,39 @@ def new_status_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class WorksOrder(ShopOwned):
+class TransitionRefused(Exception):
+    """A move the shop's rules do not allow; the message says what to do about it."""
+
+
+def guard(refusal: str):
+    """A transition condition that knows how to explain itself when it is not met."""
+
+    def decorate(check):
+        check.refusal = refusal
+        return check
+
+    return decorate
+
+
+@guard("Record the customer's consent to the quote before the job leaves intake.")
+def consent_recorded(works_order: WorksOrder) -> bool:
+    return works_order.agreed_gross is not None and bool(works_order.fault_reported.strip())
+
+
+@guard(
+    "The quote is now above what the customer agreed by more than the shop allows: "
+    "record their approval of the new price first."
+)
+def price_agreed(works_order: WorksOrder) -> bool:
+    return not works_order.needs_approval()
+
+
+@guard("Set the final price before the job is ready for collection.")
+def final_price_set(works_order: WorksOrder) -> bool:
+    return works_order.final_price is not None
+
+
+class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     number = models.CharField(max_length=20, editable=False)
     status_token = models.CharField(
         max_length=32, unique=True, default=new_status_token, editable=False
@@ -90,7 +123,8 @@ class WorksOrder(ShopOwned):
     device = models.ForeignKey(
         "devices.Device", on_delete=models.PROTECT, related_name="works_orders"
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INTAKE)
+    # Protected: only the transitions below change it, and saves check nobody moved it meanwhile.
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.INTAKE, protected=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.STANDARD)
     assigned_to = models.ForeignKey(
         "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -122,8 +156,34 @@ class WorksOrder(ShopOwned):
     scope_excluded = models.TextField("not included", blank=True)
     estimated_completion = models.DateTimeField(null=True, blank=True)
 
+    # Money: what the customer agreed to (consent, then approvals) and what they will pay
+    agreed_gross = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    final_price = models.DecimalField(
+        "final price (incl. VAT)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    # The bench and QC
+    repaired_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    qc_results = models.JSONField(default=dict, db_default={}, blank=True)  # item: {ok, note}
+    qc_signed_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    qc_failures = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    # Collection
+    collected_by_name = models.CharField(max_length=150, blank=True, db_default="")
+    collection_signature_png = models.BinaryField(null=True, editable=False)
+    paid_at_counter = models.BooleanField(default=False, db_default=False)
+    payment_exemption = models.CharField(max_length=200, blank=True, db_default="")
+
     created_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    collected_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
 
@@ -148,6 +208,121 @@ class WorksOrder(ShopOwned):
     @property
     def has_passcode(self) -> bool:
         return self.passcode_secret is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status in (Status.AWAITING_PARTS, Status.AWAITING_APPROVAL)
+
+    def quote_gross(self) -> Decimal:
+        return sum((line.gross for line in self.lines.all()), Decimal("0.00"))
+
+    def needs_approval(self) -> bool:
+        """Is the quote above the agreed price by more than the shop's threshold?"""
+        if self.agreed_gross is None:
+            return False
+        allowed = self.agreed_gross * (1 + self.shop.approval_threshold / 100)
+        return self.quote_gross() > money(allowed)
+
+    # The lifecycle. Transitions change this instance only; tickets.lifecycle saves them and
+    # writes the timeline. Checks that depend on who moves the job raise TransitionRefused.
+
+    @transition(
+        field=status, source=Status.INTAKE, target=Status.ASSIGNED, conditions=[consent_recorded]
+    )
+    def assign(self, *, technician, by) -> None:
+        self._set_assignee(technician)
+
+    @transition(field=status, source=Status.ASSIGNED, target=Status.IN_PROGRESS)
+    def start(self, *, by) -> None:
+        if by.role == "technician" and by.pk != self.assigned_to_id:
+            raise TransitionRefused(f"{self.number} is assigned to {self.assigned_to.user}.")
+        self.started_at = self.started_at or timezone.now()
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.AWAITING_PARTS)
+    def wait_for_parts(self, *, by) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.AWAITING_APPROVAL)
+    def ask_for_approval(self, *, by) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.AWAITING_PARTS, Status.AWAITING_APPROVAL],
+        target=Status.IN_PROGRESS,
+        conditions=[price_agreed],
+    )
+    def resume(self, *, by) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.IN_PROGRESS,
+        target=Status.QUALITY_CONTROL,
+        conditions=[price_agreed],
+    )
+    def submit_for_qc(self, *, by) -> None:
+        self.repaired_by = by
+
+    @transition(
+        field=status,
+        source=Status.QUALITY_CONTROL,
+        target=Status.READY,
+        conditions=[final_price_set],
+    )
+    def pass_qc(self, *, by, results: dict) -> None:
+        self._check_qc_signer(by)
+        missing = [item for item in self.shop.qc_checklist if item not in results]
+        if missing:
+            raise TransitionRefused(f"Finish the QC checklist first: {', '.join(missing)}.")
+        failed = [item for item, result in results.items() if not result["ok"]]
+        if failed:
+            raise TransitionRefused(f"QC cannot pass with failed checks: {', '.join(failed)}.")
+        self.qc_results, self.qc_signed_by, self.ready_at = results, by, timezone.now()
+
+    @transition(field=status, source=Status.QUALITY_CONTROL, target=Status.IN_PROGRESS)
+    def fail_qc(self, *, by, results: dict) -> None:
+        self._check_qc_signer(by)
+        if all(result["ok"] for result in results.values()):
+            raise TransitionRefused("Say which checks failed, so the repairer knows what to fix.")
+        self.qc_results, self.qc_failures = results, self.qc_failures + 1
+
+    @transition(field=status, source=Status.READY, target=Status.COLLECTED)
+    def collect(
+        self, *, by, signed_name: str, signature_png: bytes | None, paid: bool, exemption: str
+    ) -> None:
+        if not signed_name.strip():
+            raise TransitionRefused("The person collecting signs or types their name.")
+        if not paid and not exemption.strip():
+            raise TransitionRefused(
+                "Take payment first, or record why none is due (e.g. warranty)."
+            )
+        self.collected_by_name, self.collection_signature_png = signed_name.strip(), signature_png
+        self.paid_at_counter, self.payment_exemption = paid, exemption.strip()
+        self.collected_at = timezone.now()
+        self.passcode_secret = None  # the device has left: nothing is left to test
+
+    @transition(field=status, source=OPEN_STATUSES, target=Status.CANCELLED)
+    def cancel(self, *, by, reason: str) -> None:
+        if not reason.strip():
+            raise TransitionRefused("Say why it is cancelled (the customer may ask).")
+        self.cancelled_at, self.cancel_reason = timezone.now(), reason.strip()
+        self.passcode_secret = None
+
+    def _set_assignee(self, technician) -> None:
+        if technician.role != "technician" or not technician.is_active:
+            raise TransitionRefused(f"{technician.user} is not an active technician.")
+        if not technician.branches.filter(pk=self.branch_id).exists():
+            raise TransitionRefused(f"{technician.user} does not work at {self.branch.name}.")
+        self.assigned_to, self.assigned_at = technician, timezone.now()
+
+    def _check_qc_signer(self, by) -> None:
+        repairers = set(self.time_entries.values_list("technician_id", flat=True))
+        repairers |= {self.repaired_by_id, self.assigned_to_id} - {None}
+        if by.pk in repairers:
+            raise TransitionRefused(
+                "QC must be signed by someone other than the technicians who worked on it."
+            )
 
     def get_condition_display(self) -> list[str]:
         return [Condition(c).label for c in self.condition if c in Condition.values]
@@ -249,6 +424,11 @@ class Event(models.TextChoices):
     NOTE = "note", "Note"
     CANCELLED = "cancelled", "Cancelled"
     STATUS = "status", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    APPROVAL = "approval", "Approval"
+    QC = "qc", "QC"
+    TIME = "time", "Time logged"
+    COLLECTED = "collected", "Collected"
 
 
 class TimelineEntry(ShopOwned):
@@ -275,6 +455,73 @@ class TimelineEntry(ShopOwned):
     @property
     def visible_to_customer(self) -> bool:
         return self.note_kind == NoteKind.CUSTOMER
+
+
+class TimeEntry(ShopOwned):
+    """Bench time: a running timer (no end yet) or a finished or typed-in stretch of work."""
+
+    works_order = models.ForeignKey(
+        WorksOrder, on_delete=models.CASCADE, related_name="time_entries"
+    )
+    technician = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            # One running timer per technician per job: a second start would double-count.
+            models.UniqueConstraint(
+                fields=["shop", "works_order", "technician"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_running_timer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gt=models.F("started_at")),
+                name="time_entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} on {self.works_order}"
+
+    @property
+    def minutes(self) -> int:
+        end = self.ended_at or timezone.now()
+        return int((end - self.started_at).total_seconds() // 60)
+
+
+class ApprovalMethod(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "By phone"
+    SMS = "sms", "By SMS reply"
+    WEB = "web", "On the status page"
+
+
+class Approval(ShopOwned):
+    """A request to the customer to agree a higher price, and their answer."""
+
+    works_order = models.ForeignKey(WorksOrder, on_delete=models.CASCADE, related_name="approvals")
+    previous_gross = models.DecimalField(max_digits=10, decimal_places=2)
+    new_gross = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.TextField()
+    requested_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    approved = models.BooleanField(null=True)  # None while waiting
+    method = models.CharField(max_length=10, choices=ApprovalMethod.choices, blank=True)
+    decided_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    line_ids = ArrayField(models.BigIntegerField(), default=list)  # the extra lines asked for
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.works_order}: {self.previous_gross} → {self.new_gross}"
 
 
 class NumberCounter(ShopOwned):

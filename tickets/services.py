@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
@@ -15,6 +16,8 @@ from devices.models import Device
 from shops.models import Branch, Membership, TermsVersion
 from tickets import numbering, passcodes
 from tickets.models import (
+    Approval,
+    ApprovalMethod,
     Consent,
     ConsentMethod,
     Event,
@@ -24,7 +27,9 @@ from tickets.models import (
     Photo,
     QuoteLine,
     Status,
+    TimeEntry,
     TimelineEntry,
+    TransitionRefused,
     WorksOrder,
     money,
 )
@@ -133,6 +138,8 @@ def consent_record(*, works_order: WorksOrder, consent: ConsentData, by: Members
     net, _, gross = quote_totals(works_order.lines.all())
     shop = works_order.shop
     terms = TermsVersion.objects.for_shop(shop).get(version=shop.terms_version)
+    works_order.agreed_gross = gross
+    works_order.save(update_fields=["agreed_gross"])
     saved = Consent.objects.create(
         shop=shop,
         works_order=works_order,
@@ -189,23 +196,14 @@ def note_add(*, works_order: WorksOrder, text: str, kind: str, by: Membership) -
     return record(works_order, Event.NOTE, by, text.strip(), note_kind=kind)
 
 
-@transaction.atomic
 def works_order_cancel(*, works_order: WorksOrder, reason: str, by: Membership) -> WorksOrder:
     """Cancel an open works order. Its number is retired: never reused, never renumbered."""
-    locked = (
-        WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(pk=works_order.pk)
-    )
-    if not locked.is_open:
-        raise ValidationError(f"{locked.number} is already {locked.get_status_display().lower()}.")
-    if not reason.strip():
-        raise ValidationError("Say why it is cancelled (the customer may ask).")
-    works_order.status = Status.CANCELLED
-    works_order.cancelled_at = timezone.now()
-    works_order.cancel_reason = reason.strip()
-    works_order.passcode_secret = None  # nothing left to test
-    works_order.save(update_fields=["status", "cancelled_at", "cancel_reason", "passcode_secret"])
-    record(works_order, Event.CANCELLED, by, reason.strip())
-    return works_order
+    from tickets.lifecycle import works_order_advance
+
+    try:
+        return works_order_advance(works_order=works_order, step="cancel", by=by, reason=reason)
+    except TransitionRefused as refused:
+        raise ValidationError(str(refused)) from None
 
 
 @transaction.atomic
@@ -239,4 +237,174 @@ def works_order_intake(
         lines=lines,
         consent=consent,
         photos=photos,
+    )
+
+
+# The bench ---------------------------------------------------------------------------------
+
+
+def diagnosis_update(
+    *, works_order: WorksOrder, diagnosis: str, codes: str, by: Membership
+) -> None:
+    """The technician's findings (they may differ from the fault as reported)."""
+    works_order.diagnosis, works_order.diagnostic_codes = diagnosis.strip(), codes.strip()
+    works_order.save(update_fields=["diagnosis", "diagnostic_codes"])
+    record(
+        works_order,
+        Event.NOTE,
+        by,
+        f"Diagnosis: {works_order.diagnosis}",
+        note_kind=NoteKind.INTERNAL,
+    )
+
+
+@transaction.atomic
+def timer_start(*, works_order: WorksOrder, by: Membership) -> TimeEntry:
+    """Start the technician's clock on this job (one running timer per job per person)."""
+    running = TimeEntry.objects.for_shop(works_order.shop_id).filter(
+        works_order=works_order, technician=by, ended_at__isnull=True
+    )
+    if running.exists():
+        raise ValidationError("Your timer is already running on this job.")
+    try:
+        with transaction.atomic():
+            return TimeEntry.objects.create(
+                shop_id=works_order.shop_id, works_order=works_order, technician=by
+            )
+    except IntegrityError:  # a double click from two tabs
+        raise ValidationError("Your timer is already running on this job.") from None
+
+
+@transaction.atomic
+def timer_stop(*, works_order: WorksOrder, by: Membership) -> TimeEntry:
+    entry = (
+        TimeEntry.objects.for_shop(works_order.shop_id)
+        .select_for_update()
+        .filter(works_order=works_order, technician=by, ended_at__isnull=True)
+        .first()
+    )
+    if entry is None:
+        raise ValidationError("Your timer is not running on this job.")
+    entry.ended_at = max(timezone.now(), entry.started_at + timedelta(minutes=1))
+    entry.save(update_fields=["ended_at"])
+    record(works_order, Event.TIME, by, f"{entry.minutes} min on the bench")
+    return entry
+
+
+def time_entry_add(
+    *, works_order: WorksOrder, technician: Membership, minutes: int, note: str, by: Membership
+) -> TimeEntry:
+    """Time typed in afterwards (forgot the timer), ending now."""
+    if minutes <= 0 or minutes > 24 * 60:
+        raise ValidationError("Give the time in minutes, between 1 and 1440.")
+    end = timezone.now()
+    entry = TimeEntry.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        technician=technician,
+        started_at=end - timedelta(minutes=minutes),
+        ended_at=end,
+        note=note.strip(),
+    )
+    record(
+        works_order,
+        Event.TIME,
+        by,
+        f"{minutes} min by {technician.user}" + (f": {note}" if note else ""),
+    )
+    return entry
+
+
+@transaction.atomic
+def extra_work_add(
+    *, works_order: WorksOrder, line: LineData, reason: str, by: Membership
+) -> QuoteLine:
+    """Add a line found on the bench. Above the agreed price by more than the shop allows, the
+    job pauses for the customer's approval of the new total."""
+    from tickets.lifecycle import works_order_advance
+
+    if not works_order.is_open:
+        raise ValidationError(f"{works_order.number} is closed.")
+    position = works_order.lines.count()
+    added = QuoteLine.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        position=position,
+        kind=line.kind,
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        vat_rate=works_order.shop.vat_rate if line.vat_rate is None else line.vat_rate,
+    )
+    record(
+        works_order,
+        Event.NOTE,
+        by,
+        f"Extra work: {added.description} (£{added.gross})",
+        note_kind=NoteKind.INTERNAL,
+    )
+    if works_order.needs_approval():
+        open_request = Approval.objects.for_shop(works_order.shop_id).filter(
+            works_order=works_order, approved__isnull=True
+        )
+        request = open_request.first() or Approval(
+            shop_id=works_order.shop_id,
+            works_order=works_order,
+            previous_gross=works_order.agreed_gross,
+            requested_by=by,
+            reason=reason.strip() or added.description,
+        )
+        request.new_gross = money(works_order.quote_gross())
+        request.line_ids = [*request.line_ids, added.pk]
+        request.save()
+        if works_order.status == Status.IN_PROGRESS:
+            works_order_advance(works_order=works_order, step="ask_for_approval", by=by)
+    return added
+
+
+@transaction.atomic
+def approval_record(
+    *, works_order: WorksOrder, approved: bool, method: str, by: Membership
+) -> Approval:
+    """The customer's answer. Approved: the new total is agreed. Declined: the extra lines go and
+    the job carries on within the original scope. Either way the bench can go on."""
+    from tickets.lifecycle import works_order_advance
+
+    request = (
+        Approval.objects.for_shop(works_order.shop_id)
+        .select_for_update()
+        .filter(works_order=works_order, approved__isnull=True)
+        .first()
+    )
+    if request is None:
+        raise ValidationError("No approval is waiting for this job.")
+    if method not in ApprovalMethod.values:
+        raise ValidationError("Say how the customer answered.")
+    request.approved, request.method, request.decided_by = approved, method, by
+    request.decided_at = timezone.now()
+    request.save()
+    if approved:
+        works_order.agreed_gross = request.new_gross
+        works_order.save(update_fields=["agreed_gross"])
+        text = f"Customer approved £{request.new_gross} ({request.get_method_display().lower()})"
+    else:
+        QuoteLine.objects.for_shop(works_order.shop_id).filter(pk__in=request.line_ids).delete()
+        text = f"Customer declined £{request.new_gross}; back to £{request.previous_gross}"
+    record(works_order, Event.APPROVAL, by, text, approved=approved, method=method)
+    if works_order.status == Status.AWAITING_APPROVAL:
+        works_order_advance(works_order=works_order, step="resume", by=by)
+    return request
+
+
+def final_price_set(*, works_order: WorksOrder, amount: Decimal, by: Membership) -> None:
+    if amount < 0:
+        raise ValidationError("The final price cannot be negative.")
+    works_order.final_price = money(amount)
+    works_order.save(update_fields=["final_price"])
+    record(
+        works_order,
+        Event.NOTE,
+        by,
+        f"Final price £{works_order.final_price}",
+        note_kind=NoteKind.INTERNAL,
     )

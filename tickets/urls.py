@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import detail, intake, lists, printouts
+from tickets.views import bench, detail, intake, lists, printouts
 
 urlpatterns = [
     path("works-orders/", lists.works_order_list, name="works_orders"),
@@ -15,4 +15,10 @@ urlpatterns = [
     path("works-orders/<str:number>/cancel/", detail.works_order_cancel, name="works_order_cancel"),
     path("works-orders/<str:number>/receipt.pdf", printouts.receipt_pdf, name="receipt_pdf"),
     path("works-orders/<str:number>/tag.pdf", printouts.tag_pdf, name="tag_pdf"),
+    path("works-orders/<str:number>/diagnosis/", bench.diagnosis, name="diagnosis"),
+    path("works-orders/<str:number>/timer/", bench.timer, name="timer"),
+    path("works-orders/<str:number>/time/", bench.time_entry, name="time_entry"),
+    path("works-orders/<str:number>/extra-work/", bench.extra_work, name="extra_work"),
+    path("works-orders/<str:number>/approval/", bench.approval, name="approval"),
+    path("works-orders/<str:number>/final-price/", bench.final_price, name="final_price"),
 ]

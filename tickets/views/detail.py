@@ -14,8 +14,27 @@ from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
 from tickets import services
 from tickets.access import get_photo, get_works_order
-from tickets.forms import CancelForm, ConsentForm, NoteForm, PhotosForm
-from tickets.models import Consent, Photo, QuoteLine, TimelineEntry, WorksOrder
+from tickets.forms import (
+    ApprovalForm,
+    CancelForm,
+    ConsentForm,
+    DiagnosisForm,
+    ExtraWorkForm,
+    FinalPriceForm,
+    NoteForm,
+    PhotosForm,
+    TimeEntryForm,
+)
+from tickets.lifecycle import NEXT_STEPS, STEP_LABELS
+from tickets.models import (
+    Approval,
+    Consent,
+    Photo,
+    QuoteLine,
+    TimeEntry,
+    TimelineEntry,
+    WorksOrder,
+)
 
 # Who may see a device's passcode (to test it). The lifecycle issue narrows this to the
 # technician the job is assigned to.
@@ -40,6 +59,14 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             Prefetch("lines", queryset=QuoteLine.objects.for_shop(shop)),
             Prefetch("photos", queryset=Photo.objects.for_shop(shop)),
             Prefetch(
+                "time_entries",
+                queryset=TimeEntry.objects.for_shop(shop).select_related("technician__user"),
+            ),
+            Prefetch(
+                "approvals",
+                queryset=Approval.objects.for_shop(shop).select_related("requested_by__user"),
+            ),
+            Prefetch(
                 "timeline",
                 queryset=TimelineEntry.objects.for_shop(shop).select_related("actor__user"),
             ),
@@ -55,9 +82,39 @@ def _consent_of(works_order: WorksOrder) -> Consent | None:
         return None
 
 
+def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
+    """What the bench section shows: time, the approval waiting, and its forms."""
+    entries = list(works_order.time_entries.all())
+    waiting = next((a for a in works_order.approvals.all() if a.approved is None), None)
+    price = works_order.final_price
+    return {
+        "time_entries": entries,
+        "minutes_logged": sum(entry.minutes for entry in entries),
+        "my_timer": next(
+            (e for e in entries if e.ended_at is None and e.technician_id == request.member.pk),
+            None,
+        ),
+        "waiting_approval": waiting,
+        "next_steps": [(s, STEP_LABELS[s]) for s in NEXT_STEPS.get(works_order.status, [])],
+        "diagnosis_form": forms.get("diagnosis_form")
+        or DiagnosisForm(
+            prefix="diagnosis",
+            initial={"diagnosis": works_order.diagnosis, "codes": works_order.diagnostic_codes},
+        ),
+        "time_form": forms.get("time_form") or TimeEntryForm(prefix="time"),
+        "extra_form": forms.get("extra_form")
+        or ExtraWorkForm(prefix="extra", vat_rate=request.shop.vat_rate),
+        "approval_form": forms.get("approval_form") or ApprovalForm(prefix="approval"),
+        "price_form": forms.get("price_form")
+        or FinalPriceForm(prefix="price", initial={"amount": price}),
+    }
+
+
 def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpResponse:
     lines = list(works_order.lines.all())
     net, vat, gross = services.quote_totals(lines)
+    if forms.get("price_form") is None and works_order.final_price is None:
+        forms["price_form"] = FinalPriceForm(prefix="price", initial={"amount": gross})
     context = {
         "wo": works_order,
         "lines": lines,
@@ -71,11 +128,15 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
+        **_bench(request, works_order, forms),
     }
-    status = 400 if any(f.errors for f in forms.values()) else 200
-    return render(
-        request, "tickets/detail.html", context, status=status if not request.htmx else 200
-    )
+    status = 400 if any(f.errors for f in forms.values() if f is not None) else 200
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+def render_detail(request: ShopRequest, number: str, **forms) -> HttpResponse:
+    """The works-order page again, showing the form that had a problem."""
+    return _render(request, _page_works_order(request, number), **forms)
 
 
 @shop_member_required()

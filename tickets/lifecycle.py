@@ -1,0 +1,289 @@
+"""Moving works orders through the shop: one service applies every step of the lifecycle.
+
+The transitions on WorksOrder change the instance; `works_order_advance` checks who may take
+the step, saves (refusing if someone else moved the job meanwhile), writes the timeline and,
+after commit, tells whoever listens (`works_order_moved`, for notifications).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.dispatch import Signal
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from shops.models import COUNTER, MANAGERS, Membership, Role, Skill
+from tickets.models import (
+    Event,
+    Priority,
+    Status,
+    TimelineEntry,
+    TransitionRefused,
+    WorksOrder,
+)
+from tickets.services import record
+
+# Sent after commit: works_order_id, step, source, target. The notifications app listens.
+works_order_moved = Signal()
+
+TECHNICIANS = (*MANAGERS, Role.TECHNICIAN)
+WHO_MAY = {
+    "assign": (*COUNTER, Role.TECHNICIAN),  # a technician may only take it themselves
+    "start": TECHNICIANS,
+    "wait_for_parts": TECHNICIANS,
+    "ask_for_approval": TECHNICIANS,
+    "resume": (*COUNTER, Role.TECHNICIAN),  # the counter takes the approval or the parts
+    "submit_for_qc": TECHNICIANS,
+    "pass_qc": TECHNICIANS,
+    "fail_qc": TECHNICIANS,
+    "collect": COUNTER,
+    "cancel": COUNTER,
+}
+STEP_EVENTS = {"assign": Event.ASSIGNED, "pass_qc": Event.QC, "fail_qc": Event.QC}
+STEP_EVENTS |= {"collect": Event.COLLECTED, "cancel": Event.CANCELLED}
+
+BOARD_COLUMNS = [
+    (Status.INTAKE, "Intake"),
+    (Status.ASSIGNED, "Assigned"),
+    (Status.IN_PROGRESS, "In progress"),
+    (Status.QUALITY_CONTROL, "QC"),
+    (Status.READY, "Ready"),
+    (Status.COLLECTED, "Collected"),
+]
+# Which column a status is shown in (paused jobs stay in In progress with a badge).
+COLUMN_OF = {status: status for status, _ in BOARD_COLUMNS} | {
+    Status.AWAITING_PARTS: Status.IN_PROGRESS,
+    Status.AWAITING_APPROVAL: Status.IN_PROGRESS,
+}
+# (from status, to column) → step
+BOARD_MOVES = {
+    (Status.INTAKE, Status.ASSIGNED): "assign",
+    (Status.ASSIGNED, Status.IN_PROGRESS): "start",
+    (Status.AWAITING_PARTS, Status.IN_PROGRESS): "resume",
+    (Status.AWAITING_APPROVAL, Status.IN_PROGRESS): "resume",
+    (Status.IN_PROGRESS, Status.QUALITY_CONTROL): "submit_for_qc",
+    (Status.QUALITY_CONTROL, Status.READY): "pass_qc",
+    (Status.QUALITY_CONTROL, Status.IN_PROGRESS): "fail_qc",
+    (Status.READY, Status.COLLECTED): "collect",
+}
+STEPS_NEEDING_INPUT = {"assign", "pass_qc", "fail_qc", "collect", "cancel"}
+STEP_LABELS = {
+    "assign": "Assign",
+    "start": "Start work",
+    "wait_for_parts": "Wait for parts",
+    "ask_for_approval": "Ask the customer to approve",
+    "resume": "Resume work",
+    "submit_for_qc": "Send to QC",
+    "pass_qc": "Pass QC",
+    "fail_qc": "Fail QC",
+    "collect": "Collected",
+    "cancel": "Cancel",
+}
+# Steps offered in a card's "Move to…" menu, by status (cheap: no queries).
+NEXT_STEPS = {
+    Status.INTAKE: ["assign", "cancel"],
+    Status.ASSIGNED: ["start", "cancel"],
+    Status.IN_PROGRESS: ["submit_for_qc", "wait_for_parts", "cancel"],
+    Status.AWAITING_PARTS: ["resume", "cancel"],
+    Status.AWAITING_APPROVAL: ["resume", "cancel"],
+    Status.QUALITY_CONTROL: ["pass_qc", "fail_qc", "cancel"],
+    Status.READY: ["collect", "cancel"],
+}
+
+
+def board_step(works_order: WorksOrder, to_column: str) -> str | None:
+    """The step a drag of this card into `to_column` means; None if the board has no such move."""
+    return BOARD_MOVES.get((works_order.status, to_column))
+
+
+def explain(works_order: WorksOrder, step: str) -> str:
+    """Why `step` cannot be taken now, in words a person can act on."""
+    method = getattr(works_order, step)
+    if not can_proceed(method, check_conditions=False):
+        return (
+            f"{works_order.number} is {works_order.get_status_display().lower()}: "
+            f"“{STEP_LABELS.get(step, step)}” is not the next step from there."
+        )
+    for condition in method._django_fsm.get_transition(works_order.status).conditions:
+        if not condition(works_order):
+            return condition.refusal
+    return "This move is not allowed now."
+
+
+def _check_role(step: str, by: Membership, works_order: WorksOrder, inputs: dict) -> None:
+    if by.role not in WHO_MAY.get(step, ()):
+        raise TransitionRefused(
+            f"A {by.get_role_display().lower()} cannot “{STEP_LABELS.get(step, step)}”."
+        )
+    if step == "assign" and by.role == Role.TECHNICIAN and inputs.get("technician") != by:
+        raise TransitionRefused(
+            "Technicians pick jobs up for themselves; a manager assigns others."
+        )
+    someone_elses = works_order.assigned_to_id not in (None, by.pk)
+    bench_step = step in ("start", "wait_for_parts", "resume", "submit_for_qc")
+    if bench_step and by.role == Role.TECHNICIAN and someone_elses:
+        raise TransitionRefused(
+            f"{works_order.number} is {works_order.assigned_to.user.first_name}'s job; "
+            "ask a manager to reassign it."
+        )
+
+
+def _moved_by(works_order: WorksOrder) -> str:
+    last = (
+        TimelineEntry.objects.for_shop(works_order.shop_id)
+        .filter(works_order_id=works_order.pk)
+        .select_related("actor__user")
+        .first()
+    )
+    return str(last.actor.user) if last and last.actor else "someone else"
+
+
+def works_order_advance(
+    *, works_order: WorksOrder, step: str, by: Membership, **inputs
+) -> WorksOrder:
+    """Take one lifecycle step, or raise TransitionRefused saying why not. One transaction."""
+    if step not in WHO_MAY:
+        raise TransitionRefused(f"Unknown step “{step}”.")
+    _check_role(step, by, works_order, inputs)
+    source = works_order.status
+    try:
+        with transaction.atomic():
+            try:
+                getattr(works_order, step)(by=by, **inputs)
+            except TransitionNotAllowed:
+                raise TransitionRefused(explain(works_order, step)) from None
+            works_order.save()
+            label = STEP_LABELS.get(step, step)
+            if step == "assign":
+                label = f"Assigned to {works_order.assigned_to.user}"
+            reason = (inputs.get("reason") or "").strip()
+            record(
+                works_order,
+                STEP_EVENTS.get(step, Event.STATUS),
+                by,
+                f"{label}: {reason}" if reason else label,
+                step=step,
+                source=source,
+                target=works_order.status,
+            )
+            transaction.on_commit(
+                lambda: works_order_moved.send(
+                    WorksOrder,
+                    works_order_id=works_order.pk,
+                    step=step,
+                    source=source,
+                    target=works_order.status,
+                )
+            )
+    except ConcurrentTransition:
+        works_order.refresh_from_db()
+        raise TransitionRefused(
+            f"{works_order.number} was just moved by {_moved_by(works_order)}; "
+            f"it is now {works_order.get_status_display().lower()}."
+        ) from None
+    return works_order
+
+
+def works_order_reassign(
+    *, works_order: WorksOrder, technician: Membership, by: Membership
+) -> WorksOrder:
+    """Give an assigned job to someone else; once work has started, only a manager may."""
+    if works_order.status == Status.INTAKE:
+        return works_order_advance(
+            works_order=works_order, step="assign", by=by, technician=technician
+        )
+    if not works_order.is_open:
+        raise TransitionRefused(f"{works_order.number} is closed.")
+    if works_order.started_at and not by.is_manager:
+        raise TransitionRefused("Only a manager reassigns a job someone has started.")
+    if not by.is_manager and by.role != Role.FRONT_DESK:
+        raise TransitionRefused("Ask a manager to reassign this job.")
+    with transaction.atomic():
+        previous = works_order.assigned_to
+        works_order._set_assignee(technician)
+        works_order.save(update_fields=["assigned_to", "assigned_at"])
+        record(
+            works_order,
+            Event.ASSIGNED,
+            by,
+            f"Reassigned from {previous.user if previous else 'nobody'} to {technician.user}",
+        )
+    return works_order
+
+
+PRIORITY_ORDER = [Priority.VIP, Priority.URGENT, Priority.WARRANTY, Priority.STANDARD]
+SKILL_FOR_CATEGORY = {
+    "phone": Skill.PHONES,
+    "tablet": Skill.TABLETS,
+    "laptop": Skill.LAPTOPS,
+    "console": Skill.CONSOLES,
+    "watch": Skill.WATCHES,
+}
+
+
+def _priority_rank():
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(
+        *(When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def pick_up_next(*, by: Membership) -> WorksOrder | None:
+    """The technician takes the most pressing unassigned job at their branches that they can do:
+    highest priority first, then the oldest."""
+    skills = [c for c, skill in SKILL_FOR_CATEGORY.items() if skill in by.skills]
+    candidates = (
+        WorksOrder.objects.for_shop(by.shop_id)
+        .filter(status=Status.INTAKE, assigned_to__isnull=True, agreed_gross__isnull=False)
+        .filter(branch__membershipbranch__membership=by)
+        .annotate(rank=_priority_rank())
+        .order_by("rank", "created_at")
+    )
+    if skills:  # a technician without listed skills takes anything
+        candidates = candidates.filter(Q(device__category__in=skills) | Q(device__category="other"))
+    for works_order in candidates[:5]:
+        try:
+            return works_order_advance(works_order=works_order, step="assign", by=by, technician=by)
+        except TransitionRefused:
+            continue  # taken by a colleague this instant: try the next one
+    return None
+
+
+ACTIVE = [Status.ASSIGNED, Status.IN_PROGRESS, Status.AWAITING_PARTS, Status.AWAITING_APPROVAL]
+
+
+def open_work_by_technician(shop_id: int, technicians) -> dict[int, int]:
+    return dict(
+        WorksOrder.objects.for_shop(shop_id)
+        .filter(status__in=ACTIVE, assigned_to__in=technicians)
+        .values_list("assigned_to")
+        .annotate(jobs=Count("id"))
+    )
+
+
+def technician_for(works_order: WorksOrder) -> Membership | None:
+    """Automatic assignment: the technician at the job's branch, with the skill it needs, who has
+    the least open work (the longest-serving first on a tie)."""
+    technicians = Membership.objects.for_shop(works_order.shop_id).filter(
+        role=Role.TECHNICIAN, is_active=True, membershipbranch__branch=works_order.branch_id
+    )
+    skill = SKILL_FOR_CATEGORY.get(works_order.device.category)
+    if skill:
+        technicians = technicians.filter(skills__contains=[skill])
+    technicians = list(technicians.select_related("user"))
+    load = open_work_by_technician(works_order.shop_id, technicians)
+    return min(technicians, key=lambda m: (load.get(m.pk, 0), m.joined_at), default=None)
+
+
+def auto_assign(*, works_order: WorksOrder, by: Membership) -> WorksOrder:
+    """If the shop assigns automatically and the job may leave intake, give it to someone."""
+    if not works_order.shop.auto_assign or works_order.status != Status.INTAKE:
+        return works_order
+    if works_order.agreed_gross is None:
+        return works_order
+    technician = technician_for(works_order)
+    if technician is None:
+        return works_order
+    return works_order_advance(works_order=works_order, step="assign", by=by, technician=technician)

@@ -1,0 +1,137 @@
+"""Bench work on a works order: findings, time, extra work and the customer's approval."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+
+from shops.access import ShopRequest, shop_member_required
+from shops.models import COUNTER, MANAGERS, Role
+from tickets import services
+from tickets.access import get_works_order
+from tickets.forms import (
+    ApprovalForm,
+    DiagnosisForm,
+    ExtraWorkForm,
+    FinalPriceForm,
+    TimeEntryForm,
+)
+from tickets.models import TransitionRefused
+from tickets.views.detail import render_detail, works_order_detail
+
+BENCH = (*MANAGERS, Role.TECHNICIAN)
+
+
+def _post_only(request: ShopRequest, number: str):
+    works_order = get_works_order(request, number)
+    return works_order, (None if request.method == "POST" else redirect(works_order_detail, number))
+
+
+def _done(request: ShopRequest, number: str, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect(works_order_detail, number=number)
+
+
+def _refused(request: ShopRequest, number: str, refused: Exception) -> HttpResponse:
+    messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+    return redirect(works_order_detail, number=number)
+
+
+@shop_member_required(*BENCH)
+def diagnosis(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = DiagnosisForm(request.POST, prefix="diagnosis")
+    if not form.is_valid():
+        return render_detail(request, number, diagnosis_form=form)
+    services.diagnosis_update(
+        works_order=works_order,
+        diagnosis=form.cleaned_data["diagnosis"],
+        codes=form.cleaned_data["codes"],
+        by=request.member,
+    )
+    return _done(request, number, "Diagnosis saved.")
+
+
+@shop_member_required(*BENCH)
+def timer(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    try:
+        if request.POST.get("action") == "stop":
+            entry = services.timer_stop(works_order=works_order, by=request.member)
+            return _done(request, number, f"Timer stopped: {entry.minutes} min logged.")
+        services.timer_start(works_order=works_order, by=request.member)
+    except ValidationError as refused:
+        return _refused(request, number, refused)
+    return _done(request, number, "Timer started.")
+
+
+@shop_member_required(*BENCH)
+def time_entry(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = TimeEntryForm(request.POST, prefix="time")
+    if not form.is_valid():
+        return render_detail(request, number, time_form=form)
+    services.time_entry_add(
+        works_order=works_order, technician=request.member, by=request.member, **form.cleaned_data
+    )
+    return _done(request, number, f"{form.cleaned_data['minutes']} min logged.")
+
+
+@shop_member_required(*BENCH)
+def extra_work(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = ExtraWorkForm(request.POST, prefix="extra", vat_rate=request.shop.vat_rate)
+    if not form.is_valid():
+        return render_detail(request, number, extra_form=form)
+    try:
+        services.extra_work_add(
+            works_order=works_order,
+            line=form.line(),
+            reason=form.cleaned_data["reason"],
+            by=request.member,
+        )
+    except (ValidationError, TransitionRefused) as refused:
+        return _refused(request, number, refused)
+    works_order.refresh_from_db()
+    if works_order.status == "awaiting_approval":
+        return _done(request, number, "Line added. The new total needs the customer's approval.")
+    return _done(request, number, "Line added.")
+
+
+@shop_member_required(*COUNTER, Role.TECHNICIAN)
+def approval(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = ApprovalForm(request.POST, prefix="approval")
+    if not form.is_valid():
+        return render_detail(request, number, approval_form=form)
+    try:
+        services.approval_record(works_order=works_order, by=request.member, **form.cleaned_data)
+    except (ValidationError, TransitionRefused) as refused:
+        return _refused(request, number, refused)
+    return _done(request, number, "The customer's answer is recorded; the job carries on.")
+
+
+@shop_member_required(*COUNTER, Role.TECHNICIAN)
+def final_price(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = FinalPriceForm(request.POST, prefix="price")
+    if not form.is_valid():
+        return render_detail(request, number, price_form=form)
+    services.final_price_set(
+        works_order=works_order, amount=form.cleaned_data["amount"], by=request.member
+    )
+    return _done(request, number, "Final price set.")
