@@ -6,7 +6,6 @@ from shops.views import coming
 
 # Sections whose issues have not landed yet show a plain "coming" page.
 coming_sections = [
-    path("board/", coming, {"section": "Board"}, name="board"),
     path("stock/", coming, {"section": "Stock"}, name="stock"),
     path("reports/", coming, {"section": "Reports"}, name="reports"),
 ]

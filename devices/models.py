@@ -42,6 +42,9 @@ class DeviceModel(ShopOwned):
         ]
 
     def __str__(self) -> str:
+        # "Apple Watch Series 9", not "Apple Apple Watch Series 9"
+        if self.name.lower().startswith(self.make.lower()):
+            return self.name
         return f"{self.make} {self.name}"
 
 

@@ -92,6 +92,7 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "number": lambda: other_works_order().number,
         "photo_id": lambda: other_photo().pk,
         "customer_id": lambda: CustomerFactory(shop=other).pk,
+        "step": lambda: "start",  # a real step: only the works order's shop can refuse it
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",
     }

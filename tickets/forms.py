@@ -60,6 +60,7 @@ class WorksOrderForm(forms.ModelForm):
             "scope_agreed",
             "scope_excluded",
             "estimated_completion",
+            "estimated_minutes",
         ]
         widgets = {
             "priority": forms.RadioSelect(attrs={"class": "form-check-input"}),
@@ -311,3 +312,21 @@ class FinalPriceForm(forms.Form):
     amount = forms.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, label="Final price (incl. VAT)"
     )
+
+
+class PlanForm(forms.ModelForm):
+    """Priority, when it is due and how long it should take: changed as the job goes on."""
+
+    class Meta:
+        model = WorksOrder
+        fields = ["priority", "estimated_completion", "estimated_minutes"]
+        widgets = {
+            "estimated_completion": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = Priority.choices
+        self.fields["estimated_completion"].input_formats = ["%Y-%m-%dT%H:%M"]

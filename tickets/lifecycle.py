@@ -66,7 +66,15 @@ BOARD_MOVES = {
     (Status.QUALITY_CONTROL, Status.IN_PROGRESS): "fail_qc",
     (Status.READY, Status.COLLECTED): "collect",
 }
-STEPS_NEEDING_INPUT = {"assign", "pass_qc", "fail_qc", "collect", "cancel"}
+STEPS_NEEDING_INPUT = {
+    "assign",
+    "wait_for_parts",
+    "ask_for_approval",
+    "pass_qc",
+    "fail_qc",
+    "collect",
+    "cancel",
+}
 STEP_LABELS = {
     "assign": "Assign",
     "start": "Start work",
@@ -91,6 +99,17 @@ NEXT_STEPS = {
 }
 
 
+def menu_steps(member: Membership) -> dict[str, list[tuple[str, str]]]:
+    """Per status, the steps a "Move to…" menu offers this member, with their labels."""
+    labels = dict(STEP_LABELS)
+    if member.role == Role.TECHNICIAN:
+        labels["assign"] = "Pick up (assign to me)"
+    return {
+        status: [(step, labels[step]) for step in steps if member.role in WHO_MAY[step]]
+        for status, steps in NEXT_STEPS.items()
+    }
+
+
 def board_step(works_order: WorksOrder, to_column: str) -> str | None:
     """The step a drag of this card into `to_column` means; None if the board has no such move."""
     return BOARD_MOVES.get((works_order.status, to_column))
@@ -110,11 +129,16 @@ def explain(works_order: WorksOrder, step: str) -> str:
     return "This move is not allowed now."
 
 
+def role_refusal(member: Membership, step: str) -> str | None:
+    """Why the member's role may not take the step at all, or None if it may."""
+    if member.role not in WHO_MAY.get(step, ()):
+        return f"A {member.get_role_display().lower()} cannot “{STEP_LABELS.get(step, step)}”."
+    return None
+
+
 def _check_role(step: str, by: Membership, works_order: WorksOrder, inputs: dict) -> None:
-    if by.role not in WHO_MAY.get(step, ()):
-        raise TransitionRefused(
-            f"A {by.get_role_display().lower()} cannot “{STEP_LABELS.get(step, step)}”."
-        )
+    if refusal := role_refusal(by, step):
+        raise TransitionRefused(refusal)
     if step == "assign" and by.role == Role.TECHNICIAN and inputs.get("technician") != by:
         raise TransitionRefused(
             "Technicians pick jobs up for themselves; a manager assigns others."
@@ -128,14 +152,39 @@ def _check_role(step: str, by: Membership, works_order: WorksOrder, inputs: dict
         )
 
 
-def _moved_by(works_order: WorksOrder) -> str:
+def last_mover(works_order: WorksOrder) -> str:
+    """Who last changed the works order, for "was just moved by …"."""
     last = (
         TimelineEntry.objects.for_shop(works_order.shop_id)
         .filter(works_order_id=works_order.pk)
         .select_related("actor__user")
+        .order_by("-at", "-id")
         .first()
     )
     return str(last.actor.user) if last and last.actor else "someone else"
+
+
+def moved_meanwhile(works_order: WorksOrder) -> str:
+    return (
+        f"{works_order.number} was just moved by {last_mover(works_order)}; "
+        f"it is now {works_order.get_status_display().lower()}."
+    )
+
+
+def _timeline_text(works_order: WorksOrder, step: str, inputs: dict) -> str:
+    """What the timeline says about the step: with whom, why, and for QC what failed."""
+    label = STEP_LABELS.get(step, step)
+    if step == "assign":
+        return f"Assigned to {works_order.assigned_to.user}"
+    if step == "fail_qc":
+        failed = [
+            f"{item} ({result['note']})" if result.get("note") else item
+            for item, result in inputs["results"].items()
+            if not result["ok"]
+        ]
+        return f"{label}: {'; '.join(failed)}"
+    reason = (inputs.get("reason") or "").strip()
+    return f"{label}: {reason}" if reason else label
 
 
 def works_order_advance(
@@ -153,15 +202,11 @@ def works_order_advance(
             except TransitionNotAllowed:
                 raise TransitionRefused(explain(works_order, step)) from None
             works_order.save()
-            label = STEP_LABELS.get(step, step)
-            if step == "assign":
-                label = f"Assigned to {works_order.assigned_to.user}"
-            reason = (inputs.get("reason") or "").strip()
             record(
                 works_order,
                 STEP_EVENTS.get(step, Event.STATUS),
                 by,
-                f"{label}: {reason}" if reason else label,
+                _timeline_text(works_order, step, inputs),
                 step=step,
                 source=source,
                 target=works_order.status,
@@ -177,10 +222,7 @@ def works_order_advance(
             )
     except ConcurrentTransition:
         works_order.refresh_from_db()
-        raise TransitionRefused(
-            f"{works_order.number} was just moved by {_moved_by(works_order)}; "
-            f"it is now {works_order.get_status_display().lower()}."
-        ) from None
+        raise TransitionRefused(moved_meanwhile(works_order)) from None
     return works_order
 
 

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -155,6 +156,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     scope_agreed = models.TextField("work agreed", blank=True)
     scope_excluded = models.TextField("not included", blank=True)
     estimated_completion = models.DateTimeField(null=True, blank=True)
+    estimated_minutes = models.PositiveIntegerField(
+        "bench time (minutes)",
+        null=True,
+        blank=True,
+        help_text="Hands-on time the repair should take: the technicians' workload adds it up.",
+    )
 
     # Money: what the customer agreed to (consent, then approvals) and what they will pay
     agreed_gross = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -196,6 +203,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="works_order_recent"),
             models.Index(fields=["shop", "branch", "status"], name="works_order_branch_status"),
+            # Today's collections on the board, among years of them.
+            models.Index(
+                fields=["shop", "branch", "collected_at"],
+                condition=Q(status="collected"),
+                name="works_order_collected",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -239,12 +252,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         self.started_at = self.started_at or timezone.now()
 
     @transition(field=status, source=Status.IN_PROGRESS, target=Status.AWAITING_PARTS)
-    def wait_for_parts(self, *, by) -> None:
-        pass
+    def wait_for_parts(self, *, by, reason: str = "") -> None:
+        pass  # the reason (which parts) goes on the timeline
 
     @transition(field=status, source=Status.IN_PROGRESS, target=Status.AWAITING_APPROVAL)
-    def ask_for_approval(self, *, by) -> None:
-        pass
+    def ask_for_approval(self, *, by, reason: str = "") -> None:
+        pass  # the reason (what needs approving) goes on the timeline
 
     @transition(
         field=status,
@@ -429,6 +442,7 @@ class Event(models.TextChoices):
     QC = "qc", "QC"
     TIME = "time", "Time logged"
     COLLECTED = "collected", "Collected"
+    DETAILS = "details", "Details changed"
 
 
 class TimelineEntry(ShopOwned):

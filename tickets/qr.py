@@ -40,8 +40,11 @@ def without_scheme(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
-def qr_svg_data_uri(text: str) -> str:
-    """A QR code of `text` as an SVG data: URI, for an <img> in a PDF or a page."""
-    # Error level M survives a scuffed label; a 4-module quiet zone is what scanners expect.
+def qr_svg_data_uri(text: str, *, border: int = 4) -> str:
+    """A QR code of `text` as an SVG data: URI, for an <img> in a PDF or a page.
+
+    Error level M survives a scuffed label. Scanners expect a 4-module quiet zone; a label
+    whose own white edge provides it can ask for less and get bigger modules.
+    """
     qr = segno.make(text, error="m", micro=False)
-    return qr.svg_data_uri(border=4, dark="#000", omitsize=True)  # sized by CSS, not pixels
+    return qr.svg_data_uri(border=border, dark="#000", omitsize=True)  # sized by CSS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from devices.models import Device
-from shops.models import Branch, Membership, TermsVersion
+from shops.models import Branch, Membership, Role, TermsVersion
 from tickets import numbering, passcodes
 from tickets.models import (
     Approval,
@@ -25,6 +25,7 @@ from tickets.models import (
     NoteKind,
     PasscodeKind,
     Photo,
+    Priority,
     QuoteLine,
     Status,
     TimeEntry,
@@ -179,12 +180,63 @@ def photo_add(
     return photo
 
 
+def may_see_passcode(member: Membership, works_order: WorksOrder) -> bool:
+    """Managers, and the technician the job is assigned to: the fewest people who need it."""
+    if member.is_manager:
+        return True
+    return member.role == Role.TECHNICIAN and works_order.assigned_to_id == member.pk
+
+
 def passcode_reveal(*, works_order: WorksOrder, by: Membership) -> str:
     """The passcode in clear, for testing the device; who looked and when goes on the timeline."""
     if not works_order.has_passcode:
         raise ValidationError("No passcode is stored for this works order.")
+    if not may_see_passcode(by, works_order):
+        raise ValidationError(
+            "Only the technician the job is assigned to, or a manager, sees the passcode."
+        )
     record(works_order, Event.PASSCODE_VIEWED, by, f"{by.user} viewed the passcode")
     return passcodes.unseal(works_order.passcode_secret)
+
+
+def works_order_plan_update(
+    *,
+    works_order: WorksOrder,
+    priority: str,
+    estimated_completion: datetime | None,
+    estimated_minutes: int | None,
+    by: Membership,
+) -> WorksOrder:
+    """Change priority, due time or bench time; the timeline says what changed, from what."""
+    if not works_order.is_open:
+        raise ValidationError(f"{works_order.number} is closed: its plan no longer changes.")
+    tz = works_order.branch.tz
+
+    def due(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%a %-d %b %H:%M") if value else "not set"
+
+    def minutes(value: int | None) -> str:
+        return f"{value} min" if value else "not set"
+
+    changes = [
+        (label, shown(old), shown(new))
+        for label, old, new, shown in (
+            ("Priority", works_order.priority, priority, lambda p: Priority(p).label),
+            ("Due", works_order.estimated_completion, estimated_completion, due),
+            ("Bench time", works_order.estimated_minutes, estimated_minutes, minutes),
+        )
+        if old != new
+    ]
+    if not changes:
+        return works_order
+    works_order.priority = priority
+    works_order.estimated_completion = estimated_completion
+    works_order.estimated_minutes = estimated_minutes
+    with transaction.atomic():
+        works_order.save(update_fields=["priority", "estimated_completion", "estimated_minutes"])
+        text = "; ".join(f"{label}: {old} → {new}" for label, old, new in changes)
+        record(works_order, Event.DETAILS, by, text)
+    return works_order
 
 
 def note_add(*, works_order: WorksOrder, text: str, kind: str, by: Membership) -> TimelineEntry:

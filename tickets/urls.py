@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import bench, detail, intake, lists, printouts
+from tickets.views import bench, board, detail, intake, lists, printouts
 
 urlpatterns = [
     path("works-orders/", lists.works_order_list, name="works_orders"),
@@ -21,4 +21,10 @@ urlpatterns = [
     path("works-orders/<str:number>/extra-work/", bench.extra_work, name="extra_work"),
     path("works-orders/<str:number>/approval/", bench.approval, name="approval"),
     path("works-orders/<str:number>/final-price/", bench.final_price, name="final_price"),
+    path("works-orders/<str:number>/plan/", bench.plan, name="works_order_plan"),
+    path("board/", board.board_page, name="board"),
+    path("board/changed/", board.board_changed, name="board_changed"),
+    path("board/move/", board.board_move, name="board_move"),
+    path("board/pick-up/", board.board_pick_up, name="board_pick_up"),
+    path("board/<str:number>/move/<str:step>/", board.board_move_form, name="board_move_form"),
 ]

@@ -207,3 +207,10 @@ def test_what_was_typed_wins_over_a_tac_match(personas):
     assert form.is_valid(), form.errors
     assert form.cleaned_data["model_name"] == "Galaxy S23 FE"
     assert form.cleaned_data["device_model"] is None
+
+
+def test_a_model_named_after_its_make_is_not_named_twice():
+    from devices.models import DeviceModel
+
+    assert str(DeviceModel(make="Apple", name="Apple Watch Series 9")) == "Apple Watch Series 9"
+    assert str(DeviceModel(make="Apple", name="iPhone 13")) == "Apple iPhone 13"

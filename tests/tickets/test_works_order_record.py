@@ -23,6 +23,8 @@ def test_the_passcode_is_stored_encrypted_not_in_clear(booked):
 
 
 def test_showing_the_passcode_is_recorded_on_the_timeline(client_as, personas, booked):
+    booked.assigned_to = personas.technician
+    booked.save(update_fields=["assigned_to"])
     client = client_as(personas.technician)
     page = client.get(reverse("works_order_detail", args=[booked.number])).content.decode()
     assert PASSCODE not in page and "Show passcode" in page
@@ -33,6 +35,25 @@ def test_showing_the_passcode_is_recorded_on_the_timeline(client_as, personas, b
     assert PASSCODE in shown.content.decode()
     entry = TimelineEntry.objects.for_shop(personas.shop).get(event=Event.PASSCODE_VIEWED)
     assert entry.actor == personas.technician and entry.works_order == booked
+
+
+def test_only_the_assigned_technician_sees_the_passcode(client_as, personas, booked):
+    booked.assigned_to = personas.second_technician
+    booked.save(update_fields=["assigned_to"])
+    client = client_as(personas.technician)
+    page = client.get(reverse("works_order_detail", args=[booked.number])).content.decode()
+    assert "Show passcode" not in page
+
+    shown = client.post(
+        reverse("passcode_reveal", args=[booked.number]), headers={"HX-Request": "true"}
+    )
+    assert PASSCODE not in shown.content.decode()
+    assert "Only the technician the job is assigned to" in shown.content.decode()
+    assert (
+        not TimelineEntry.objects.for_shop(personas.shop)
+        .filter(event=Event.PASSCODE_VIEWED)
+        .exists()
+    )
 
 
 def test_front_desk_cannot_reveal_a_passcode(client_as, personas, booked):

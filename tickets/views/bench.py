@@ -16,9 +16,10 @@ from tickets.forms import (
     DiagnosisForm,
     ExtraWorkForm,
     FinalPriceForm,
+    PlanForm,
     TimeEntryForm,
 )
-from tickets.models import TransitionRefused
+from tickets.models import TransitionRefused, WorksOrder
 from tickets.views.detail import render_detail, works_order_detail
 
 BENCH = (*MANAGERS, Role.TECHNICIAN)
@@ -135,3 +136,22 @@ def final_price(request: ShopRequest, number: str) -> HttpResponse:
         works_order=works_order, amount=form.cleaned_data["amount"], by=request.member
     )
     return _done(request, number, "Final price set.")
+
+
+@shop_member_required()
+def plan(request: ShopRequest, number: str) -> HttpResponse:
+    """Priority, due time and bench time: anyone on the job may correct them; the timeline
+    keeps what they were."""
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = PlanForm(request.POST, prefix="plan", instance=WorksOrder(priority=works_order.priority))
+    if not form.is_valid():
+        return render_detail(request, number, plan_form=form)
+    try:
+        services.works_order_plan_update(
+            works_order=works_order, by=request.member, **form.cleaned_data
+        )
+    except ValidationError as refused:
+        return _refused(request, number, refused)
+    return _done(request, number, "Plan saved.")

@@ -23,9 +23,10 @@ from tickets.forms import (
     FinalPriceForm,
     NoteForm,
     PhotosForm,
+    PlanForm,
     TimeEntryForm,
 )
-from tickets.lifecycle import NEXT_STEPS, STEP_LABELS
+from tickets.lifecycle import menu_steps
 from tickets.models import (
     Approval,
     Consent,
@@ -36,8 +37,8 @@ from tickets.models import (
     WorksOrder,
 )
 
-# Who may see a device's passcode (to test it). The lifecycle issue narrows this to the
-# technician the job is assigned to.
+# Roles that may ask for a passcode at all; services.may_see_passcode narrows technicians to
+# the one the job is assigned to.
 PASSCODE_ROLES = (*MANAGERS, Role.TECHNICIAN)
 
 
@@ -95,7 +96,12 @@ def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
             None,
         ),
         "waiting_approval": waiting,
-        "next_steps": [(s, STEP_LABELS[s]) for s in NEXT_STEPS.get(works_order.status, [])],
+        # "Move to…" as on the board; cancelling has its own panel on this page.
+        "move_steps": [
+            (step, label)
+            for step, label in menu_steps(request.member).get(works_order.status, [])
+            if step != "cancel"
+        ],
         "diagnosis_form": forms.get("diagnosis_form")
         or DiagnosisForm(
             prefix="diagnosis",
@@ -121,13 +127,14 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "totals": {"net": net, "vat": vat, "gross": gross},
         "consent": _consent_of(works_order),
         "returning": customer_is_returning(works_order.customer, before=works_order.created_at),
-        "can_see_passcode": request.member.role in PASSCODE_ROLES,
+        "can_see_passcode": services.may_see_passcode(request.member, works_order),
         "can_cancel": request.member.role in COUNTER and works_order.is_open,
         "consent_form": forms.get("consent_form")
         or ConsentForm(prefix="consent", allow_later=False),
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
+        "plan_form": forms.get("plan_form") or PlanForm(prefix="plan", instance=works_order),
         **_bench(request, works_order, forms),
     }
     status = 400 if any(f.errors for f in forms.values() if f is not None) else 200

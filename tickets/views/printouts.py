@@ -39,7 +39,7 @@ def tag_pdf(request: ShopRequest, number: str) -> HttpResponse:
     context = {
         "works_order": works_order,
         "device_name": f"{works_order.device.make} {works_order.device.model_name}",
-        "qr_uri": qr.qr_svg_data_uri(qr.staff_url(request, works_order)),
+        "qr_uri": qr.qr_svg_data_uri(qr.staff_url(request, works_order), border=2),
     }
     pdf = render_pdf("tickets/printouts/tag.html", context, request=request)
     return pdf_response(pdf, f"{works_order.number}-tag.pdf")

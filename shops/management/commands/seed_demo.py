@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from shops.demo import DEMO_PASSWORD, STAFF, load_demo
+from tickets.scale import generate_demo_works_orders
 
 
 class Command(BaseCommand):
@@ -13,6 +14,8 @@ class Command(BaseCommand):
                 "The demo shop has well-known passwords; it loads only with DEBUG on."
             )
         shop, created = load_demo()
+        if created:  # three months of jobs, a good share of them open on the board
+            generate_demo_works_orders(shop, count=60)
         self.stdout.write(
             self.style.SUCCESS(f"{'Loaded' if created else 'Kept'} demo shop “{shop.name}”.")
         )

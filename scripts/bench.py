@@ -1,0 +1,590 @@
+"""make bench: how fast the pages that matter are, on a data set the size of a real installation.
+
+    .venv/bin/python scripts/bench.py         (make bench starts the local servers first)
+    BENCH_SCALE=small make bench             a quick run on a small data set
+
+Data: 500 shops with 1,000,000 works orders between them (manage.py generate_data), one of those
+shops grown to 300,000 works orders, and in it a branch (BENCH) with 300 open works orders on its
+board. It lives in its own database on the local PostgreSQL (benchdesk_bench, in .devdata/) and
+is generated once: later runs reuse it.
+
+Timings are server-side: Django's test Client calls the app in-process against that database
+(DEBUG off, as in production), after a warm-up, over at least 200 requests each; the SQL query
+count is per request. The table prints as Markdown, for the README.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REQUESTS = 200
+WARM_UP = 20
+BOARD_BRANCH = "BENCH"
+SEED = 1
+
+
+@dataclass(frozen=True)
+class Scale:
+    database: str
+    shops: int
+    works_orders: int
+    big_shop: int  # works orders in the shop the pages are measured in
+    board: int  # open works orders on the measured branch's board
+
+
+SCALES = {
+    "full": Scale("benchdesk_bench", 500, 1_000_000, 300_000, 300),
+    "small": Scale("benchdesk_bench_small", 20, 20_000, 30_000, 300),
+}
+
+# operation → (p95 goal in ms, most queries allowed); None: no goal set (issue 4)
+GOALS = {
+    "board (300 cards)": (30, 5),
+    "board changed? poll": (None, None),
+    "card move": (15, None),
+    "works order detail": (20, 10),
+    "works order list": (None, None),
+    "search by IMEI": (5, None),
+    "search by phone": (5, None),
+    "search by number": (5, None),
+    "search by name": (50, None),
+    "intake POST": (30, None),
+}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- The database --------------------------------------------------------------------------
+
+
+def database_url(name: str) -> str:
+    """DATABASE_URL (the dev server's, from `make services`) pointed at another database."""
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        sys.exit("DATABASE_URL is not set: run `make bench` (it starts the local servers).")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def marker_path(scale_name: str) -> Path:
+    return ROOT / ".devdata" / f"bench-{scale_name}.json"
+
+
+def data_is_ready(url: str, scale: Scale, marker: Path) -> bool:
+    """The marker of a finished generation, and the database still holding what it says."""
+    import psycopg
+
+    if not marker.exists():
+        return False
+    known = json.loads(marker.read_text())
+    try:
+        with psycopg.connect(url, connect_timeout=5) as db:
+            row = db.execute(
+                """
+                SELECT (SELECT count(*) FROM tickets_worksorder w WHERE w.shop_id = s.id),
+                       (SELECT count(*) FROM tickets_worksorder w JOIN shops_branch b
+                          ON b.id = w.branch_id AND b.shop_id = w.shop_id
+                        WHERE w.shop_id = s.id AND b.code = %s
+                          AND w.status NOT IN ('collected', 'cancelled'))
+                FROM shops_shop s WHERE s.slug = %s
+                """,
+                [BOARD_BRANCH, known["shop"]],
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return row is not None and row[0] >= scale.big_shop and row[1] >= scale.board
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    server = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{name}"')
+
+
+def generate(scale: Scale, marker: Path) -> None:
+    """The data set, from scratch: base shops, then the big shop, then its busy branch."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+
+    from shops.models import Shop
+    from tickets.models import WorksOrder
+
+    call_command("migrate", verbosity=0)
+    timings = {}
+    started = time.monotonic()
+    call_command(
+        "generate_data", shops=scale.shops, works_orders=scale.works_orders, seed=SEED, jobs=2
+    )
+    timings["base"] = time.monotonic() - started
+    sizes = WorksOrder.objects.all_shops().values("shop").annotate(n=Count("id"))
+    largest = sizes.order_by("-n", "shop")[0]
+    biggest = Shop.objects.get(pk=largest["shop"])
+    started = time.monotonic()
+    call_command(
+        "generate_data",
+        into_shop=biggest.slug,
+        works_orders=max(0, scale.big_shop - largest["n"]),
+        seed=SEED + 1,
+    )
+    timings["big shop"] = time.monotonic() - started
+    call_command(
+        "generate_data",
+        into_shop=biggest.slug,
+        branch=BOARD_BRANCH,
+        works_orders=scale.board,
+        open_only=True,
+        seed=SEED + 2,
+    )
+    started = time.monotonic()
+    say("VACUUM ANALYZE (as autovacuum would have by now)…")
+    connection.close()
+    with connection.cursor() as cursor:  # autocommit outside a transaction: VACUUM may run
+        cursor.execute("VACUUM ANALYZE")
+    timings["vacuum"] = time.monotonic() - started
+    marker.write_text(json.dumps({"shop": biggest.slug, "seconds": timings}, indent=2))
+
+
+# --- Measuring -----------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts a request's queries and the time spent waiting for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+@dataclass
+class Result:
+    operation: str
+    n: int = 0
+    p50: float = 0.0
+    p95: float = 0.0
+    queries: int = 0
+    sql: float = 0.0  # median time in SQL per request
+    note: str = ""
+
+    def row(self) -> list[str]:
+        goal_ms, goal_queries = GOALS[self.operation]
+        goal = []
+        if goal_ms:
+            goal.append(f"p95 ≤ {goal_ms} ms")
+        if goal_queries:
+            goal.append(f"≤ {goal_queries} queries")
+        if self.note:
+            return [self.operation, "–", "–", "–", "–", "–", ", ".join(goal) or "–", self.note]
+        met = "–"
+        if goal:
+            ok = (not goal_ms or self.p95 <= goal_ms) and (
+                not goal_queries or self.queries <= goal_queries
+            )
+            met = "yes" if ok else "**no**"
+        return [
+            self.operation,
+            str(self.n),
+            f"{self.p50:.1f}",
+            f"{self.p95:.1f}",
+            str(self.queries),
+            f"{self.sql:.1f}",
+            ", ".join(goal) or "–",
+            met,
+        ]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(operation: str, request, check) -> Result:
+    """request(i) makes the i-th request; check(i, response) raises if it went wrong."""
+    from django.db import connection
+
+    for i in range(WARM_UP):
+        check(i, request(i))
+    counter = QueryCounter()
+    times, queries, sql = [], [], []
+    with connection.execute_wrapper(counter):
+        for i in range(WARM_UP, WARM_UP + REQUESTS):
+            counter.count, counter.seconds = 0, 0.0
+            started = time.perf_counter()
+            response = request(i)
+            times.append((time.perf_counter() - started) * 1000)
+            queries.append(counter.count)
+            sql.append(counter.seconds * 1000)
+            check(i, response)
+    result = Result(
+        operation,
+        len(times),
+        statistics.median(times),
+        percentile(times, 0.95),
+        max(queries),
+        statistics.median(sql),
+    )
+    say(
+        f"  {operation:<22} p50 {result.p50:6.1f} ms   p95 {result.p95:6.1f} ms   "
+        f"{result.queries} queries ({result.sql:.1f} ms in SQL)"
+    )
+    return result
+
+
+def expect(*statuses: int):
+    def check(_i: int, response) -> None:
+        if response.status_code not in statuses:
+            raise SystemExit(f"expected HTTP {' or '.join(map(str, statuses))}, got {response}")
+
+    return check
+
+
+def signature_data_url() -> str:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), "white").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def run_benchmarks(shop_slug: str) -> list[Result]:
+    import phonenumbers
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+    from stdnum import luhn
+
+    from customers.models import Customer
+    from devices.models import Device
+    from shops.middleware import SESSION_KEY
+    from shops.models import Branch, Membership, Role, Shop
+    from tickets import scale
+    from tickets.board import board_state
+    from tickets.models import Status, WorksOrder
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    rng = random.Random(SEED)
+    total = WARM_UP + REQUESTS
+    shop = Shop.objects.get(slug=shop_slug)
+    owner = Membership.objects.for_shop(shop).filter(role=Role.OWNER).select_related("user")[0]
+    client = Client()
+    client.force_login(owner.user)
+    session = client.session
+    session[SESSION_KEY] = shop.pk
+    session.save()
+    htmx = {"HX-Request": "true"}
+    works_orders = WorksOrder.objects.for_shop(shop)
+    results = []
+
+    def sample(queryset, field: str) -> list:
+        values = list(queryset.order_by("?").values_list(field, flat=True)[:total])
+        return (values * (total // max(len(values), 1) + 1))[:total]
+
+    say(
+        f"Measuring in {shop.name}: {works_orders.count():,} works orders "
+        f"({REQUESTS} requests each after {WARM_UP} to warm up)"
+    )
+
+    board_url = reverse("board")
+    results.append(
+        measure(
+            "board (300 cards)",
+            lambda i: client.get(board_url, {"branch": BOARD_BRANCH}),
+            expect(200),
+        )
+    )
+
+    # Every open board asks this every few seconds: the floor under any signed-in request.
+    since = board_state(shop, owner, BOARD_BRANCH).version
+    results.append(
+        measure(
+            "board changed? poll",
+            lambda i: client.get(
+                reverse("board_changed"), {"branch": BOARD_BRANCH, "since": since}
+            ),
+            expect(204),
+        )
+    )
+
+    # Pause a job for parts (its "Move to…" menu, with the reason the dialog asks for), then
+    # drag it back into In progress: each is one move, and the board keeps its 300 open cards.
+    bench = works_orders.filter(branch__code=BOARD_BRANCH, status=Status.IN_PROGRESS)
+    cards = list(bench.values_list("number", flat=True)[:50])
+
+    def move(i: int):
+        number = cards[(i // 2) % len(cards)]
+        if i % 2 == 0:
+            url = reverse("board_move_form", args=[number, "wait_for_parts"])
+            data = {"reason": "Screen assembly on order"}
+        else:
+            url = reverse("board_move")
+            data = {"number": number, "column": Status.IN_PROGRESS, "seen": "awaiting_parts"}
+        return client.post(url, {**data, "branch": BOARD_BRANCH}, headers=htmx)
+
+    def moved(i: int, response) -> None:
+        expect(204)(i, response)  # 204 with "boardChanged": the board redraws itself
+        if '"danger"' in response.headers.get("HX-Trigger", ""):
+            raise SystemExit(f"a move was refused: {response.headers['HX-Trigger']}")
+
+    results.append(measure("card move", move, moved))
+
+    numbers = sample(works_orders, "number")
+    results.append(
+        measure(
+            "works order detail",
+            lambda i: client.get(reverse("works_order_detail", args=[numbers[i]])),
+            expect(200),
+        )
+    )
+    results.append(
+        measure("works order list", lambda i: client.get(reverse("works_orders")), expect(200))
+    )
+
+    search_url = reverse("search")
+
+    def searching(operation: str, terms: list[str], expected: list[str] | None):
+        def check(i: int, response) -> None:
+            expect(200)(i, response)
+            found = expected[i] if expected else "list-group-item"
+            if found not in response.content.decode():
+                raise SystemExit(f"{operation}: “{terms[i]}” did not find {found}")
+
+        results.append(
+            measure(
+                operation, lambda i: client.get(search_url, {"q": terms[i]}, headers=htmx), check
+            )
+        )
+
+    picked = list(
+        works_orders.exclude(device__imei="")
+        .order_by("?")
+        .values_list("device_id", flat=True)[:total]
+    )
+    newest = {}
+    for device_id, number in (
+        works_orders.filter(device_id__in=picked)
+        .order_by("created_at")
+        .values_list("device_id", "number")
+    ):
+        newest[device_id] = number
+    imeis = dict(Device.objects.for_shop(shop).filter(pk__in=picked).values_list("pk", "imei"))
+    searching("search by IMEI", [imeis[d] for d in picked], [newest[d] for d in picked])
+
+    picked = list(
+        Customer.objects.for_shop(shop).order_by("?").values_list("pk", flat=True)[:total]
+    )
+    newest = {}
+    for customer_id, number in (
+        works_orders.filter(customer_id__in=picked)
+        .order_by("created_at")
+        .values_list("customer_id", "number")
+    ):
+        newest[customer_id] = number
+    phones = dict(Customer.objects.for_shop(shop).filter(pk__in=picked).values_list("pk", "phone"))
+    national = [
+        phonenumbers.format_number(
+            phonenumbers.parse(phones[c]), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        for c in picked
+    ]
+    searching("search by phone", national, [newest[c] for c in picked])
+    searching("search by number", numbers, numbers)
+    names = sample(Customer.objects.for_shop(shop), "full_name")
+    searching("search by name", names, None)
+
+    branch = Branch.objects.for_shop(shop).exclude(code=BOARD_BRANCH).order_by("pk")[0]
+    signature = signature_data_url()
+    taken_phones = set(Customer.objects.for_shop(shop).values_list("phone", flat=True))
+    taken_imeis = set(Device.objects.for_shop(shop).values_list("imei", flat=True))
+    fresh = []
+    while len(fresh) < total:
+        phone = f"077{rng.randint(1, 7)}{rng.randrange(10)} {rng.randrange(1_000_000):06d}"
+        body = f"35209900{rng.randrange(1_000_000):06d}"
+        imei = body + luhn.calc_check_digit(body)
+        e164 = "+44" + phone.replace(" ", "")[1:]
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(e164))
+        if valid and e164 not in taken_phones and imei not in taken_imeis:
+            taken_phones.add(e164)
+            taken_imeis.add(imei)
+            name = f"{rng.choice(scale.FIRST_NAMES)} {rng.choice(scale.SURNAMES)}"
+            model = rng.choice(["iPhone 13", "iPhone 14", "iPhone 15 Pro", "iPhone 12 mini"])
+            fault = rng.choice(scale.REPAIRS["phone"]).fault
+            fresh.append((phone, imei, name, model, fault))
+
+    def intake(i: int):
+        phone, imei, name, model, fault = fresh[i]
+        return client.post(
+            reverse("intake"),
+            {
+                "customer-full_name": name,
+                "customer-phone": phone,
+                "customer-email": "",
+                "customer-preferred_contact": "sms",
+                "customer-customer_type": "walk_in",
+                "device-imei": imei,
+                "device-category": "phone",
+                "device-make": "Apple",
+                "device-model_name": model,
+                "device-colour": "Midnight",
+                "device-storage": "128 GB",
+                "job-branch": branch.pk,
+                "job-priority": "standard",
+                "job-fault_reported": fault,
+                "job-condition": ["screen_cracked", "dents"],
+                "job-accessories": ["case", "sim"],
+                "job-passcode_kind": "pin",
+                "job-passcode": "2580",
+                "lines-TOTAL_FORMS": "2",
+                "lines-INITIAL_FORMS": "0",
+                "lines-0-kind": "part",
+                "lines-0-description": "Screen assembly (OEM)",
+                "lines-0-quantity": "1",
+                "lines-0-unit_price": "149.99",
+                "lines-0-vat_rate": "20",
+                "lines-1-kind": "labour",
+                "lines-1-description": "Fitting and test",
+                "lines-1-quantity": "1",
+                "lines-1-unit_price": "20.00",
+                "lines-1-vat_rate": "20",
+                "consent-method": "signature",
+                "consent-signed_name": name,
+                "consent-signature": signature,
+                "consent-agreed": "on",
+            },
+        )
+
+    results.append(measure("intake POST", intake, expect(302)))
+    return results
+
+
+# --- The report ----------------------------------------------------------------------------
+
+
+def machine(load: tuple[float, float, float]) -> list[str]:
+    import django
+    from django.db import connection
+
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    return [
+        f"{cpu}, {os.cpu_count()} cores, {kib / 1024 / 1024:.0f} GB RAM",
+        f"{platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"PostgreSQL {postgres} (local, default settings)",
+        "load average when measuring started: " + ", ".join(f"{x:.2f}" for x in load),
+    ]
+
+
+def table(results: list[Result]) -> str:
+    header = ["operation", "n", "p50 ms", "p95 ms", "queries", "in SQL p50 ms", "goal", "met?"]
+    rows = [header, ["---"] * len(header)] + [r.row() for r in results]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def data_summary(shop_slug: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT (SELECT count(*) FROM shops_shop), (SELECT count(*) FROM tickets_worksorder),
+                   (SELECT count(*) FROM tickets_timelineentry),
+                   (SELECT count(*) FROM tickets_worksorder w JOIN shops_shop s
+                      ON s.id = w.shop_id WHERE s.slug = %s),
+                   (SELECT count(*) FROM tickets_worksorder w
+                      JOIN shops_shop s ON s.id = w.shop_id
+                      JOIN shops_branch b ON b.id = w.branch_id
+                    WHERE s.slug = %s AND b.code = %s
+                      AND w.status NOT IN ('collected', 'cancelled'))
+            """,
+            [shop_slug, shop_slug, BOARD_BRANCH],
+        )
+        shops, works_orders, timeline, in_shop, on_board = cursor.fetchone()
+    return (
+        f"{shops:,} shops, {works_orders:,} works orders, {timeline:,} timeline entries. "
+        f"Pages measured in shop {shop_slug} ({in_shop:,} works orders); the board is its "
+        f"branch {BOARD_BRANCH} ({on_board:,} open works orders)"
+    )
+
+
+def main() -> int:
+    # Static files are served from the finders here; the collected folder is for production.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    scale_name = os.environ.get("BENCH_SCALE", "full")
+    if scale_name not in SCALES:
+        sys.exit(f"BENCH_SCALE must be one of {', '.join(SCALES)}.")
+    scale = SCALES[scale_name]
+    url = database_url(scale.database)
+    marker = marker_path(scale_name)
+    fresh = not data_is_ready(url, scale, marker)
+    if fresh:
+        say(f"No finished {scale_name} data set in {scale.database}: generating it (once).")
+        marker.unlink(missing_ok=True)
+        recreate_database(url)
+
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log, no template debug
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if fresh:
+        generate(scale, marker)
+    else:
+        call_command("migrate", verbosity=0)
+        say(f"Reusing the {scale_name} data set in {scale.database}.")
+    shop_slug = json.loads(marker.read_text())["shop"]
+    load = os.getloadavg()
+    results = run_benchmarks(shop_slug)
+    say("")
+    say(table(results))
+    say("")
+    say(f"Data: {data_summary(shop_slug)}.")
+    for line in machine(load):
+        say(f"Machine: {line}")
+    missed = [r.operation for r in results if r.row()[-1] == "**no**"]
+    say(f"Goals missed: {', '.join(missed)}." if missed else "Every goal met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

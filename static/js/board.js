@@ -1,0 +1,106 @@
+// The board: drag cards between columns (SortableJS), or use each card's "Move to…" menu.
+// The server decides: after every move the board redraws itself from the database (the move
+// answers "boardChanged"), so a refused move puts the card back. Loaded with `defer` after
+// Sortable, Bootstrap and htmx.
+(function () {
+  "use strict";
+
+  let dragging = false;
+  let lastNumber = null; // the card last moved, to give its menu button focus back
+
+  // Polling and refreshes wait while someone is dragging or has a card's menu open: a board
+  // redrawn under their hand would drop what they are doing.
+  window.boardBusy = () =>
+    dragging || document.querySelector("#board .dropdown-menu.show") !== null;
+
+  const steps = () => JSON.parse(document.getElementById("board-steps").textContent);
+
+  function move(form, card, fields) {
+    lastNumber = card.dataset.number;
+    form.elements.number.value = card.dataset.number;
+    form.elements.seen.value = card.dataset.status;
+    Object.entries(fields || {}).forEach(([name, value]) => { form.elements[name].value = value; });
+    card.classList.add("opacity-50");
+    htmx.trigger(form, "move");
+  }
+
+  function sortable(list) {
+    if (list.dataset.sortable) return;
+    list.dataset.sortable = "1";
+    Sortable.create(list, {
+      group: "board",
+      sort: false, // order within a column is the server's (priority, then due time)
+      animation: 120,
+      draggable: ".bc",
+      filter: "a, button, .dropdown-menu, [data-status=collected]",
+      preventOnFilter: false,
+      delay: 200,
+      delayOnTouchOnly: true, // a finger scrolls the column; a long press picks the card up
+      ghostClass: "bc-ghost",
+      chosenClass: "bc-chosen",
+      onStart: () => { dragging = true; },
+      onEnd: () => { dragging = false; },
+      // `add` fires on the list the card arrived in (`end` fires on the one it left).
+      onAdd: (event) => move(event.to.closest("form"), event.item),
+      onUpdate: (event) => move(event.to.closest("form"), event.item),
+    });
+  }
+
+  htmx.onLoad((root) => {
+    root.querySelectorAll(".bc-list").forEach(sortable);
+  });
+
+  // "Move to…": the menu is built when it opens, from the steps this person may take from the
+  // card's status (sent once with the page), so 300 cards carry one empty list each.
+  document.addEventListener("show.bs.dropdown", (event) => {
+    const button = event.target;
+    if (!button.classList.contains("bc-move")) return;
+    const card = button.closest(".bc");
+    const menu = button.nextElementSibling;
+    const choices = steps()[card.dataset.status] || [];
+    menu.replaceChildren(...choices.map(([step, label]) => {
+      const item = document.createElement("li");
+      const action = document.createElement("button");
+      action.type = "button";
+      action.className = "dropdown-item";
+      action.dataset.step = step;
+      action.textContent = label;
+      item.append(action);
+      return item;
+    }));
+    if (!choices.length) {
+      const none = document.createElement("li");
+      none.innerHTML = '<span class="dropdown-item-text small text-body-secondary">No moves you can make</span>';
+      menu.append(none);
+    }
+  });
+  // The columns scroll, so the menu is placed `fixed` to escape them.
+  ["pointerdown", "focusin"].forEach((type) => document.addEventListener(type, (event) => {
+    const button = event.target.closest && event.target.closest(".bc-move");
+    if (button) bootstrap.Dropdown.getOrCreateInstance(button, { popperConfig: { strategy: "fixed" } });
+  }));
+  document.addEventListener("click", (event) => {
+    const action = event.target.closest(".bc .dropdown-menu [data-step]");
+    if (!action) return;
+    const card = action.closest(".bc");
+    const button = card.querySelector(".bc-move");
+    bootstrap.Dropdown.getOrCreateInstance(button).hide();
+    button.focus(); // htmx gives focus back to the button with this id after the redraw
+    move(document.getElementById("board-step"), card, { step: action.dataset.step });
+  });
+
+  // Closing the move dialog gives focus back to the card's menu button.
+  document.addEventListener("hidden.bs.modal", (event) => {
+    if (event.target.id !== "move-dialog") return;
+    const button = lastNumber && document.getElementById("m-" + lastNumber);
+    if (button) button.focus();
+  });
+
+  // A move that failed on the way (network, server error) leaves the card where it was dropped:
+  // redraw the board from the database.
+  ["htmx:responseError", "htmx:sendError"].forEach((type) => document.body.addEventListener(type, (event) => {
+    if (event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("#board")) {
+      setTimeout(() => htmx.trigger(document.body, "boardChanged"), 0);
+    }
+  }));
+})();

@@ -1,0 +1,187 @@
+"""The board in a real browser: drag a card, see a refused one snap back, use the keyboard."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import WorksOrderFactory
+from tickets import services
+from tickets.lifecycle import works_order_advance
+from tickets.models import Status, WorksOrder
+from tickets.services import ConsentData
+
+pytestmark = pytest.mark.browser
+
+
+def book(personas) -> WorksOrder:
+    return WorksOrderFactory(
+        branch=personas.branch,
+        by=personas.front_desk,
+        consent=ConsentData(method="on_behalf", signed_name="Dee Whitfield"),
+    )
+
+
+def assigned_to_jack(personas) -> WorksOrder:
+    works_order = book(personas)
+    return works_order_advance(
+        works_order=works_order,
+        step="assign",
+        by=personas.front_desk,
+        technician=personas.technician,
+    )
+
+
+def column(page: Page, name: str):
+    return page.get_by_role("list", name=name, exact=True)
+
+
+def card(page: Page, works_order: WorksOrder):
+    return page.get_by_role("listitem").filter(has_text=works_order.number)
+
+
+@pytest.fixture
+def board_as(signed_in_page, live_server, page):
+    """board_as(member) → the board open in the browser, signed in as that member."""
+
+    def open_as(member) -> Page:
+        signed_in_page(member).goto(f"{live_server.url}/board/")
+        expect(column(page, "Intake")).to_be_visible()
+        page.wait_for_function("window.boardBusy !== undefined && window.Sortable !== undefined")
+        return page
+
+    yield open_as
+    # The board polls every 5 s: leave it before the test database is emptied, or a poll
+    # arriving meanwhile deadlocks with the clean-up.
+    page.goto("about:blank")
+    page.wait_for_timeout(100)
+
+
+def status_of(works_order: WorksOrder) -> str:
+    works_order.refresh_from_db()
+    return works_order.status
+
+
+def test_a_technician_drags_a_card_from_assigned_to_in_progress(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.technician)
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(1)
+
+    card(page, works_order).drag_to(column(page, "In progress"))
+
+    expect(page.get_by_text(f"{works_order.number}: Start work → In progress.")).to_be_visible()
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1)
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(0)
+    assert status_of(works_order) == Status.IN_PROGRESS
+    moved = works_order.timeline.get(data__step="start")
+    assert (moved.actor, moved.data["source"], moved.data["target"]) == (
+        personas.technician,
+        "assigned",
+        "in_progress",
+    )
+
+
+def test_a_refused_drag_snaps_back_with_the_reason(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.front_desk)
+
+    card(page, works_order).drag_to(column(page, "In progress"))
+
+    expect(
+        page.get_by_role("alert").filter(has_text="A front desk cannot “Start work”.")
+    ).to_be_visible()
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(1)
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(0)
+    assert status_of(works_order) == Status.ASSIGNED
+
+
+def test_the_move_to_menu_works_from_the_keyboard(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.technician)
+
+    menu_button = page.get_by_role("button", name=f"Move {works_order.number} to…")
+    menu_button.focus()
+    page.keyboard.press("Enter")
+    start = page.get_by_role("button", name="Start work")
+    expect(start).to_be_visible()
+    expect(page.get_by_role("button", name="Collected")).to_have_count(0)  # not a technician's
+    page.keyboard.press("ArrowDown")
+    expect(start).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_role("button", name=f"Move {works_order.number} to…")).to_be_focused()
+    assert status_of(works_order) == Status.IN_PROGRESS
+
+
+def test_qc_signed_by_the_repairer_is_refused(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    jack = personas.technician
+    works_order_advance(works_order=works_order, step="start", by=jack)
+    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
+    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    page = board_as(jack)
+
+    card(page, works_order).drag_to(column(page, "Ready"))
+
+    dialog = page.get_by_role("dialog", name=re.compile("Pass QC"))
+    expect(dialog).to_be_visible()
+    expect(column(page, "QC").get_by_role("listitem")).to_have_count(1)  # nothing moved yet
+    dialog.get_by_role("button", name="Mark every check passed").click()
+    dialog.get_by_role("button", name="Pass QC").click()
+
+    expect(
+        dialog.get_by_role("alert").filter(
+            has_text="QC must be signed by someone other than the technicians who worked on it."
+        )
+    ).to_be_visible()
+    assert status_of(works_order) == Status.QUALITY_CONTROL
+
+
+def test_the_counter_assigns_a_job_in_the_dialog(board_as, personas):
+    works_order = book(personas)
+    page = board_as(personas.front_desk)
+
+    card(page, works_order).drag_to(column(page, "Assigned"))
+    dialog = page.get_by_role("dialog", name=re.compile("Assign"))
+    dialog.get_by_label("Technician").select_option(label="Sofia Kowalski · 0 open, 0 h")
+    dialog.get_by_role("button", name="Assign").click()
+
+    expect(dialog).to_be_hidden()
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(1)
+    expect(card(page, works_order)).to_contain_text("Sofia")
+    works_order.refresh_from_db()
+    assert works_order.assigned_to == personas.second_technician
+
+
+def test_the_board_shows_what_someone_else_just_did(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.front_desk)
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(1)
+
+    works_order_advance(works_order=works_order, step="start", by=personas.technician)
+
+    # Nobody reloads: the board asks every 5 s whether anything changed, and redraws.
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1, timeout=9000)
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(0)
+
+
+def test_the_works_order_page_moves_a_job_through_the_same_dialog(
+    signed_in_page, live_server, personas
+):
+    works_order = assigned_to_jack(personas)
+    works_order_advance(works_order=works_order, step="start", by=personas.technician)
+    page = signed_in_page(personas.technician)
+    page.goto(f"{live_server.url}/works-orders/{works_order.number}/")
+
+    page.get_by_role("button", name="Move to…").click()
+    page.get_by_role("button", name="Wait for parts").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Which parts is it waiting for?")).to_be_focused()
+    dialog.get_by_label("Which parts is it waiting for?").fill("Charging port, due Thursday")
+    dialog.get_by_role("button", name="Wait for parts").click()
+
+    expect(page.get_by_text(f"{works_order.number}: Wait for parts")).to_be_visible()
+    expect(page.get_by_text("Wait for parts: Charging port, due Thursday")).to_be_visible()
+    assert status_of(works_order) == Status.AWAITING_PARTS

@@ -1,0 +1,25 @@
+"""`make run` loads the demo shop: staff who can sign in, and a board with work on it."""
+
+import pytest
+from django.core.management import call_command
+
+from shops.models import Shop
+from tickets.models import Status, WorksOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_shop_comes_with_jobs_on_the_board_and_loads_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert "desk@fixcorner.example" in capsys.readouterr().out
+    shop = Shop.objects.get(slug="fix-corner")
+    jobs = WorksOrder.objects.for_shop(shop)
+    assert jobs.count() == 60
+    open_jobs = jobs.exclude(status__in=[Status.COLLECTED, Status.CANCELLED])
+    assert open_jobs.filter(branch__code="BHM").exists()
+    assert set(open_jobs.values_list("status", flat=True)) >= {Status.INTAKE, Status.IN_PROGRESS}
+
+    call_command("seed_demo")
+    assert "Kept demo shop" in capsys.readouterr().out
+    assert jobs.count() == 60
