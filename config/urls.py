@@ -7,6 +7,7 @@ from shops.views import coming
 # Sections whose issues have not landed yet show a plain "coming" page.
 coming_sections = [
     path("stock/", coming, {"section": "Stock"}, name="stock"),
+    path("pricebook/", coming, {"section": "Pricebook"}, name="pricebook"),
     path("reports/", coming, {"section": "Reports"}, name="reports"),
 ]
 
