@@ -52,6 +52,11 @@ class Customer(ShopOwned):
             models.UniqueConstraint(fields=["shop", "id"], name="customer_shop_id_key"),
         ]
         indexes = [
+            # Lookups by phone and email. The unique constraints above are partial (a blank
+            # phone or email may repeat), and the plan of a prepared statement cannot use a
+            # partial index for `phone = $1`: without these it reads the whole shop.
+            models.Index(fields=["shop", "phone"], name="customer_phone"),
+            models.Index(fields=["shop", "email"], name="customer_email"),
             # Name search as you type (ILIKE '%…%' and similarity) within one shop.
             GinIndex(
                 fields=["shop", "full_name"],

@@ -78,9 +78,10 @@ class Device(ShopOwned):
             models.UniqueConstraint(fields=["shop", "id"], name="device_shop_id_key"),
         ]
         indexes = [
-            models.Index(
-                fields=["shop", "serial"], condition=~models.Q(serial=""), name="device_serial"
-            )
+            # Not partial, unlike the unique IMEI constraint: a prepared statement's plan cannot
+            # use a partial index for `imei = $1` (see customers.models).
+            models.Index(fields=["shop", "imei"], name="device_imei"),
+            models.Index(fields=["shop", "serial"], name="device_serial"),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,9 @@ from devices.selectors import (
 from shops.models import Shop
 
 
-@transaction.atomic
+# savepoint=False: inside the intake's transaction these steps need no savepoints of their own
+# (a failure fails the whole booking); alone, each is still one transaction.
+@transaction.atomic(savepoint=False)
 def device_for_intake(
     *,
     shop: Shop,
@@ -84,9 +86,15 @@ def device_for_intake(
             device = _on_file(shop, imei=imei, serial="")
             if device is None:
                 raise
+        else:
+            return _remember_tac(device, imei)  # new, with everything typed: nothing to fill
     device.customer = customer  # a device brought in by someone new is theirs now
     _fill_blanks(device, typed)
     device.save()
+    return _remember_tac(device, imei)
+
+
+def _remember_tac(device: Device, imei: str) -> Device:
     if device.device_model is not None and imei:
         catalogue_learn_tac(device_model=device.device_model, imei=imei)
     return device
@@ -115,7 +123,7 @@ def _fill_blanks(device: Device, typed: dict) -> None:
         device.category = Category.OTHER
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def catalogue_learn_tac(*, device_model: DeviceModel, imei: str) -> bool:
     """Remember the TAC of a device booked in as `device_model`, so its next scan fills in
     make and model. Never when another model of the shop already claims that TAC."""

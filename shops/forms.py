@@ -78,6 +78,49 @@ class ShopSettingsForm(forms.ModelForm):
         return self.cleaned_data["phone_region"].upper()
 
 
+class WorkshopSettingsForm(forms.ModelForm):
+    """How jobs move through the workshop: assignment, approval of extra work, the QC checklist."""
+
+    MAX_CHECKS = 30
+
+    qc_checklist = forms.CharField(
+        label="QC checklist",
+        required=False,  # an empty list gets its own message in clean_qc_checklist
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="One check per line, in the order QC goes through them. Every check must pass "
+        "before a device is ready; a QC open on someone's screen as you save starts again "
+        "with the new list.",
+    )
+
+    class Meta:
+        model = Shop
+        fields = ["auto_assign", "approval_threshold", "qc_checklist"]
+        help_texts = {
+            "auto_assign": "Once the customer has agreed to the quote, give each new job to the "
+            "technician at its branch with the right skills and the least open work."
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["qc_checklist"] = "\n".join(self.instance.qc_checklist)
+
+    def clean_qc_checklist(self) -> list[str]:
+        checks, seen = [], set()
+        for line in self.cleaned_data["qc_checklist"].splitlines():
+            check = " ".join(line.split())
+            if check and check.lower() not in seen:
+                seen.add(check.lower())
+                checks.append(check)
+        if not checks:
+            raise forms.ValidationError("QC needs at least one check.")
+        if len(checks) > self.MAX_CHECKS:
+            raise forms.ValidationError(f"Keep it to {self.MAX_CHECKS} checks or fewer.")
+        too_long = [c for c in checks if len(c) > 120]
+        if too_long:
+            raise forms.ValidationError(f"Shorten “{too_long[0][:40]}…”: 120 characters at most.")
+        return checks
+
+
 class BranchForm(ShopModelForm):
     class Meta:
         model = Branch

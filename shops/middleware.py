@@ -38,8 +38,10 @@ def active_memberships(user):
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    # One query for all of them: people work in one shop or a few, and the menu lists them all.
-    request.memberships = list(active_memberships(request.user))
+    # All of them: people work in one shop or a few, and the menu lists them all. The sign-in
+    # backend (shops.auth) has usually read them with the user, in the same query.
+    loaded = getattr(request.user, "active_memberships", None)
+    request.memberships = list(active_memberships(request.user)) if loaded is None else loaded
     shop_id = request.session.get(SESSION_KEY)
     member = next((m for m in request.memberships if m.shop_id == shop_id), None)
     if member is None and request.memberships:

@@ -55,6 +55,12 @@ def shop_update_settings(*, shop: Shop, changed_terms: bool) -> Shop:
     return shop
 
 
+def shop_update_workshop(*, shop: Shop) -> Shop:
+    """Save how jobs move through the workshop (assignment, approval threshold, QC checks)."""
+    shop.save(update_fields=["auto_assign", "approval_threshold", "qc_checklist"])
+    return shop
+
+
 DEFAULT_HOURS = {day: (datetime.time(9), datetime.time(17, 30)) for day in range(5)} | {
     5: (datetime.time(10), datetime.time(16))
 }

@@ -115,3 +115,8 @@ class ShopOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        # The shop is set by the code, never typed: validating it would only ask the database
+        # whether the shop exists, once per form. (Unique checks still include it.)
+        super().clean_fields(exclude={*(exclude or ()), "shop"})

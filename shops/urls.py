@@ -67,6 +67,7 @@ urlpatterns = [
     path("no-shop/", views.no_shop, name="no_shop"),
     path("shops/switch/", views.switch_shop, name="switch_shop"),
     path("settings/", views.shop_settings, name="shop_settings"),
+    path("settings/workshop/", views.workshop_settings, name="workshop_settings"),
     path("settings/branches/", views.branch_list, name="branch_list"),
     path("settings/branches/new/", views.branch_create, name="branch_create"),
     path("settings/branches/<str:branch_code>/", views.branch_edit, name="branch_edit"),

@@ -28,6 +28,7 @@ from shops.forms import (
     MembershipForm,
     OpeningHoursFormSet,
     ShopSettingsForm,
+    WorkshopSettingsForm,
 )
 from shops.middleware import SESSION_KEY, active_memberships
 from shops.models import MANAGERS, Branch, ClosedDate, Invitation, Membership, OpeningHours
@@ -105,6 +106,16 @@ def shop_settings(request: ShopRequest) -> HttpResponse:
         messages.success(request, "Shop settings saved.")
         return redirect("shop_settings")
     return render(request, "shops/settings.html", {"form": form})
+
+
+@shop_member_required(*MANAGERS)
+def workshop_settings(request: ShopRequest) -> HttpResponse:
+    form = WorkshopSettingsForm(request.POST or None, instance=request.shop)
+    if request.method == "POST" and form.is_valid():
+        services.shop_update_workshop(shop=form.save(commit=False))
+        messages.success(request, "Workshop settings saved.")
+        return redirect("workshop_settings")
+    return render(request, "shops/workshop_settings.html", {"form": form})
 
 
 # Settings: branches --------------------------------------------------------------------
@@ -363,7 +374,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except services.ValidationError as refused:
             form.add_error(None, refused)
         else:
-            login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, member.user, backend="shops.auth.MemberBackend")
             request.session[SESSION_KEY] = member.shop_id
             messages.success(request, f"Welcome to {member.shop.name}.")
             return redirect("dashboard")

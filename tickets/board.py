@@ -129,11 +129,13 @@ ORDER BY branches.name, branches.id
 """.format(**_TABLES)
 
 # When a job is due, as the card shows it, formatted by Postgres (faster than parsing 300
-# timestamps in Python): 'UTC ISO time|days from today|weekday|day month|HH:MM', local time.
+# timestamps in Python): 'UTC ISO time|days from today|weekday|day month|HH:MM|overdue', the
+# dates in local time, overdue 't' or 'f'.
 _DUE = """to_char(w.estimated_completion AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
     || '|' || ((w.estimated_completion AT TIME ZONE b.timezone)::date
                - (now() AT TIME ZONE b.timezone)::date)
-    || '|' || to_char(w.estimated_completion AT TIME ZONE b.timezone, 'Dy|FMDD Mon|HH24:MI')"""
+    || '|' || to_char(w.estimated_completion AT TIME ZONE b.timezone, 'Dy|FMDD Mon|HH24:MI')
+    || '|' || (w.estimated_completion < now())::text"""
 
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
@@ -209,7 +211,7 @@ def _first_name(full_name: str) -> str:
 
 
 def _due_text(parts: list[str]) -> str:
-    _, days, weekday, day_month, time = parts
+    _, days, weekday, day_month, time, _ = parts
     days = int(days)
     if days == 0:
         return f"Today {time}"
@@ -217,7 +219,7 @@ def _due_text(parts: list[str]) -> str:
         return f"Tomorrow {time}"
     if days == -1:
         return f"Yesterday {time}"
-    if -7 < days < 7:
+    if 0 < days < 7:  # a weekday is always the coming one; past days get their date
         return f"{weekday} {time}"
     return f"{day_month} {time}"
 
@@ -269,6 +271,7 @@ def board_cards(
                 "assignee": _first_name(assignee) if assignee else "",
                 "due": due_parts[0] if due_parts else "",
                 "due_text": _due_text(due_parts) if due_parts else "",
+                "overdue": bool(due_parts) and due_parts[-1] == "true",
                 "photos": photo_count,
             }
         )
@@ -327,9 +330,10 @@ def card_html(card: dict, detail_url: str) -> str:
         parts.append(f'<span class="bc-paused">{card["paused"]}</span>')
     parts.append('<div class="bc-foot">')
     if card["due"]:
+        late = " bc-late" if card["overdue"] else ""
         parts.append(
-            f'<time class="sla bc-due" datetime="{card["due"]}" data-due="{card["due"]}" '
-            f'title="Due">{card["due_text"]}</time>'
+            f'<time class="sla bc-due{late}" datetime="{card["due"]}" data-due="{card["due"]}" '
+            f'title="{"Overdue: was due" if late else "Due"}">{card["due_text"]}</time>'
         )
     if card["assignee"]:
         parts.append(f'<span class="bc-who" title="Assigned to">{escape(card["assignee"])}</span>')

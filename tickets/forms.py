@@ -77,6 +77,7 @@ class WorksOrderForm(forms.ModelForm):
 
     def __init__(self, *args, member: Membership, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.member = member
         mine = Branch.objects.for_shop(member.shop_id).filter(is_active=True)
         if not member.is_manager:
             mine = mine.filter(membershipbranch__membership=member)
@@ -94,6 +95,16 @@ class WorksOrderForm(forms.ModelForm):
         if kind == PasscodeKind.PATTERN and passcode and not set(passcode) <= set("123456789-"):
             self.add_error("passcode", "Write a pattern as the dots in order, 1–9, e.g. 1-2-3-6-9.")
         return data
+
+    def clean_branch(self) -> Branch:
+        branch = self.cleaned_data["branch"]
+        branch.shop = self.member.shop  # the row the member's shop already is: not read again
+        return branch
+
+    def _get_validation_exclusions(self):
+        # The branch was chosen from this member's branches; asking the database again
+        # whether it exists would be one more query for nothing.
+        return super()._get_validation_exclusions() | {"branch"}
 
     def details(self) -> dict:
         """The WorksOrder fields for tickets.services.works_order_book_in."""
@@ -330,3 +341,20 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["priority"].choices = Priority.choices
         self.fields["estimated_completion"].input_formats = ["%Y-%m-%dT%H:%M"]
+
+
+class AssignForm(forms.Form):
+    """A technician of the job's branch, each shown with their open work (board.workload)."""
+
+    technician = forms.TypedChoiceField(coerce=int, label="Technician")
+
+    def __init__(self, *args, technicians: list[Membership], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.technicians = {t.pk: t for t in technicians}
+        self.fields["technician"].choices = [("", "Choose a technician…")] + [
+            (t.pk, f"{t.full_name} · {t.open_jobs} open, {t.estimated_hours.normalize():f} h")
+            for t in technicians
+        ]
+
+    def inputs(self) -> dict:
+        return {"technician": self.technicians[self.cleaned_data["technician"]]}

@@ -312,8 +312,8 @@ def technician_for(works_order: WorksOrder) -> Membership | None:
         role=Role.TECHNICIAN, is_active=True, membershipbranch__branch=works_order.branch_id
     )
     skill = SKILL_FOR_CATEGORY.get(works_order.device.category)
-    if skill:
-        technicians = technicians.filter(skills__contains=[skill])
+    if skill:  # as for picking up: a technician without listed skills takes anything
+        technicians = technicians.filter(Q(skills__contains=[skill]) | Q(skills=[]))
     technicians = list(technicians.select_related("user"))
     load = open_work_by_technician(works_order.shop_id, technicians)
     return min(technicians, key=lambda m: (load.get(m.pk, 0), m.joined_at), default=None)

@@ -1810,7 +1810,7 @@ class Filler:
                 target = STEP_TARGET[step].value
                 text = STEP_LABELS[step]
                 if step == "assign":
-                    text = f"{text}: to {technician.name}"
+                    text = f"Assigned to {technician.name}"  # as tickets.lifecycle words it
                     stamps["assigned"] = when
                 elif step == "start":
                     stamps.setdefault("started", when)
@@ -2052,16 +2052,17 @@ def generate_shop(
     return shop
 
 
-def generate_demo_works_orders(shop: Shop, count: int = 60, seed: int = 4582) -> Progress:
-    """A lively demo shop: `count` works orders over the last three months, a good share of
-    them open on the board. Quick enough for every `make run` of a fresh database."""
+def generate_demo_works_orders(shop: Shop, count: int = 90, seed: int = 4582) -> Progress:
+    """A lively demo shop: `count` works orders over the last six weeks, the newest fifth of
+    them (the last week or so) open on the board, as in a shop that keeps up with its work.
+    Quick enough for every `make run` of a fresh database."""
     return fill_shop(
         shop,
         count,
         seed=seed,
         existing=True,
-        span_days=90,
-        n_open=max(len(OPEN_STAGES), round(count * 0.4)),
+        span_days=45,
+        n_open=max(len(OPEN_STAGES), round(count * 0.2)),
     )
 
 

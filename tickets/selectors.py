@@ -8,25 +8,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import (
-    Case,
     DecimalField,
     F,
-    Lookup,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Reverse, Round, Upper
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from customers.phones import try_e164
-from tickets.models import QuoteLine, WorksOrder
+from tickets.models import QuoteLine, Status, WorksOrder
 
 if TYPE_CHECKING:
     from shops.models import Branch, Membership, Shop
@@ -111,18 +107,6 @@ def works_order_list(shop: Shop, filters: ListFilters | None = None) -> QuerySet
 
 
 # Search ----------------------------------------------------------------------------------
-
-
-class ILike(Lookup):
-    """`lhs ILIKE rhs`: Django's icontains says UPPER(x) LIKE …, which a trigram index ignores."""
-
-    lookup_name = "ilike"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 def _like_escape(text: str) -> str:
@@ -218,117 +202,153 @@ def read_search(q: str, *, phone_region: str) -> SearchTerms:
     return terms
 
 
+# The search itself is one hand-written query: every way the text can match is a branch of a
+# UNION ALL, each written so that Postgres answers it from one index (see migration
+# 0003_search_indexes and the customer indexes), each capped at the limit. The top bar asks on
+# every keystroke, and building the same query through the ORM cost three times as long as
+# running it.
+
+_FROM = {
+    "works_order": "tickets_worksorder w",
+    "customer": (
+        "tickets_worksorder w JOIN customers_customer c "
+        "ON c.id = w.customer_id AND c.shop_id = %(shop)s"
+    ),
+    "device": (
+        "tickets_worksorder w JOIN devices_device d ON d.id = w.device_id AND d.shop_id = %(shop)s"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Alternative:
-    """One way the text can match, with what the dropdown says and how well it ranks."""
+    """One way the text can match: where, on what condition, and how it ranks."""
 
-    matches: Q | Lookup
+    table: str  # a key of _FROM
+    condition: str  # SQL with %(name)s parameters
     kind: str
     rank: int
+    similarity: str = "1.0"  # how close a name is, for ordering names
 
 
-def _ranked(queryset: QuerySet, alternatives: list[Alternative], similarity=None) -> QuerySet:
-    matches = Q()
-    for alternative in alternatives:
-        matches |= alternative.matches
-    return queryset.filter(matches).annotate(
-        search_rank=Case(*[When(a.matches, then=Value(a.rank)) for a in alternatives]),
-        search_kind=Case(*[When(a.matches, then=Value(a.kind)) for a in alternatives]),
-        search_similarity=similarity if similarity is not None else Value(1.0),
-    )
+def _starts_with(column: str, prefix: str, name: str, params: dict) -> str:
+    """`column` starts with `prefix`, as the range a btree text_pattern_ops index answers.
+
+    Not `LIKE 'prefix%'`: the statement is prepared, and a prepared plan cannot turn a LIKE
+    parameter into an index range, so it would read every row of the shop.
+    """
+    params[f"{name}_from"] = prefix
+    params[f"{name}_to"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return f"({column} ~>=~ %({name}_from)s AND {column} ~<~ %({name}_to)s)"
 
 
-def _by_number(shop: Shop, terms: SearchTerms) -> QuerySet[WorksOrder]:
-    alternatives = []
+def _alternatives(terms: SearchTerms) -> tuple[list[Alternative], dict]:
+    alternatives, params = [], {}
     if terms.number:
-        alternatives.append(Alternative(Q(number=terms.number), Kind.NUMBER, EXACT))
+        alternatives.append(Alternative("works_order", "w.number = %(number)s", Kind.NUMBER, EXACT))
+        params["number"] = terms.number
     if terms.number_suffixes:
-        # reverse(number) LIKE '2400-%': a prefix search on the works_order_number_reversed index.
-        suffixes = Q()
-        for suffix in terms.number_suffixes:
-            suffixes |= Q(number_reversed__startswith=suffix[::-1])
-        alternatives.append(Alternative(suffixes, Kind.NUMBER, PARTIAL))
-    works_orders = WorksOrder.objects.for_shop(shop).alias(number_reversed=Reverse("number"))
-    return _ranked(works_orders, alternatives)
-
-
-def _by_customer(shop: Shop, terms: SearchTerms) -> QuerySet[WorksOrder]:
-    alternatives = []
-    if terms.phone:
-        alternatives.append(Alternative(Q(customer__phone=terms.phone), Kind.PHONE, EXACT))
-    if terms.email:
-        alternatives.append(Alternative(Q(customer__email=terms.email), Kind.EMAIL, EXACT))
-    similarity = None
-    if terms.name:
-        pattern = f"%{_like_escape(terms.name)}%"
-        alternatives.append(
-            Alternative(ILike(F("customer__full_name"), pattern), Kind.NAME, BY_NAME)
+        # reverse(number) LIKE '2854-%': a prefix search on the works_order_number_reversed index.
+        condition = " OR ".join(
+            _starts_with("reverse(w.number)", suffix[::-1], f"suffix{i}", params)
+            for i, suffix in enumerate(terms.number_suffixes)
         )
-        similarity = TrigramSimilarity("customer__full_name", terms.name)
-    # Naming the customer's shop lets Postgres use the (shop, …) indexes on customers.
-    works_orders = WorksOrder.objects.for_shop(shop).filter(customer__shop=shop)
-    return _ranked(works_orders, alternatives, similarity)
-
-
-def _by_device(shop: Shop, terms: SearchTerms) -> QuerySet[WorksOrder]:
-    alternatives = []
-    # Each condition repeats its partial index's predicate (imei <> '', serial <> '') so that
-    # Postgres may use the index (see migration 0003_search_indexes).
-    has_imei, has_serial = ~Q(device__imei=""), ~Q(device__serial="")
+        alternatives.append(Alternative("works_order", f"({condition})", Kind.NUMBER, PARTIAL))
+    if terms.phone:
+        alternatives.append(Alternative("customer", "c.phone = %(phone)s", Kind.PHONE, EXACT))
+        params["phone"] = terms.phone
+    if terms.email:
+        alternatives.append(Alternative("customer", "c.email = %(email)s", Kind.EMAIL, EXACT))
+        params["email"] = terms.email
+    if terms.name:
+        # ILIKE, not UPPER(x) LIKE: the trigram index on (shop, full_name) answers ILIKE.
+        alternatives.append(
+            Alternative(
+                "customer",
+                "c.full_name ILIKE %(name_like)s",
+                Kind.NAME,
+                BY_NAME,
+                similarity="similarity(c.full_name, %(name)s)",
+            )
+        )
+        params |= {"name": terms.name, "name_like": f"%{_like_escape(terms.name)}%"}
+    # Each device condition repeats its partial index's predicate (imei <> '', serial <> '').
     if terms.imei:
-        alternatives.append(Alternative(Q(device__imei=terms.imei), Kind.IMEI, EXACT))
+        alternatives.append(Alternative("device", "d.imei = %(imei)s", Kind.IMEI, EXACT))
+        params["imei"] = terms.imei
     if terms.serial:
-        serial = Q(serial_upper=terms.serial) & has_serial
-        alternatives.append(Alternative(serial, Kind.SERIAL, EXACT))
+        condition = "upper(d.serial) = %(serial)s AND d.serial <> ''"
+        alternatives.append(Alternative("device", condition, Kind.SERIAL, EXACT))
+        params["serial"] = terms.serial
     if terms.imei_part:
         # The start or the end of an IMEI, each a prefix search on a btree index.
-        part = Q(device__imei__startswith=terms.imei_part) & has_imei
-        part |= Q(imei_reversed__startswith=terms.imei_part[::-1]) & has_imei
-        alternatives.append(Alternative(part, Kind.IMEI, PARTIAL))
-    works_orders = (
-        WorksOrder.objects.for_shop(shop)
-        .filter(device__shop=shop)
-        .alias(imei_reversed=Reverse("device__imei"), serial_upper=Upper("device__serial"))
-    )
-    return _ranked(works_orders, alternatives)
+        start = _starts_with("d.imei", terms.imei_part, "imei_start", params)
+        end = _starts_with("reverse(d.imei)", terms.imei_part[::-1], "imei_end", params)
+        condition = f"(({start} AND d.imei <> '') OR ({end} AND d.imei <> ''))"
+        alternatives.append(Alternative("device", condition, Kind.IMEI, PARTIAL))
+    return alternatives, params
 
 
-def works_order_search(shop: Shop, q: str, limit: int = 10) -> list[WorksOrder]:
+def _search_sql(alternatives: list[Alternative]) -> str:
+    branches = [
+        f"(SELECT w.id, w.created_at, {a.rank} AS rank, '{a.kind}' AS kind, "
+        f"({a.similarity})::float8 AS similarity FROM {_FROM[a.table]} "
+        f"WHERE w.shop_id = %(shop)s AND {a.condition} "
+        "ORDER BY similarity DESC, w.created_at DESC, w.id DESC LIMIT %(limit)s)"
+        for a in alternatives
+    ]
+    return f"""
+WITH found AS ({" UNION ALL ".join(branches)}),
+best AS (SELECT DISTINCT ON (id) * FROM found ORDER BY id, rank, similarity DESC)
+SELECT w.id, w.shop_id, w.number, w.status, w.created_at, c.full_name,
+       btrim(d.make || ' ' || d.model_name), b.code, b.name, best.kind, best.rank, best.similarity
+FROM best
+JOIN tickets_worksorder w ON w.id = best.id
+JOIN customers_customer c ON c.id = w.customer_id
+JOIN devices_device d ON d.id = w.device_id
+JOIN shops_branch b ON b.id = w.branch_id
+ORDER BY best.rank, best.similarity DESC, w.created_at DESC, w.id DESC
+LIMIT %(limit)s"""
+
+
+STATUS_LABELS = dict(Status.choices)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A works order as a search result shows it."""
+
+    pk: int
+    shop_id: int
+    number: str
+    status: str
+    created_at: datetime.datetime
+    customer_name: str
+    device_name: str
+    branch_code: str
+    branch_name: str
+    search_kind: str
+    search_rank: int
+    search_similarity: float
+
+    def get_status_display(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def works_order_search(shop: Shop, q: str, limit: int = 10) -> list[SearchResult]:
     """The shop's works orders that `q` finds, best first: exact number, phone, email, IMEI or
     serial before partial numbers and IMEIs, before customer names (closest first); then newest.
 
-    One query per table the text could be about (usually one, never more than three). Each
-    result carries `search_kind` (what matched) and `search_rank`.
+    One query, whatever the text turns out to be. Each result says what matched
+    (`search_kind`) and how well (`search_rank`).
     """
-    terms = read_search(q, phone_region=shop.phone_region)
-    searches = []
-    if terms.on_works_order:
-        searches.append(_by_number(shop, terms))
-    if terms.on_customer:
-        searches.append(_by_customer(shop, terms))
-    if terms.on_device:
-        searches.append(_by_device(shop, terms))
-    found: dict[int, WorksOrder] = {}
-    for search in searches:
-        rows = (
-            search.select_related("branch", "customer", "device")
-            .defer("passcode_secret")
-            .order_by("search_rank", "-search_similarity", "-created_at", "-id")[:limit]
-        )
-        for works_order in rows:
-            best = found.get(works_order.pk)
-            if best is None or _order_key(works_order) < _order_key(best):
-                found[works_order.pk] = works_order
-    return sorted(found.values(), key=_order_key)[:limit]
-
-
-def _order_key(works_order: WorksOrder) -> tuple:
-    return (
-        works_order.search_rank,
-        -works_order.search_similarity,
-        -works_order.created_at.timestamp(),
-        -works_order.pk,
-    )
+    alternatives, params = _alternatives(read_search(q, phone_region=shop.phone_region))
+    if not alternatives:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_search_sql(alternatives), params | {"shop": shop.pk, "limit": limit})
+        rows = cursor.fetchall()
+    return [SearchResult(*row) for row in rows]
 
 
 def is_number_match(results: list[WorksOrder]) -> bool:
@@ -337,7 +357,6 @@ def is_number_match(results: list[WorksOrder]) -> bool:
 
 
 __all__ = [
-    "ILike",
     "Kind",
     "ListFilters",
     "SearchTerms",

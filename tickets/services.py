@@ -14,6 +14,7 @@ from django.utils import timezone
 from customers.models import Customer
 from devices.models import Device
 from shops.models import Branch, Membership, Role, TermsVersion
+from shops.money import format_money
 from tickets import numbering, passcodes
 from tickets.models import (
     Approval,
@@ -52,7 +53,7 @@ class ConsentData:
     signature_png: bytes | None = None
 
 
-def record(
+def _entry(
     works_order: WorksOrder,
     event: str,
     actor: Membership | None,
@@ -60,7 +61,7 @@ def record(
     note_kind: str = "",
     **data,
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
+    return TimelineEntry(
         shop_id=works_order.shop_id,
         works_order=works_order,
         event=event,
@@ -71,6 +72,20 @@ def record(
     )
 
 
+def record(
+    works_order: WorksOrder,
+    event: str,
+    actor: Membership | None,
+    text: str = "",
+    note_kind: str = "",
+    **data,
+) -> TimelineEntry:
+    """Write one timeline entry now."""
+    entry = _entry(works_order, event, actor, text, note_kind, **data)
+    entry.save()
+    return entry
+
+
 def quote_totals(lines) -> tuple[Decimal, Decimal, Decimal]:
     """(net, VAT, gross) of quote lines, VAT rounded per line as the invoice will be."""
     net = sum((line.net for line in lines), Decimal("0.00"))
@@ -78,7 +93,7 @@ def quote_totals(lines) -> tuple[Decimal, Decimal, Decimal]:
     return money(net), money(vat), money(net + vat)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the intake's transaction: no savepoint needed
 def works_order_book_in(
     *,
     branch: Branch,
@@ -95,6 +110,8 @@ def works_order_book_in(
     shop = branch.shop
     if not branch.is_active:
         raise ValidationError("This branch is closed for new works orders.")
+    if consent is not None:
+        _check_consent(consent)
     works_order = WorksOrder(
         shop=shop, branch=branch, customer=customer, device=device, created_by=by, **details
     )
@@ -103,11 +120,9 @@ def works_order_book_in(
     )
     if passcode and works_order.passcode_kind not in (PasscodeKind.NONE, PasscodeKind.REFUSED):
         works_order.passcode_secret = passcodes.seal(passcode)
-    works_order.save()
-    QuoteLine.objects.bulk_create(
+    quote = [
         QuoteLine(
             shop=shop,
-            works_order=works_order,
             position=position,
             kind=line.kind,
             description=line.description,
@@ -116,13 +131,64 @@ def works_order_book_in(
             vat_rate=shop.vat_rate if line.vat_rate is None else line.vat_rate,
         )
         for position, line in enumerate(lines)
-    )
-    record(works_order, Event.BOOKED_IN, by, f"Booked in at {branch.name}")
+    ]
+    net, _, gross = quote_totals(quote)
+    if consent is not None:
+        works_order.agreed_gross = gross  # agreed as it is booked in: one write, not two
+    works_order.save()
+    for line in quote:
+        line.works_order = works_order
+    QuoteLine.objects.bulk_create(quote)
+    entries = [_entry(works_order, Event.BOOKED_IN, by, f"Booked in at {branch.name}")]
+    if consent is not None:
+        saved = _consent_create(works_order, consent, by, net=net, gross=gross)
+        entries.append(_consent_entry(works_order, saved, by))
+    TimelineEntry.objects.bulk_create(entries)
     for photo in photos:
         photo_add(works_order=works_order, image=photo, by=by)
-    if consent is not None:
-        consent_record(works_order=works_order, consent=consent, by=by)
     return works_order
+
+
+def _check_consent(consent: ConsentData) -> None:
+    if consent.method == ConsentMethod.SIGNATURE and not consent.signature_png:
+        raise ValidationError("The customer has not signed yet.")
+    if not consent.signed_name.strip():
+        raise ValidationError("Type the customer's name as they gave consent.")
+
+
+def _consent_create(
+    works_order: WorksOrder, consent: ConsentData, by: Membership, *, net: Decimal, gross: Decimal
+) -> Consent:
+    shop = works_order.shop
+    return Consent.objects.create(
+        shop=shop,
+        works_order=works_order,
+        method=consent.method,
+        signed_name=consent.signed_name.strip(),
+        signature_png=consent.signature_png if consent.method == ConsentMethod.SIGNATURE else None,
+        recorded_by=by,
+        quote_net=net,
+        quote_gross=gross,
+        terms=TermsVersion.objects.for_shop(shop).get(version=shop.terms_version),
+    )
+
+
+def _consent_entry(works_order: WorksOrder, consent: Consent, by: Membership) -> TimelineEntry:
+    how = (
+        "signed on screen"
+        if consent.method == ConsentMethod.SIGNATURE
+        else f"recorded by {by.user}"
+    )
+    gross, version = consent.quote_gross, consent.terms.version
+    return _entry(
+        works_order,
+        Event.CONSENT,
+        by,
+        f"{consent.signed_name} agreed to {format_money(gross, works_order.shop.currency)} "
+        f"and terms v{version} ({how})",
+        gross=str(gross),
+        terms_version=version,
+    )
 
 
 @transaction.atomic
@@ -132,39 +198,12 @@ def consent_record(*, works_order: WorksOrder, consent: ConsentData, by: Members
         raise ValidationError(
             "Consent is already recorded for this works order and cannot be changed."
         )
-    if consent.method == ConsentMethod.SIGNATURE and not consent.signature_png:
-        raise ValidationError("The customer has not signed yet.")
-    if not consent.signed_name.strip():
-        raise ValidationError("Type the customer's name as they gave consent.")
+    _check_consent(consent)
     net, _, gross = quote_totals(works_order.lines.all())
-    shop = works_order.shop
-    terms = TermsVersion.objects.for_shop(shop).get(version=shop.terms_version)
     works_order.agreed_gross = gross
     works_order.save(update_fields=["agreed_gross"])
-    saved = Consent.objects.create(
-        shop=shop,
-        works_order=works_order,
-        method=consent.method,
-        signed_name=consent.signed_name.strip(),
-        signature_png=consent.signature_png if consent.method == ConsentMethod.SIGNATURE else None,
-        recorded_by=by,
-        quote_net=net,
-        quote_gross=gross,
-        terms=terms,
-    )
-    how = (
-        "signed on screen"
-        if consent.method == ConsentMethod.SIGNATURE
-        else f"recorded by {by.user}"
-    )
-    record(
-        works_order,
-        Event.CONSENT,
-        by,
-        f"{saved.signed_name} agreed to £{gross} and terms v{terms.version} ({how})",
-        gross=str(gross),
-        terms_version=terms.version,
-    )
+    saved = _consent_create(works_order, consent, by, net=net, gross=gross)
+    _consent_entry(works_order, saved, by).save()
     return saved
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("works-orders/<str:number>/approval/", bench.approval, name="approval"),
     path("works-orders/<str:number>/final-price/", bench.final_price, name="final_price"),
     path("works-orders/<str:number>/plan/", bench.plan, name="works_order_plan"),
+    path("works-orders/<str:number>/reassign/", bench.reassign, name="works_order_reassign"),
     path("board/", board.board_page, name="board"),
     path("board/changed/", board.board_changed, name="board_changed"),
     path("board/move/", board.board_move, name="board_move"),

@@ -15,11 +15,11 @@ def test_the_demo_shop_comes_with_jobs_on_the_board_and_loads_once(settings, cap
     assert "desk@fixcorner.example" in capsys.readouterr().out
     shop = Shop.objects.get(slug="fix-corner")
     jobs = WorksOrder.objects.for_shop(shop)
-    assert jobs.count() == 60
+    assert jobs.count() == 90
     open_jobs = jobs.exclude(status__in=[Status.COLLECTED, Status.CANCELLED])
     assert open_jobs.filter(branch__code="BHM").exists()
     assert set(open_jobs.values_list("status", flat=True)) >= {Status.INTAKE, Status.IN_PROGRESS}
 
     call_command("seed_demo")
     assert "Kept demo shop" in capsys.readouterr().out
-    assert jobs.count() == 60
+    assert jobs.count() == 90

@@ -50,3 +50,42 @@ def test_a_bad_vat_rate_is_a_field_error(client_as, personas):
         reverse("shop_settings"), settings_post(personas.shop, vat_rate="120")
     )
     assert "less than or equal to 100" in response.content.decode()
+
+
+WORKSHOP = "/settings/workshop/"
+
+
+def test_a_manager_sets_the_qc_checklist_one_check_per_line(client_as, personas):
+    client = client_as(personas.manager)
+    page = client.get(WORKSHOP).content.decode()
+    assert "Reported fault resolved\nNo new faults" in page  # today's list, one per line
+
+    response = client.post(
+        WORKSHOP,
+        {
+            "qc_checklist": "Fault fixed\n\n  Face ID   works \nfault fixed\nCharges",
+            "approval_threshold": "15",
+            "auto_assign": "on",
+        },
+        follow=True,
+    )
+    assert "Workshop settings saved." in response.content.decode()
+    personas.shop.refresh_from_db()
+    assert personas.shop.qc_checklist == ["Fault fixed", "Face ID works", "Charges"]
+    assert personas.shop.approval_threshold == 15 and personas.shop.auto_assign
+
+
+def test_an_empty_qc_checklist_is_refused(client_as, personas):
+    before = list(personas.shop.qc_checklist)
+    response = client_as(personas.manager).post(
+        WORKSHOP, {"qc_checklist": " \n ", "approval_threshold": "10"}
+    )
+    assert response.status_code == 200
+    assert "QC needs at least one check." in response.content.decode()
+    personas.shop.refresh_from_db()
+    assert personas.shop.qc_checklist == before
+
+
+def test_only_managers_change_workshop_settings(client_as, personas):
+    for member in (personas.front_desk, personas.technician):
+        assert client_as(member).get(WORKSHOP).status_code == 403

@@ -192,19 +192,29 @@ def test_due_times_read_as_people_say_them(client_as, personas):
         when = datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=tz)
         return book(personas, estimated_completion=when)
 
+    def date(days: int) -> str:
+        day = today + datetime.timedelta(days=days)
+        return f"{day.day} {day:%b}"
+
     cases = {
         due_in(0, 17): "Today 17:00",
         due_in(-1, 9): "Yesterday 09:00",
         due_in(1, 12): "Tomorrow 12:00",
         due_in(3, 10): f"{today + datetime.timedelta(days=3):%a} 10:00",
-        due_in(12, 16): f"{(today + datetime.timedelta(days=12)).day} "
-        f"{today + datetime.timedelta(days=12):%b} 16:00",
+        due_in(12, 16): f"{date(12)} 16:00",
+        # A weekday means the coming one: a day gone by shows its date.
+        due_in(-3, 10): f"{date(-3)} 10:00",
     }
     undated = book(personas)
     response = client_as(personas.front_desk).get(BOARD)
     for works_order, text in cases.items():
-        assert f'title="Due">{text}</time>' in card(response, works_order.number)
+        assert f">{text}</time>" in card(response, works_order.number)
     assert "bc-due" not in card(response, undated.number)  # no due time, no clock
+    for past in list(cases)[1::4]:  # yesterday and three days ago: overdue, and it says so
+        assert 'class="sla bc-due bc-late"' in card(response, past.number)
+        assert 'title="Overdue: was due"' in card(response, past.number)
+    for coming in list(cases)[2:5]:
+        assert 'title="Due"' in card(response, coming.number)
 
 
 def test_paused_jobs_stay_in_progress_with_a_badge(client_as, personas):
@@ -319,11 +329,11 @@ def test_the_board_costs_the_same_queries_for_10_and_300_cards(client_as, person
         assert sum(len(c) for c in columns(response).values()) == cards
         counts[cards] = [q["sql"] for q in queries.captured_queries]
     assert len(counts[10]) == len(counts[300])
-    # Signing in: the user and their memberships (with the shop), on every page; the session
-    # is read from the cache.
-    signing_in = re.compile(r'^SELECT .* FROM "shops_user" |"user_id" = \d')
+    # Signing in: the user with their memberships and shops, one query on every page; the
+    # session is read from the cache.
+    signing_in = re.compile(r"FROM shops_user u LEFT JOIN")
     board_queries = [sql for sql in counts[300] if not signing_in.search(sql)]
-    assert len(counts[300]) == 5 and len(board_queries) == 3, board_queries
+    assert len(counts[300]) == 4 and len(board_queries) == 3, board_queries
 
 
 # Moving cards ----------------------------------------------------------------------------
@@ -663,7 +673,7 @@ def test_the_changed_check_is_204_until_something_changes(
     since = re.search(r'board/changed/\?branch=BHM&amp;since=([\d.]+)"', body).group(1)
     client.get(CHANGED, {"branch": "BHM", "since": since})  # warm the session
 
-    with django_assert_num_queries(3):  # user, memberships, and the one check (session: cache)
+    with django_assert_num_queries(2):  # the user with memberships, and the one check
         unchanged = client.get(CHANGED, {"branch": "BHM", "since": since}, headers=HTMX)
     assert unchanged.status_code == 204
 
@@ -742,3 +752,21 @@ def test_the_works_order_page_offers_no_moves_to_someone_who_may_take_none(clien
         reverse("works_order_detail", args=[works_order.number])
     )
     assert "Move to…" not in page.content.decode()
+
+
+def test_a_qc_checklist_changed_while_the_dialog_was_open_asks_again(client_as, personas):
+    works_order = at_qc(personas)
+    client = client_as(personas.second_technician)
+    dialog = client.get(move_form(works_order, "pass_qc"), headers=HTMX).content.decode()
+    shown = re.search(r'name="checklist" value="(\w+)"', dialog).group(1)
+    shop = personas.shop
+    shop.qc_checklist = ["Battery health above 80 %", *shop.qc_checklist]  # a manager adds one
+    shop.save()
+
+    checks = {f"check_{i}": "pass" for i in range(len(shop.qc_checklist) - 1)}
+    response = client.post(
+        move_form(works_order, "pass_qc"), {**checks, "checklist": shown}, headers=HTMX
+    )
+    assert "checklist changed while this was open" in response.content.decode()
+    assert "Battery health above 80 %" in response.content.decode()
+    assert status_of(works_order) == Status.QUALITY_CONTROL

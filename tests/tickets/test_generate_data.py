@@ -261,14 +261,17 @@ def test_into_an_existing_shop_adds_open_work_at_a_new_staffed_branch(shops):
 
 
 def test_the_demo_shop_gets_a_lively_board(personas):
-    scale.generate_demo_works_orders(personas.shop, count=60)
+    scale.generate_demo_works_orders(personas.shop)
 
     works_orders = WorksOrder.objects.for_shop(personas.shop)
-    assert works_orders.count() == 60
-    assert works_orders.filter(number="WO-000060").exists()
+    assert works_orders.count() == 90
+    assert works_orders.filter(number="WO-000090").exists()
     open_here = works_orders.filter(status__in=OPEN_STATUSES)
-    assert open_here.count() >= 20
+    assert open_here.count() >= 18
     assert set(open_here.values_list("status", flat=True)) == set(OPEN_STATUSES)
+    # What is on the board came in lately, as in a shop that keeps up: no month-old jobs.
+    fortnight_ago = timezone.now() - datetime.timedelta(days=14)
+    assert not open_here.filter(created_at__lt=fortnight_ago).exists()
     assert_gap_free(personas.shop)
 
 

@@ -9,16 +9,18 @@ from django.shortcuts import redirect
 
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
-from tickets import services
+from tickets import board, services
 from tickets.access import get_works_order
 from tickets.forms import (
     ApprovalForm,
+    AssignForm,
     DiagnosisForm,
     ExtraWorkForm,
     FinalPriceForm,
     PlanForm,
     TimeEntryForm,
 )
+from tickets.lifecycle import works_order_reassign
 from tickets.models import TransitionRefused, WorksOrder
 from tickets.views.detail import render_detail, works_order_detail
 
@@ -155,3 +157,21 @@ def plan(request: ShopRequest, number: str) -> HttpResponse:
     except ValidationError as refused:
         return _refused(request, number, refused)
     return _done(request, number, "Plan saved.")
+
+
+@shop_member_required(*COUNTER)
+def reassign(request: ShopRequest, number: str) -> HttpResponse:
+    """Give the job to another technician of its branch (once started: managers only)."""
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    technicians = board.workload(request.shop, works_order.branch)
+    form = AssignForm(request.POST, prefix="reassign", technicians=technicians)
+    if not form.is_valid():
+        return render_detail(request, number, reassign_form=form)
+    technician = form.inputs()["technician"]
+    try:
+        works_order_reassign(works_order=works_order, technician=technician, by=request.member)
+    except TransitionRefused as refused:
+        return _refused(request, number, refused)
+    return _done(request, number, f"{number} is now {technician.full_name}'s job.")

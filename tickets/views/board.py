@@ -7,6 +7,7 @@ Moves that need more than a drop (to whom? which QC checks?) open a small form i
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django import forms
@@ -27,9 +28,10 @@ from django_htmx.http import (
 )
 
 from shops.access import ShopRequest, shop_member_required
-from shops.models import Membership, Role
+from shops.models import Role
 from tickets import board
 from tickets.access import get_works_order
+from tickets.forms import AssignForm
 from tickets.lifecycle import (
     BOARD_COLUMNS,
     COLUMN_OF,
@@ -52,30 +54,29 @@ STATUS_LABELS = dict(Status.choices)
 # The small forms a move may need ----------------------------------------------------------
 
 
-class AssignForm(forms.Form):
-    technician = forms.TypedChoiceField(coerce=int, label="Technician")
-
-    def __init__(self, *args, technicians: list[Membership], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.technicians = {t.pk: t for t in technicians}
-        self.fields["technician"].choices = [("", "Choose a technician…")] + [
-            (t.pk, f"{t.full_name} · {t.open_jobs} open, {t.estimated_hours.normalize():f} h")
-            for t in technicians
-        ]
-
-    def inputs(self) -> dict:
-        return {"technician": self.technicians[self.cleaned_data["technician"]]}
-
-
 QC_RESULTS = [("pass", "Pass"), ("fail", "Fail")]
 
 
+def _digest(checklist: list[str]) -> str:
+    return hashlib.sha256("\n".join(checklist).encode()).hexdigest()[:16]
+
+
 class QcForm(forms.Form):
-    """The shop's QC checklist: pass or fail each item, with a note where it helps."""
+    """The shop's QC checklist: pass or fail each item, with a note where it helps.
+
+    The answers come back by position, so the form carries which list it showed: if a manager
+    changed the checklist meanwhile, the answers are dropped and the new list is shown.
+    """
+
+    checklist = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, checklist: list[str], step: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.checklist, self.step = checklist, step
+        self.initial["checklist"] = digest = _digest(checklist)
+        self.changed_meanwhile = self.is_bound and self.data.get("checklist", digest) != digest
+        if self.changed_meanwhile:
+            self.data = {"checklist": digest}
         for i, item in enumerate(checklist):
             self.fields[f"check_{i}"] = forms.ChoiceField(
                 choices=QC_RESULTS,
@@ -95,6 +96,10 @@ class QcForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.changed_meanwhile:
+            raise forms.ValidationError(
+                "The shop's QC checklist changed while this was open: go through the new one."
+            )
         if self.step == "fail_qc":
             for i, _item in enumerate(self.checklist):
                 if cleaned.get(f"check_{i}") == "fail" and not cleaned.get(f"note_{i}", "").strip():

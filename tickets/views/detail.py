@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,10 +12,11 @@ from django.views.decorators.cache import never_cache
 from customers.selectors import customer_is_returning
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
-from tickets import services
+from tickets import board, services
 from tickets.access import get_photo, get_works_order
 from tickets.forms import (
     ApprovalForm,
+    AssignForm,
     CancelForm,
     ConsentForm,
     DiagnosisForm,
@@ -26,14 +27,16 @@ from tickets.forms import (
     PlanForm,
     TimeEntryForm,
 )
-from tickets.lifecycle import menu_steps
+from tickets.lifecycle import auto_assign, menu_steps
 from tickets.models import (
     Approval,
     Consent,
     Photo,
     QuoteLine,
+    Status,
     TimeEntry,
     TimelineEntry,
+    TransitionRefused,
     WorksOrder,
 )
 
@@ -45,20 +48,27 @@ PASSCODE_ROLES = (*MANAGERS, Role.TECHNICIAN)
 def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
     """The works order with everything the page shows, in a fixed number of queries."""
     shop = request.shop
-    works_orders = (
-        WorksOrder.objects.for_shop(shop)
-        .select_related(
-            "branch",
-            "customer",
-            "device",
-            "assigned_to__user",
-            "created_by__user",
-            "consent__recorded_by__user",
-            "consent__terms",
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=QuoteLine.objects.for_shop(shop)),
-            Prefetch("photos", queryset=Photo.objects.for_shop(shop)),
+    works_orders = WorksOrder.objects.for_shop(shop).select_related(
+        "branch",
+        "customer",
+        "device",
+        "assigned_to__user",
+        "created_by__user",
+        "consent__recorded_by__user",
+        "consent__terms",
+    )
+    works_order = get_object_or_404(works_orders, number=number)
+    works_order.shop = shop  # the same row: the guards and the page read it from here
+    lookups = [
+        Prefetch("lines", queryset=QuoteLine.objects.for_shop(shop)),
+        Prefetch("photos", queryset=Photo.objects.for_shop(shop)),
+        Prefetch(
+            "timeline",
+            queryset=TimelineEntry.objects.for_shop(shop).select_related("actor__user"),
+        ),
+    ]
+    if _on_the_bench(works_order):  # bench time and approvals show only while it is worked on
+        lookups += [
             Prefetch(
                 "time_entries",
                 queryset=TimeEntry.objects.for_shop(shop).select_related("technician__user"),
@@ -67,13 +77,13 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
                 "approvals",
                 queryset=Approval.objects.for_shop(shop).select_related("requested_by__user"),
             ),
-            Prefetch(
-                "timeline",
-                queryset=TimelineEntry.objects.for_shop(shop).select_related("actor__user"),
-            ),
-        )
-    )
-    return get_object_or_404(works_orders, number=number)
+        ]
+    prefetch_related_objects([works_order], *lookups)
+    return works_order
+
+
+def _on_the_bench(works_order: WorksOrder) -> bool:
+    return works_order.is_open and works_order.status != Status.INTAKE
 
 
 def _consent_of(works_order: WorksOrder) -> Consent | None:
@@ -84,10 +94,9 @@ def _consent_of(works_order: WorksOrder) -> Consent | None:
 
 
 def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
-    """What the bench section shows: time, the approval waiting, and its forms."""
+    """What the bench section shows while the job is worked on: time, the approval waiting,
+    and its forms."""
     entries = list(works_order.time_entries.all())
-    waiting = next((a for a in works_order.approvals.all() if a.approved is None), None)
-    price = works_order.final_price
     return {
         "time_entries": entries,
         "minutes_logged": sum(entry.minutes for entry in entries),
@@ -95,13 +104,9 @@ def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
             (e for e in entries if e.ended_at is None and e.technician_id == request.member.pk),
             None,
         ),
-        "waiting_approval": waiting,
-        # "Move to…" as on the board; cancelling has its own panel on this page.
-        "move_steps": [
-            (step, label)
-            for step, label in menu_steps(request.member).get(works_order.status, [])
-            if step != "cancel"
-        ],
+        "waiting_approval": next(
+            (a for a in works_order.approvals.all() if a.approved is None), None
+        ),
         "diagnosis_form": forms.get("diagnosis_form")
         or DiagnosisForm(
             prefix="diagnosis",
@@ -111,34 +116,80 @@ def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
         "extra_form": forms.get("extra_form")
         or ExtraWorkForm(prefix="extra", vat_rate=request.shop.vat_rate),
         "approval_form": forms.get("approval_form") or ApprovalForm(prefix="approval"),
+    }
+
+
+def _can_reassign(member, works_order: WorksOrder) -> bool:
+    """Assigned jobs change hands at the counter until work starts; after that, managers."""
+    if works_order.status == Status.INTAKE or member.role not in COUNTER:
+        return False
+    return member.is_manager or works_order.started_at is None
+
+
+def _open_job(
+    request: ShopRequest, works_order: WorksOrder, consent: Consent | None, gross, forms: dict
+) -> dict:
+    """The forms an open job's page offers: plan, reassigning, final price, consent, cancelling."""
+    price = works_order.final_price
+    reassign_form = forms.get("reassign_form")
+    if reassign_form is None and _can_reassign(request.member, works_order):
+        technicians = board.workload(request.shop, works_order.branch)
+        reassign_form = AssignForm(
+            prefix="reassign",
+            technicians=technicians,
+            initial={"technician": works_order.assigned_to_id},
+        )
+    return {
+        "reassign_form": reassign_form,
+        "plan_form": forms.get("plan_form") or PlanForm(prefix="plan", instance=works_order),
         "price_form": forms.get("price_form")
-        or FinalPriceForm(prefix="price", initial={"amount": price}),
+        or FinalPriceForm(prefix="price", initial={"amount": gross if price is None else price}),
+        "consent_form": forms.get("consent_form")
+        or (None if consent else ConsentForm(prefix="consent", allow_later=False)),
+        "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
     }
 
 
 def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpResponse:
     lines = list(works_order.lines.all())
     net, vat, gross = services.quote_totals(lines)
-    if forms.get("price_form") is None and works_order.final_price is None:
-        forms["price_form"] = FinalPriceForm(prefix="price", initial={"amount": gross})
+    consent = _consent_of(works_order)
     context = {
         "wo": works_order,
         "lines": lines,
         "totals": {"net": net, "vat": vat, "gross": gross},
-        "consent": _consent_of(works_order),
+        "consent": consent,
         "returning": customer_is_returning(works_order.customer, before=works_order.created_at),
         "can_see_passcode": services.may_see_passcode(request.member, works_order),
         "can_cancel": request.member.role in COUNTER and works_order.is_open,
-        "consent_form": forms.get("consent_form")
-        or ConsentForm(prefix="consent", allow_later=False),
+        # "Move to…" as on the board; cancelling has its own panel on this page.
+        "move_steps": [
+            (step, label)
+            for step, label in menu_steps(request.member).get(works_order.status, [])
+            if step != "cancel"
+        ],
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
-        "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
-        "plan_form": forms.get("plan_form") or PlanForm(prefix="plan", instance=works_order),
-        **_bench(request, works_order, forms),
     }
+    if works_order.is_open:
+        context |= _open_job(request, works_order, consent, gross, forms)
+    if _on_the_bench(works_order):
+        context |= _bench(request, works_order, forms)
     status = 400 if any(f.errors for f in forms.values() if f is not None) else 200
     return render(request, "tickets/detail.html", context, status=status)
+
+
+def assign_if_automatic(request: ShopRequest, works_order: WorksOrder) -> str:
+    """Where the shop assigns new jobs automatically, give this one to a technician now that it
+    may leave intake. Returns ", assigned to Jack" for the message, or ""."""
+    try:
+        works_order = auto_assign(works_order=works_order, by=request.member)
+    except TransitionRefused as refused:
+        messages.warning(request, f"{works_order.number} was not assigned automatically: {refused}")
+        return ""
+    if works_order.assigned_to_id is None:
+        return ""
+    return f", assigned to {works_order.assigned_to.user.first_name}"
 
 
 def render_detail(request: ShopRequest, number: str, **forms) -> HttpResponse:
@@ -207,7 +258,9 @@ def consent_record(request: ShopRequest, number: str) -> HttpResponse:
         except ValidationError as refused:  # e.g. taken meanwhile at the other counter
             messages.error(request, " ".join(refused.messages))
         else:
-            messages.success(request, "Consent recorded.")
+            messages.success(
+                request, f"Consent recorded{assign_if_automatic(request, works_order)}."
+            )
         return redirect(works_order_detail, number=number)
     return _render(request, _page_works_order(request, number), consent_form=form)
 

@@ -15,6 +15,7 @@ from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER
 from tickets import services
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
+from tickets.views.detail import assign_if_automatic
 
 
 class IntakeForms:
@@ -90,7 +91,8 @@ def intake(request: ShopRequest):
                 "Search for them above and pick them; everything else you typed is still here.",
             )
         else:
-            messages.success(request, f"{works_order.number} booked in.")
+            assigned = assign_if_automatic(request, works_order)
+            messages.success(request, f"{works_order.number} booked in{assigned}.")
             return redirect("works_order_detail", number=works_order.number)
     had_photos = bool(request.FILES.getlist("photos-photos"))
     return render(

@@ -14,8 +14,8 @@ class Command(BaseCommand):
                 "The demo shop has well-known passwords; it loads only with DEBUG on."
             )
         shop, created = load_demo()
-        if created:  # three months of jobs, a good share of them open on the board
-            generate_demo_works_orders(shop, count=60)
+        if created:  # six weeks of jobs, the last week's open on the board
+            generate_demo_works_orders(shop)
         self.stdout.write(
             self.style.SUCCESS(f"{'Loaded' if created else 'Kept'} demo shop “{shop.name}”.")
         )
