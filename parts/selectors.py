@@ -473,7 +473,7 @@ def parts_used(
     return (
         used.values("part", "part__name", "part__part_number")
         .annotate(
-            quantity=Sum("quantity"),
+            units=Sum("quantity"),
             cost=Sum(F("quantity") * F("unit_cost"), output_field=MONEY),
         )
         .order_by("-cost", "part__name")
