@@ -373,6 +373,14 @@ class PurchaseOrder(FSMModelMixin, ShopOwned):
     def awaiting_delivery(self) -> bool:
         return self.status in (OrderStatus.SENT, OrderStatus.PARTLY_RECEIVED)
 
+    @property
+    def is_late(self) -> bool:
+        return (
+            self.awaiting_delivery
+            and bool(self.expected_on)
+            and (self.expected_on < timezone.localdate())
+        )
+
     # Transitions change this instance only; parts.services saves them and moves the stock.
 
     @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.SENT)

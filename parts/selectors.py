@@ -236,11 +236,12 @@ class Proposal:
         return next(iter(self.supplier_ref_by_part.values())).supplier
 
     @property
+    def lines(self) -> list[tuple[Part, SupplierPart]]:
+        return [(part, self.supplier_ref_by_part[part.pk]) for part in self.parts]
+
+    @property
     def total(self) -> Decimal:
-        return sum(
-            (self.supplier_ref_by_part[p.pk].cost * p.reorder_quantity for p in self.parts),
-            Decimal("0.00"),
-        )
+        return sum((ref.cost * part.reorder_quantity for part, ref in self.lines), Decimal("0.00"))
 
 
 @dataclass

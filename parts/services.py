@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Upper
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -665,6 +667,29 @@ def purchase_order_send(
             f"{order.number} is {order.get_status_display().lower()}: it was sent already."
         ) from None
     order.save()
+    return order
+
+
+@transaction.atomic
+def purchase_order_email(*, order: PurchaseOrder, by: Membership) -> PurchaseOrder:
+    """Send a draft to the supplier as a PDF by email (after commit) and mark it sent."""
+    from parts.printouts import purchase_order_filename, purchase_order_pdf
+
+    if not order.supplier.email:
+        raise ValidationError(
+            f"{order.supplier.name} has no email address: add one, or mark the order as sent."
+        )
+    order = purchase_order_send(order=order, by=by)
+    message = EmailMessage(
+        subject=f"Purchase order {order.number} from {order.shop.name}",
+        body=render_to_string("parts/email/purchase_order.txt", {"order": order, "by": by}),
+        to=[order.supplier.email],
+        reply_to=[by.user.email],
+        attachments=[
+            (purchase_order_filename(order), purchase_order_pdf(order), "application/pdf")
+        ],
+    )
+    transaction.on_commit(message.send)
     return order
 
 
