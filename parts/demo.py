@@ -400,10 +400,16 @@ def _bench(shop: Shop, parts: dict[str, Part], manager: Membership) -> None:
         .select_related("device", "branch")
         .order_by("created_at")
     )
+    protector = parts["ACC-TG-61"]
     waiting = None
     for job in sorted(jobs, key=lambda j: j.status != Status.AWAITING_PARTS):
         fitting = by_model.get(job.device.model_name)
         if not fitting:
+            if job.device.category == "phone":  # a new screen protector goes on after the repair
+                services.works_order_part_add(
+                    works_order=job, part=protector, quantity=1, by=manager
+                )
+                services.works_order_reserve_parts(works_order=job, by=manager)
             continue
         if waiting is None:
             waiting = services.works_order_order_part(

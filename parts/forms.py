@@ -287,7 +287,8 @@ class OrderLineForm(forms.Form):
 
 class ExpectedForm(forms.Form):
     expected_on = forms.DateField(
-        label="Expected delivery", widget=forms.DateInput(attrs={"type": "date"})
+        label="Expected delivery",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

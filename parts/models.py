@@ -548,7 +548,7 @@ class StockTakeLine(ShopOwned):
     )
 
     class Meta:
-        ordering = ["part__name", "part__part_number"]
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "stock_take", "part"], name="counted_once"),
         ]

@@ -34,6 +34,7 @@ def purchase_order_context(order: PurchaseOrder) -> dict:
             for line in lines
         ],
         "units": sum(line.quantity for line in lines),
+        "numbered": any(line.part.tracks_serials for line in lines),
         "total": format_money(total, shop.currency),
         "contact": order.created_by,
     }

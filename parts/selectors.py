@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Upper
+from django.db.models.functions import Coalesce, Greatest, Lower, Upper
 from django.utils import timezone
 
 from devices.selectors import normalise_serial
@@ -178,7 +178,7 @@ def stock_list(shop: Shop, branch: Branch, *, q: str = "", low_only: bool = Fals
     parts = parts.filter(Q(is_active=True) | ~Q(on_hand=0))
     if low_only:
         parts = parts.filter(reorder_quantity__gt=0, available__lte=F("reorder_point"))
-    return parts.order_by("name", "part_number")
+    return parts.order_by(Lower("name"), "part_number")
 
 
 def part_catalogue(
@@ -193,7 +193,7 @@ def part_catalogue(
     return parts.annotate(
         models_count=Count("partcompatibility", distinct=True),
         suppliers_count=Count("supplier_refs", distinct=True),
-    ).order_by("name", "part_number")
+    ).order_by(Lower("name"), "part_number")
 
 
 def part_by_code(shop: Shop, code: str) -> Part | None:
@@ -259,7 +259,7 @@ def low_stock(shop: Shop, branch: Branch) -> LowStock:
         with_stock(Part.objects.for_shop(shop).filter(is_active=True), shop, branch)
         .filter(reorder_quantity__gt=0)
         .filter(available__lte=F("reorder_point"))
-        .order_by("name")
+        .order_by(Lower("name"))
     )
     need = [p for p in parts if p.available + p.on_order <= p.reorder_point]
     refs = (
@@ -454,7 +454,7 @@ def slow_movers(shop: Shop, branch: Branch, *, days: int) -> QuerySet[Part]:
         .filter(on_hand__gt=0)
         .filter(Q(last_used__isnull=True) | Q(last_used__lt=since))
         .annotate(value=F("on_hand") * F("cost"))
-        .order_by("-value", "name")
+        .order_by("-value", Lower("name"))
     )
 
 
@@ -477,5 +477,5 @@ def parts_used(
             units=Sum("quantity"),
             cost=Sum(F("quantity") * F("unit_cost"), output_field=MONEY),
         )
-        .order_by("-cost", "part__name")
+        .order_by("-cost", Lower("part__name"))
     )

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ('stock_take', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='parts.stocktake')),
             ],
             options={
-                'ordering': ['part__name', 'part__part_number'],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(

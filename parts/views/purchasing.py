@@ -7,6 +7,7 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, F, Sum
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -81,7 +82,7 @@ def supplier_edit(request: ShopRequest, supplier_id: int) -> HttpResponse:
         "form": form,
         "supplier": supplier,
         "can_edit": editable,
-        "refs": supplier.part_refs.select_related("part").order_by("part__name"),
+        "refs": supplier.part_refs.select_related("part").order_by(Lower("part__name")),
         "orders": _with_totals(supplier.orders.select_related("branch"))[:10],
     }
     return render(request, "parts/supplier_form.html", context, status=400 if form.errors else 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -52,7 +53,7 @@ def _lines(take: StockTake) -> list[StockTakeLine]:
         StockTakeLine.objects.for_shop(take.shop_id)
         .filter(stock_take=take)
         .select_related("part")
-        .order_by("part__name", "part__part_number")
+        .order_by(Lower("part__name"), "part__part_number")
     )
 
 
