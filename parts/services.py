@@ -1015,7 +1015,9 @@ def works_order_release_parts(*, works_order: WorksOrder, by: Membership) -> lis
                 works_order=works_order,
                 by=by,
             )
-        on_a_draft = line.status == PartStatus.ORDERED and line.po_line.order.status == "draft"
+        on_a_draft = (
+            line.status == PartStatus.ORDERED and line.po_line.order.status == OrderStatus.DRAFT
+        )
         draft_line = line.po_line if on_a_draft else None
         line.status = PartStatus.RELEASED
         if draft_line is not None:
@@ -1138,6 +1140,8 @@ def stock_take_start(*, branch: Branch, by: Membership) -> StockTake:
             )
     except IntegrityError:
         raise ValidationError(f"A stock take is already under way at {branch.name}.") from None
+    # No lock needed: `expected` is what the counters see; each count records the on hand of
+    # its own moment under the row lock, and that is what the adjustment is worked out from.
     stocked = StockLevel.objects.for_shop(branch.shop_id).filter(branch=branch)
     on_hand = dict(
         StockMovement.objects.for_shop(branch.shop_id)
