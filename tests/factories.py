@@ -7,6 +7,7 @@ from stdnum import luhn
 
 from customers.models import Customer
 from devices.models import Device, DeviceModel
+from parts.models import Part, Supplier, SupplierPart
 from shops.models import (
     Branch,
     Invitation,
@@ -112,6 +113,39 @@ class DeviceModelFactory(factory.django.DjangoModelFactory):
     make = "Apple"
     name = factory.Sequence(lambda n: f"iPhone {n + 10}")
     tacs = factory.LazyFunction(list)
+
+
+class PartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Part
+
+    shop = factory.SubFactory(ShopFactory)
+    name = factory.Sequence(lambda n: f"Screen assembly {n}")
+    part_number = factory.Sequence(lambda n: f"SCR-{n:04d}")
+    barcode = factory.Sequence(lambda n: f"50{n:011d}")
+    cost = Decimal("40.00")
+    sell_price = Decimal("90.00")
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+
+    shop = factory.SubFactory(ShopFactory)
+    name = factory.Sequence(lambda n: f"Parts Wholesale {n}")
+    email = factory.Sequence(lambda n: f"orders{n}@supplier.example")
+    lead_time_days = 3
+
+
+class SupplierPartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupplierPart
+
+    part = factory.SubFactory(PartFactory)
+    shop = factory.SelfAttribute("part.shop")
+    supplier = factory.SubFactory(SupplierFactory, shop=factory.SelfAttribute("..shop"))
+    supplier_sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    cost = Decimal("38.00")
 
 
 def valid_imei(n: int) -> str:

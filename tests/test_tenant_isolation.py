@@ -15,9 +15,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
+from parts import services as parts_services
 from shops.models import ClosedDate
 from tests.conftest import Personas
-from tests.factories import CustomerFactory, InvitationFactory, WorksOrderFactory
+from tests.factories import (
+    CustomerFactory,
+    InvitationFactory,
+    PartFactory,
+    SupplierFactory,
+    SupplierPartFactory,
+    WorksOrderFactory,
+)
 from tickets.models import Photo
 
 # Public pages opened with a secret from an email; they are nobody's shop object. An
@@ -82,6 +90,22 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
             uploaded_by=personas.outsider,
         )
 
+    @functools.cache
+    def other_part():
+        return PartFactory(shop=other)
+
+    @functools.cache
+    def other_order():
+        order = parts_services.purchase_order_create(
+            supplier=SupplierFactory(shop=other), branch=other_branch, by=personas.outsider
+        )
+        parts_services.purchase_order_add_line(order=order, part=other_part(), quantity=1)
+        return order
+
+    @functools.cache
+    def other_stock_take():
+        return parts_services.stock_take_start(branch=other_branch, by=personas.outsider)
+
     return {
         "branch_code": lambda: other_branch.code,
         "member_id": lambda: personas.outsider.pk,
@@ -95,6 +119,13 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "step": lambda: "start",  # a real step: only the works order's shop can refuse it
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",
+        "part_id": lambda: other_part().pk,
+        "supplier_id": lambda: SupplierFactory(shop=other).pk,
+        "supplier_part_id": lambda: SupplierPartFactory(part=other_part()).pk,
+        "kind": lambda: "adjust",  # a real movement: only the part's shop can refuse it
+        "po_number": lambda: other_order().number,
+        "line_id": lambda: other_order().lines.get().pk,
+        "take_number": lambda: other_stock_take().number,
     }
 
 

@@ -88,3 +88,22 @@
     }
   });
 })();
+
+// <input data-filters="#select"> hides the options of a long <select multiple> that do not match.
+(function () {
+  "use strict";
+  document.addEventListener("input", (event) => {
+    const target = event.target.dataset && event.target.dataset.filters;
+    if (!target) return;
+    const words = event.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+    document.querySelectorAll(target + " option").forEach((option) => {
+      const text = option.textContent.toLowerCase();
+      option.hidden = !option.selected && !words.every((word) => text.includes(word));
+    });
+  });
+})();
+
+// <select data-autosubmit> sends its form as soon as a choice is made.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+});

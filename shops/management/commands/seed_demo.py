@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from parts.demo import load_demo_stock
 from shops.demo import DEMO_PASSWORD, STAFF, load_demo
 from tickets.scale import generate_demo_works_orders
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         shop, created = load_demo()
         if created:  # six weeks of jobs, the last week's open on the board
             generate_demo_works_orders(shop)
+        load_demo_stock(shop)  # after the jobs, so some of them hold or wait for parts
         self.stdout.write(
             self.style.SUCCESS(f"{'Loaded' if created else 'Kept'} demo shop “{shop.name}”.")
         )
