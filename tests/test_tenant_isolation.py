@@ -126,6 +126,11 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "po_number": lambda: other_order().number,
         "line_id": lambda: other_order().lines.get().pk,
         "take_number": lambda: other_stock_take().number,
+        "part_line_id": lambda: (
+            parts_services.works_order_part_add(
+                works_order=other_works_order(), part=other_part(), quantity=1, by=personas.outsider
+            ).pk
+        ),
     }
 
 

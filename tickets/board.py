@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from customers.models import Customer
 from devices.models import Device
+from parts.models import PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import Branch, Membership, MembershipBranch, User
 from tickets.lifecycle import ACTIVE, BOARD_COLUMNS, COLUMN_OF
 from tickets.models import Photo, Priority, Status, TimelineEntry, WorksOrder
@@ -83,6 +84,9 @@ def read_filters(params, technicians: list[Membership]) -> dict:
 
 _TABLES = {
     "works_order": WorksOrder._meta.db_table,
+    "works_order_part": WorksOrderPart._meta.db_table,
+    "po_line": PurchaseOrderLine._meta.db_table,
+    "po": PurchaseOrder._meta.db_table,
     "branch": Branch._meta.db_table,
     "device": Device._meta.db_table,
     "customer": Customer._meta.db_table,
@@ -137,19 +141,33 @@ _DUE = """to_char(w.estimated_completion AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:
     || '|' || to_char(w.estimated_completion AT TIME ZONE b.timezone, 'Dy|FMDD Mon|HH24:MI')
     || '|' || (w.estimated_completion < now())::text"""
 
+# Parts bought for the job (released ones aside): how many are still to come, and when. A few
+# jobs have any, so each card's look-up finds nothing in the works-order parts index.
+_PARTS = """LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE wp.status = 'ordered') AS outstanding,
+           to_char(max(o.expected_on) FILTER (WHERE wp.status = 'ordered'), 'Dy FMDD Mon') AS due
+    FROM {works_order_part} wp
+    JOIN {po_line} l ON l.id = wp.po_line_id
+    JOIN {po} o ON o.id = l.order_id
+    WHERE wp.shop_id = w.shop_id AND wp.works_order_id = w.id AND wp.status <> 'released'
+    HAVING count(*) > 0
+) bought ON true""".format(**_TABLES)
+
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
-       (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id)
+       (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id),
+       bought.outstanding, bought.due
 FROM {works_order} w
 JOIN {branch} b ON b.id = w.branch_id
 JOIN {device} d ON d.id = w.device_id
 JOIN {customer} c ON c.id = w.customer_id
 LEFT JOIN {membership} m ON m.id = w.assigned_to_id
 LEFT JOIN {user} u ON u.id = m.user_id
+{parts}
 WHERE w.shop_id = %(shop)s AND w.branch_id = %(branch)s AND {on_board} {{filters}}
 ORDER BY CASE w.priority WHEN 'vip' THEN 0 WHEN 'urgent' THEN 1 WHEN 'warranty' THEN 2 ELSE 3 END,
          w.estimated_completion, w.created_at, w.id
-""".format(due=_DUE, on_board=_ON_BOARD, **_TABLES)
+""".format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, **_TABLES)
 
 
 _WORKLOAD_SQL = """
@@ -210,6 +228,15 @@ def _first_name(full_name: str) -> str:
     return words[0] if words else ""
 
 
+def _parts_text(status: str, outstanding: int | None, due: str | None) -> tuple[str, str]:
+    """(text, style) of the card's parts note: bought parts on their way, or all in."""
+    if outstanding is None:
+        return "", ""
+    if outstanding == 0:
+        return ("Parts arrived", "in") if status == Status.AWAITING_PARTS else ("", "")
+    return (f"Parts due {due}", "due") if due else ("Parts on order, not sent yet", "due")
+
+
 def _due_text(parts: list[str]) -> str:
     _, days, weekday, day_month, time, _ = parts
     days = int(days)
@@ -256,7 +283,8 @@ def board_cards(
         cursor.execute(_CARDS_SQL.format(filters=filters), params)
         rows = cursor.fetchall()
     cards = []
-    for number, status, prio, due, make, model_name, customer, assignee, photo_count in rows:
+    for row in rows:
+        number, status, prio, due, make, model_name, customer, assignee, photo_count = row[:9]
         due_parts = due.split("|") if due else None
         cards.append(
             {
@@ -266,6 +294,7 @@ def board_cards(
                 "priority": prio,
                 "priority_label": "" if prio == Priority.STANDARD else PRIORITY_LABELS[prio],
                 "paused": PAUSED.get(status, ""),
+                "parts": _parts_text(status, *row[9:]),
                 "device": f"{make} {model_name}".strip(),
                 "customer": _first_name(customer),
                 "assignee": _first_name(assignee) if assignee else "",
@@ -328,6 +357,9 @@ def card_html(card: dict, detail_url: str) -> str:
     )
     if card["paused"]:
         parts.append(f'<span class="bc-paused">{card["paused"]}</span>')
+    parts_text, parts_style = card["parts"]
+    if parts_text:
+        parts.append(f'<span class="bc-parts bc-parts-{parts_style}">{parts_text}</span>')
     parts.append('<div class="bc-foot">')
     if card["due"]:
         late = " bc-late" if card["overdue"] else ""

@@ -175,6 +175,23 @@ def quote_lines_formset(data, shop: Shop) -> BaseQuoteLineFormSet:
     return QuoteLineFormSet(data, prefix="lines", form_kwargs={"vat_rate": shop.vat_rate})
 
 
+def signature_png(data_url: str) -> bytes | None:
+    """The PNG a signature box posts as a data URL; None when nothing was drawn."""
+    prefix = "data:image/png;base64,"
+    if not data_url:
+        return None
+    broken = forms.ValidationError("The signature did not come through; ask them to sign again.")
+    if not data_url.startswith(prefix):
+        raise broken
+    try:
+        png = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except binascii.Error:
+        raise broken from None
+    if len(png) > MAX_SIGNATURE_BYTES or not png.startswith(b"\x89PNG"):
+        raise broken
+    return png
+
+
 class ConsentForm(forms.Form):
     """Consent at the counter: a signature drawn on screen, or a tick recorded by staff."""
 
@@ -205,29 +222,15 @@ class ConsentForm(forms.Form):
         if not data.get("agreed"):
             self.add_error("agreed", "Tick once the customer has agreed to the quote and terms.")
         if method == ConsentMethod.SIGNATURE:
-            data["signature_png"] = self._signature_png(data.get("signature", ""))
+            try:
+                data["signature_png"] = signature_png(data.get("signature", ""))
+            except forms.ValidationError as problem:
+                self.add_error("signature", problem)
+            if not data.get("signature_png") and "signature" not in self.errors:
+                self.add_error(
+                    "signature", "Ask the customer to sign in the box, or record consent for them."
+                )
         return data
-
-    def _signature_png(self, data_url: str) -> bytes | None:
-        prefix = "data:image/png;base64,"
-        if not data_url.startswith(prefix):
-            self.add_error(
-                "signature", "Ask the customer to sign in the box, or record consent for them."
-            )
-            return None
-        try:
-            png = base64.b64decode(data_url[len(prefix) :], validate=True)
-        except binascii.Error:
-            self.add_error(
-                "signature", "The signature did not come through; ask them to sign again."
-            )
-            return None
-        if len(png) > MAX_SIGNATURE_BYTES or not png.startswith(b"\x89PNG"):
-            self.add_error(
-                "signature", "The signature did not come through; ask them to sign again."
-            )
-            return None
-        return png
 
     def consent(self) -> ConsentData | None:
         data = self.cleaned_data
@@ -358,3 +361,36 @@ class AssignForm(forms.Form):
 
     def inputs(self) -> dict:
         return {"technician": self.technicians[self.cleaned_data["technician"]]}
+
+
+class PartNeededForm(forms.Form):
+    part = forms.CharField(
+        max_length=200,
+        label="Part",
+        help_text="Scan its barcode, or type its part number or name.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=99, initial=1, label="How many")
+
+
+class PartFittedForm(forms.Form):
+    """A keyboard-wedge scanner types the barcode and Enter: the form is sent as it is read."""
+
+    code = forms.CharField(
+        max_length=64,
+        label="Scan the part fitted",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "Barcode or part number",
+            }
+        ),
+    )
+    serial = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Serial or batch number",
+        help_text="For parts with serial numbers: scan it from the part's label.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.dispatch import Signal
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from parts.services import works_order_release_parts
 from shops.models import COUNTER, MANAGERS, Membership, Role, Skill
 from tickets.models import (
     Event,
@@ -202,6 +203,8 @@ def works_order_advance(
             except TransitionNotAllowed:
                 raise TransitionRefused(explain(works_order, step)) from None
             works_order.save()
+            if step == "cancel":  # what it held goes back on the shelf and off draft orders
+                works_order_release_parts(works_order=works_order, by=by)
             record(
                 works_order,
                 STEP_EVENTS.get(step, Event.STATUS),

@@ -23,6 +23,13 @@ urlpatterns = [
     path("works-orders/<str:number>/final-price/", bench.final_price, name="final_price"),
     path("works-orders/<str:number>/plan/", bench.plan, name="works_order_plan"),
     path("works-orders/<str:number>/reassign/", bench.reassign, name="works_order_reassign"),
+    path("works-orders/<str:number>/parts/", bench.part_needed, name="part_needed"),
+    path("works-orders/<str:number>/parts/fitted/", bench.part_fitted, name="part_fitted"),
+    path(
+        "works-orders/<str:number>/parts/<int:part_line_id>/order/",
+        bench.part_order,
+        name="part_order",
+    ),
     path("board/", board.board_page, name="board"),
     path("board/changed/", board.board_changed, name="board_changed"),
     path("board/move/", board.board_move, name="board_move"),

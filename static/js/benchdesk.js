@@ -107,3 +107,11 @@
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
+
+// Arriving at page#some-field puts the cursor in that field (e.g. the bench's scan field after
+// a part is fitted, so the next scan needs no click). Anchors to anything else just scroll.
+document.addEventListener("DOMContentLoaded", () => {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const field = id && document.getElementById(id);
+  if (field && field.matches("input, select, textarea")) field.focus();
+});

@@ -155,6 +155,41 @@ def test_the_counter_assigns_a_job_in_the_dialog(board_as, personas):
     assert works_order.assigned_to == personas.second_technician
 
 
+def test_the_customer_signs_for_the_device_when_it_is_collected(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    jack = personas.technician
+    works_order_advance(works_order=works_order, step="start", by=jack)
+    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
+    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    checks = {item: {"ok": True, "note": ""} for item in personas.shop.qc_checklist}
+    works_order_advance(
+        works_order=works_order, step="pass_qc", by=personas.second_technician, results=checks
+    )
+    page = board_as(personas.front_desk)
+
+    card(page, works_order).drag_to(column(page, "Collected today"))
+    dialog = page.get_by_role("dialog", name=re.compile("Collected"))
+    expect(dialog).to_contain_text("To pay: £120.00")
+    dialog.get_by_label("Collected by").fill("Dee Whitfield")
+    pad = dialog.locator("#signature-pad")
+    box = pad.bounding_box()
+    assert box["width"] > 200  # fitted once the dialog was shown
+    page.mouse.move(box["x"] + 20, box["y"] + 60)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 20, steps=6)
+    page.mouse.move(box["x"] + 260, box["y"] + 70, steps=6)
+    page.mouse.up()
+    dialog.get_by_label("Paid at the counter").check()
+    dialog.get_by_role("button", name="Collected").click()
+
+    expect(dialog).to_be_hidden()
+    expect(column(page, "Collected today").get_by_role("listitem")).to_have_count(1)
+    works_order.refresh_from_db()
+    assert works_order.status == Status.COLLECTED
+    assert works_order.collected_by_name == "Dee Whitfield" and works_order.paid_at_counter
+    assert bytes(works_order.collection_signature_png).startswith(b"\x89PNG")
+
+
 def test_the_board_shows_what_someone_else_just_did(board_as, personas):
     works_order = assigned_to_jack(personas)
     page = board_as(personas.front_desk)

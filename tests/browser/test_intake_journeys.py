@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def sign(page: Page) -> None:
-    pad = page.locator("#signature-pad")
+    pad = page.locator("#consent-pad")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
     page.mouse.move(box["x"] + 30, box["y"] + 120)
@@ -102,7 +102,7 @@ def test_an_existing_customer_is_found_by_phone_and_their_device_reused(
 
     fill_job(page, fault="Battery drains by lunchtime", line="Battery replacement", price="49.00")
     page.get_by_label("Recorded by staff for the customer").check()
-    expect(page.locator("#signature-pad")).to_be_hidden()
+    expect(page.locator("#consent-pad")).to_be_hidden()
     page.get_by_label("Customer's name").fill("Rita Regular")
     page.get_by_label("The customer agrees to the quote and the shop's terms").check()
     page.get_by_role("button", name="Book in").click()

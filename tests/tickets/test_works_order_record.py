@@ -2,6 +2,7 @@
 
 import io
 import logging
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,8 @@ from PIL import Image
 
 from tests.factories import WorksOrderFactory
 from tests.tickets.conftest import PASSCODE, jpeg_with_location
+from tickets import services
+from tickets.lifecycle import works_order_advance
 from tickets.models import Consent, Event, Photo, Status, TimelineEntry, WorksOrder
 
 
@@ -241,3 +244,32 @@ def test_the_detail_page_query_count_does_not_grow_with_lines_photos_and_timelin
     assert queries_for(big) == queries_for(small)
     with django_assert_max_num_queries(10):
         client.get(reverse("works_order_detail", args=[big.number]))
+
+
+def test_a_collected_job_shows_its_qc_and_who_took_it(client_as, personas, booked):
+    def step(name, by, **inputs):
+        works_order_advance(works_order=booked, step=name, by=by, **inputs)
+
+    step("assign", personas.front_desk, technician=personas.technician)
+    step("start", personas.technician)
+    step("submit_for_qc", personas.technician)
+    services.final_price_set(works_order=booked, amount=Decimal("179.99"), by=personas.manager)
+    checklist = personas.shop.qc_checklist
+    results = {item: {"ok": True, "note": ""} for item in reversed(checklist)}
+    results[checklist[1]]["note"] = "Tested with a call to the shop"
+    step("pass_qc", personas.second_technician, results=results)
+    step(
+        "collect",
+        personas.front_desk,
+        signed_name="Dee C",
+        signature_png=None,
+        paid=True,
+        exemption="",
+    )
+
+    page = client_as(personas.front_desk).get(reverse("works_order_detail", args=[booked.number]))
+    html = page.content.decode()
+    assert "QC passed by <strong>Sofia Kowalski</strong>" in html
+    assert html.index(checklist[0]) < html.index(checklist[1]) < html.index(checklist[-1])
+    assert "Tested with a call to the shop" in html
+    assert "Dee C" in html and "Paid at the counter" in html

@@ -6,17 +6,20 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
-from tickets import board, services
-from tickets.access import get_works_order
+from tickets import bench_parts, board, services
+from tickets.access import get_part_line, get_works_order
 from tickets.forms import (
     ApprovalForm,
     AssignForm,
     DiagnosisForm,
     ExtraWorkForm,
     FinalPriceForm,
+    PartFittedForm,
+    PartNeededForm,
     PlanForm,
     TimeEntryForm,
 )
@@ -175,3 +178,79 @@ def reassign(request: ShopRequest, number: str) -> HttpResponse:
     except TransitionRefused as refused:
         return _refused(request, number, refused)
     return _done(request, number, f"{number} is now {technician.full_name}'s job.")
+
+
+# Parts on the bench --------------------------------------------------------------------------
+
+
+@shop_member_required(*COUNTER, Role.TECHNICIAN)
+def part_needed(request: ShopRequest, number: str) -> HttpResponse:
+    """Put a part on the job; it is held on the shelf at once if the branch has it."""
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = PartNeededForm(request.POST, prefix="need")
+    if not form.is_valid():
+        return render_detail(request, number, need_form=form)
+    try:
+        part = bench_parts.part_for(works_order, form.cleaned_data["part"])
+        added = bench_parts.works_order_need_part(
+            works_order=works_order,
+            part=part,
+            quantity=form.cleaned_data["quantity"],
+            by=request.member,
+        )
+    except ValidationError as refused:
+        form.add_error("part", refused)
+        return render_detail(request, number, need_form=form)
+    if added.short:
+        messages.warning(request, f"{added.short} Order it from the supplier below.")
+        return redirect(f"{reverse('works_order_detail', args=[number])}#parts")
+    return _done(request, number, f"{added.line.quantity} × {part.name} reserved for the job.")
+
+
+@shop_member_required(*COUNTER, Role.TECHNICIAN)
+def part_order(request: ShopRequest, number: str, part_line_id: int) -> HttpResponse:
+    """Order a part the branch does not have; a job being worked on waits for it."""
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    line = get_part_line(request, works_order, part_line_id)
+    try:
+        ordered = bench_parts.works_order_wait_for_part(
+            works_order=works_order, line=line, by=request.member
+        )
+    except ValidationError as refused:
+        return _refused(request, number, refused)
+    order = ordered.po_line.order
+    waiting = " The job waits for it." if works_order.is_paused else ""
+    return _done(
+        request, number, f"{line.part.name} added to {order.number} ({order.supplier}).{waiting}"
+    )
+
+
+@shop_member_required(*BENCH)
+def part_fitted(request: ShopRequest, number: str) -> HttpResponse:
+    """A part scanned as fitted: it comes off the job's reservation, or off the shelf."""
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = PartFittedForm(request.POST, prefix="fit")
+    if not form.is_valid():
+        return render_detail(request, number, fit_form=form)
+    try:
+        line = bench_parts.works_order_fit_part(
+            works_order=works_order,
+            code=form.cleaned_data["code"],
+            unit_number=form.cleaned_data["serial"],
+            by=request.member,
+        )
+    except ValidationError as refused:
+        field = "serial" if "serial" in " ".join(refused.messages) else "code"
+        form.add_error(field, refused)
+        form.fields[field].widget.attrs["autofocus"] = True  # the scanner's next read goes there
+        return render_detail(request, number, fit_form=form)
+    serial = f", {line.unit}" if line.unit else ""
+    messages.success(request, f"Fitted {line.quantity} × {line.part.name}{serial}.")
+    # Back with the cursor in the scan field, ready for the next part.
+    return redirect(f"{reverse('works_order_detail', args=[number])}#{form['code'].auto_id}")

@@ -31,7 +31,7 @@ from shops.access import ShopRequest, shop_member_required
 from shops.models import Role
 from tickets import board
 from tickets.access import get_works_order
-from tickets.forms import AssignForm
+from tickets.forms import AssignForm, signature_png
 from tickets.lifecycle import (
     BOARD_COLUMNS,
     COLUMN_OF,
@@ -117,11 +117,14 @@ class QcForm(forms.Form):
 
 
 class CollectForm(forms.Form):
+    """Who took the device away: their name, and their signature when they sign on screen."""
+
     signed_name = forms.CharField(
         max_length=150,
         label="Collected by",
-        help_text="The name of the person taking it, as they sign.",
+        help_text="The name of the person taking it.",
     )
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
     paid = forms.BooleanField(required=False, label="Paid at the counter")
     exemption = forms.CharField(
         required=False,
@@ -130,8 +133,17 @@ class CollectForm(forms.Form):
         help_text="For example: warranty repair.",
     )
 
+    def clean_signature(self) -> bytes | None:
+        return signature_png(self.cleaned_data["signature"])
+
     def inputs(self) -> dict:
-        return {**self.cleaned_data, "signature_png": None}
+        data = self.cleaned_data
+        return {
+            "signed_name": data["signed_name"],
+            "signature_png": data["signature"],
+            "paid": data["paid"],
+            "exemption": data["exemption"],
+        }
 
 
 class ReasonForm(forms.Form):

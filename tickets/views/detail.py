@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from customers.selectors import customer_is_returning
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
-from tickets import board, services
+from tickets import bench_parts, board, services
 from tickets.access import get_photo, get_works_order
 from tickets.forms import (
     ApprovalForm,
@@ -23,6 +23,8 @@ from tickets.forms import (
     ExtraWorkForm,
     FinalPriceForm,
     NoteForm,
+    PartFittedForm,
+    PartNeededForm,
     PhotosForm,
     PlanForm,
     TimeEntryForm,
@@ -56,6 +58,7 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
         "created_by__user",
         "consent__recorded_by__user",
         "consent__terms",
+        "qc_signed_by__user",
     )
     works_order = get_object_or_404(works_orders, number=number)
     works_order.shop = shop  # the same row: the guards and the page read it from here
@@ -116,6 +119,7 @@ def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
         "extra_form": forms.get("extra_form")
         or ExtraWorkForm(prefix="extra", vat_rate=request.shop.vat_rate),
         "approval_form": forms.get("approval_form") or ApprovalForm(prefix="approval"),
+        "fit_form": forms.get("fit_form") or PartFittedForm(prefix="fit"),
     }
 
 
@@ -140,6 +144,7 @@ def _open_job(
             initial={"technician": works_order.assigned_to_id},
         )
     return {
+        "need_form": forms.get("need_form") or PartNeededForm(prefix="need"),
         "reassign_form": reassign_form,
         "plan_form": forms.get("plan_form") or PlanForm(prefix="plan", instance=works_order),
         "price_form": forms.get("price_form")
@@ -148,6 +153,13 @@ def _open_job(
         or (None if consent else ConsentForm(prefix="consent", allow_later=False)),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
     }
+
+
+def _qc_rows(works_order: WorksOrder) -> list[tuple[str, dict]]:
+    """The last QC's results in the order of the shop's checklist (the database keeps them by
+    name); checks since taken off the list come last."""
+    order = {item: i for i, item in enumerate(works_order.shop.qc_checklist)}
+    return sorted(works_order.qc_results.items(), key=lambda row: order.get(row[0], len(order)))
 
 
 def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpResponse:
@@ -170,6 +182,8 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         ],
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
+        "qc_rows": _qc_rows(works_order),
+        "part_lines": bench_parts.parts_of(works_order),
     }
     if works_order.is_open:
         context |= _open_job(request, works_order, consent, gross, forms)
