@@ -17,7 +17,14 @@ from django.urls.resolvers import RoutePattern
 
 from shops.models import ClosedDate
 from tests.conftest import Personas
-from tests.factories import CustomerFactory, InvitationFactory, WorksOrderFactory
+from tests.factories import (
+    CustomerFactory,
+    InvitationFactory,
+    OptionPartFactory,
+    PricebookImportFactory,
+    PriceOptionFactory,
+    WorksOrderFactory,
+)
 from tickets.models import Photo
 
 # Public pages opened with a secret from an email; they are nobody's shop object. An
@@ -92,6 +99,10 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "number": lambda: other_works_order().number,
         "photo_id": lambda: other_photo().pk,
         "customer_id": lambda: CustomerFactory(shop=other).pk,
+        "entry_id": lambda: PriceOptionFactory(shop=other).entry_id,
+        "option_id": lambda: PriceOptionFactory(shop=other).pk,
+        "option_part_id": lambda: OptionPartFactory(shop=other).pk,
+        "import_id": lambda: PricebookImportFactory(shop=other, uploaded_by=personas.outsider).pk,
         "step": lambda: "start",  # a real step: only the works order's shop can refuse it
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",

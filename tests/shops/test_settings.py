@@ -15,8 +15,11 @@ def settings_post(shop, **changes) -> dict:
         "wording",
         "numbering",
         "terms_text",
+        "margin_green_above",
+        "margin_red_below",
     ]
-    return {f: getattr(shop, f) for f in fields} | changes
+    ticked = {"pricebook_prices_include_vat": "on"} if shop.pricebook_prices_include_vat else {}
+    return {f: getattr(shop, f) for f in fields} | ticked | changes
 
 
 def test_changing_the_terms_publishes_a_new_version_and_keeps_the_old(client_as, personas):
