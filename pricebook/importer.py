@@ -694,7 +694,10 @@ class Progress:
                 ],
             )
 
-    def close(self) -> None:
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
         if self.side is not None:
             self.side.close()
 
@@ -739,9 +742,9 @@ def import_preview(*, shop_id: int, import_id: int) -> None:
     upload = PricebookImport.objects.for_shop(shop_id).filter(pk=import_id).first()
     if upload is None or upload.status != ImportStatus.READING:
         return
-    progress = Progress(upload)
     try:
-        plan = plan_import(upload.shop, _read_file(upload), progress)
+        with Progress(upload) as progress:
+            plan = plan_import(upload.shop, _read_file(upload), progress)
     except (OperationalError, InterfaceError):
         raise  # the database went away: the task's retry reads it again
     except Exception:
@@ -799,9 +802,9 @@ def may_apply(upload: PricebookImport) -> bool:
 
 def _busy_message(others) -> str:
     running = others.filter(status=ImportStatus.APPLYING).select_related("applied_by__user").first()
-    who = "Another manager's import"
+    who = "Another manager’s import"
     if running is not None and running.applied_by is not None:
-        who = f"{running.applied_by.user}'s import of “{running.filename}”"
+        who = f"{running.applied_by.user}’s import of “{running.filename}”"
     return (
         f"{who} is being applied to the pricebook right now. Yours is kept as it is: apply it "
         "again when theirs has finished (a minute or so), and it will be checked against the "
@@ -816,9 +819,8 @@ def import_apply(*, shop_id: int, import_id: int) -> None:
     upload = PricebookImport.objects.for_shop(shop_id).filter(pk=import_id).first()
     if upload is None or upload.status != ImportStatus.APPLYING:
         return
-    progress = Progress(upload)
     try:
-        with transaction.atomic():
+        with Progress(upload) as progress, transaction.atomic():
             _lock(shop_id)
             plan = plan_import(upload.shop, _read_file(upload), progress)
             written = apply_plan(upload.shop, plan, progress)
@@ -837,8 +839,6 @@ def import_apply(*, shop_id: int, import_id: int) -> None:
     except Exception:
         _fail(upload, "Applying stopped on an error, so nothing was changed. Try again.")
         raise
-    finally:
-        progress.close()
 
 
 def _fail(upload: PricebookImport, message: str) -> None:

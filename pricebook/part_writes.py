@@ -64,7 +64,7 @@ def part_by_number(shop: Shop, part_number: str) -> Part | None:
 
 
 def part_add(*, shop: Shop, part_number: str, name: str, cost: Decimal, grade: str) -> Part:
-    """One new part, typed on a pricebook entry."""
+    """One new part, typed on a pricebook entry (the caller has looked its number up)."""
     part = Part(
         shop=shop,
         part_number=part_number.strip(),
@@ -73,7 +73,6 @@ def part_add(*, shop: Shop, part_number: str, name: str, cost: Decimal, grade: s
         grade=grade or Grade.AFTERMARKET,
         vat_rate=shop.vat_rate,
     )
-    part.validate_constraints()
     part.save()
     return part
 

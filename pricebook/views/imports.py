@@ -22,7 +22,7 @@ from pricebook import csvfile, importer
 from pricebook.access import get_import
 from pricebook.exports import export_rows
 from pricebook.forms import ImportUploadForm
-from pricebook.models import ImportStatus, PricebookImport
+from pricebook.models import PricebookImport
 from shops.access import ShopRequest, shop_member_required
 from shops.models import MANAGERS
 
@@ -102,10 +102,6 @@ def import_apply(request: ShopRequest, import_id: int) -> HttpResponse:
         messages.warning(request, str(busy))
     except ValidationError as refused:
         messages.error(request, refused.messages[0])
-    else:
-        upload.refresh_from_db()
-        if upload.status == ImportStatus.APPLIED:
-            messages.success(request, "The pricebook is updated.")
     return redirect("pricebook_import_detail", import_id=upload.pk)
 
 
