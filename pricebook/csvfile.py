@@ -77,6 +77,11 @@ GRADE_NAMES = {value: value for value in Grade.values} | {
     "-": "",
     "no grade": "",
 }
+WHOLE_NUMBERS = {
+    "labour_minutes": "a whole number of minutes; write e.g. 45",
+    "warranty_days": "a whole number of days; write e.g. 90",
+    "part_quantity": "a whole number; write e.g. 1",
+}
 YES = {"yes", "y", "true", "1", "active", "on"}
 NO = {"no", "n", "false", "0", "inactive", "off"}
 # A cell starting with one of these is a formula to a spreadsheet: the export writes it after an
@@ -202,6 +207,9 @@ def read(data: bytes, progress=None) -> ReadFile:
                 "import them one after the other."
             )
             return result
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+            result.problems.append(_too_many_cells(reader.line_num, record, len(header), delimiter))
+            continue
         # A missing column, or a short row, reads as empty cells.
         cells = {name: _cell(record, positions.get(name)) for name in COLUMNS}
         row, problems = parse(reader.line_num, cells)
@@ -212,6 +220,19 @@ def read(data: bytes, progress=None) -> ReadFile:
         if progress and result.data_lines % 5000 == 0:
             progress(reader.line_num, total)
     return result
+
+
+def _too_many_cells(line: int, record: list[str], columns: int, delimiter: str) -> Problem:
+    # Most often a price typed with a decimal comma (114,99) in a comma-separated file: every
+    # cell after it slides one column to the right, so one message beats a dozen.
+    return Problem(
+        line,
+        "(the whole row)",
+        delimiter.join(record),
+        f"has {len(record)} cells where the first line names {columns} columns; a "
+        f"“{delimiter}” inside a value splits it in two: write amounts with a decimal point "
+        "(114.99), or put the value in double quotes",
+    )
 
 
 def _cell(record: list[str], position: int | None) -> str:
@@ -340,8 +361,7 @@ class _RowParser:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite() or number != number.to_integral_value():
-            unit = name.split("_")[-1]
-            self._problem(name, value, f"is not a whole number of {unit}; write e.g. 45")
+            self._problem(name, value, f"is not {WHOLE_NUMBERS[name]}")
         elif not low <= number <= high:
             self._problem(name, value, f"is out of range; use {low} to {high}")
         else:

@@ -25,7 +25,7 @@ GRADE_ORDER = {Grade.OEM: 0, Grade.AFTERMARKET: 1, Grade.REFURBISHED: 2, NO_GRAD
 
 
 def grade_label(grade: str) -> str:
-    return Grade(grade).label if grade else "No grade"
+    return Grade(grade).label if grade else "Standard"  # one price, not by part grade
 
 
 class RepairType(ShopOwned):

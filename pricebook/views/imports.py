@@ -22,18 +22,19 @@ from pricebook import csvfile, importer
 from pricebook.access import get_import
 from pricebook.exports import export_rows
 from pricebook.forms import ImportUploadForm
-from pricebook.models import PricebookImport
+from pricebook.models import ImportStatus, PricebookImport
 from shops.access import ShopRequest, shop_member_required
 from shops.models import MANAGERS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pricebook-sample.csv"
 RECENT_IMPORTS = 10
-SAMPLE_TABS = [
-    (importer.ADD, "To add"),
-    (importer.CHANGE, "To change"),
-    (importer.UNCHANGED, "Unchanged"),
-    (importer.REJECTED, "Rejected"),
-]
+SAMPLE_TABS = {
+    # status: (before applying, after)
+    importer.ADD: ("To add", "Added"),
+    importer.CHANGE: ("To change", "Changed"),
+    importer.UNCHANGED: ("Unchanged", "Unchanged"),
+    importer.REJECTED: ("Rejected", "Rejected"),
+}
 
 
 @shop_member_required(*MANAGERS)
@@ -79,16 +80,38 @@ def import_detail(request: ShopRequest, import_id: int) -> HttpResponse:
             "working": working,
             "may_apply": importer.may_apply(upload),
             "report": report,
-            "samples": [
-                (status, f"{label} ({report['counts'][status]:,})", report["samples"][status])
-                for status, label in SAMPLE_TABS
-            ]
-            if report
-            else [],
+            "samples": _samples(upload, report),
+            "additions": _additions(report),
         }
         response = render(request, "pricebook/import_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _samples(upload: PricebookImport, report: dict) -> list[tuple[str, str, list]]:
+    """(status, tab label with its count, sample rows) for the sample tabs."""
+    if not report:
+        return []
+    applied = upload.status == ImportStatus.APPLIED
+    return [
+        (status, f"{labels[applied]} ({report['counts'][status]:,})", report["samples"][status])
+        for status, labels in SAMPLE_TABS.items()
+    ]
+
+
+def _additions(report: dict) -> str:
+    """What the import adds to the catalogue, in words: "12 device models and 40 parts"."""
+    new = report.get("new", {})
+    words = [
+        f"{count:,} {noun}{'s' if count != 1 else ''}"
+        for noun, count in (
+            ("device model", new.get("device_models", 0)),
+            ("repair type", new.get("repair_types", 0)),
+            ("part", new.get("parts", 0)),
+        )
+        if count
+    ]
+    return " and ".join(", ".join(words).rsplit(", ", 1)) if words else ""
 
 
 @shop_member_required(*MANAGERS)

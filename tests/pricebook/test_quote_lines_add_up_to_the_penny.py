@@ -158,7 +158,7 @@ def test_quote_options_answer_in_the_order_asked_with_grades_in_order(
     assert (aftermarket.labour_minutes, aftermarket.warranty_days) == (45, 90)
     part = Part.objects.for_shop(shop).get()
     assert [p.part_number for p in aftermarket.parts] == [part.part_number]
-    assert quotes[0].options[0].grade_label == "No grade"
+    assert quotes[0].options[0].grade_label == "Standard"
     assert not quotes[2].has_price  # switched off: quoted by hand
 
 
