@@ -11,7 +11,7 @@ from pricebook.models import NO_GRADE, PricebookEntry, RepairType
 from pricebook.selectors import PricebookFilters, priced_makes
 from shops.models import Shop
 
-GRADE_CHOICES = [*Grade.choices, (NO_GRADE, "Standard (not by part grade, e.g. a diagnostic)")]
+GRADE_CHOICES = [*Grade.choices, (NO_GRADE, "Standard (not sold by grade)")]
 
 
 def money_field(label: str, **kwargs) -> forms.DecimalField:

@@ -91,3 +91,12 @@ def test_excel_files_with_semicolons_and_decimal_commas_are_read(shop, personas)
     stored = import_csv(shop, personas.manager, text.encode("cp1252"))
     assert stored.result["counts"]["add"] == 1
     assert PriceOption.objects.for_shop(shop).get().price == 189
+
+
+def test_a_comma_inside_a_price_is_one_problem_not_a_dozen(shop, personas):
+    text = csv_text(SCREEN_OEM, SCREEN_AFTERMARKET).replace("119.00", "119,00")
+    stored = preview(shop, personas.manager, text)
+    (problem,) = stored.preview["problems"]
+    assert (problem["line"], problem["column"]) == (3, "(the whole row)")
+    assert "has 14 cells where the first line names 13 columns" in problem["text"]
+    assert "write amounts with a decimal point" in problem["text"]

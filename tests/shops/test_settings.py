@@ -53,3 +53,29 @@ def test_a_bad_vat_rate_is_a_field_error(client_as, personas):
         reverse("shop_settings"), settings_post(personas.shop, vat_rate="120")
     )
     assert "less than or equal to 100" in response.content.decode()
+
+
+def test_the_pricebook_settings_are_saved_and_thresholds_must_be_in_order(client_as, personas):
+    client = client_as(personas.owner)
+    shop = personas.shop
+    response = client.post(
+        reverse("shop_settings"),
+        settings_post(shop, margin_green_above="55", margin_red_below="65")
+        | {"pricebook_prices_include_vat": ""},
+    )
+    assert "a margin cannot be red above the green threshold" in response.content.decode()
+
+    client.post(
+        reverse("shop_settings"),
+        {
+            k: v
+            for k, v in settings_post(shop, margin_green_above="70", margin_red_below="45").items()
+            if k != "pricebook_prices_include_vat"
+        },
+    )
+    shop.refresh_from_db()
+    assert (shop.pricebook_prices_include_vat, shop.margin_green_above, shop.margin_red_below) == (
+        False,
+        70,
+        45,
+    )
