@@ -247,8 +247,10 @@ class _Planner:
     def _problems(self, row: Row) -> list[Problem]:
         problems: list[Problem] = []
 
-        def clash(entity: _Entity | None, column: str, value: object, what: str) -> None:
-            said = entity.values.get(column) if entity else None
+        def clash(
+            entity: _Entity | None, column: str, value: object, what: str, key: str = ""
+        ) -> None:
+            said = entity.values.get(key or column) if entity else None
             if value is not None and said is not None and value != said:
                 problems.append(
                     Problem(
@@ -298,8 +300,8 @@ class _Planner:
                     "its name",
                 )
             )
-        clash(part, "name", row.part_name, "a part number has one name")
-        clash(part, "cost", row.part_cost, "a part has one cost")
+        clash(part, "part_name", row.part_name, "a part number has one name", key="name")
+        clash(part, "part_cost", row.part_cost, "a part has one cost", key="cost")
         listed = self.option_parts.get((row.option_key, row.part_key))
         if listed is not None:
             problems.append(

@@ -32,11 +32,12 @@ def test_each_bad_cell_is_reported_with_its_line_column_value_and_what_to_do(sho
         SCREEN_OEM | {"part_number": "NEW-PART", "part_name": ""},  # 7
         SCREEN_OEM | {"part_number": "IP13-GLUE", "part_name": "Glue", "price": "199.00"},  # 8
         SCREEN_OEM | {"make": ""},  # 9
+        SCREEN_AFTERMARKET | {"part_number": "IP13-SCR-OEM"},  # 10: one part, two names
     )
     stored = preview(shop, personas.manager, text)
 
     problems = problems_by_line(stored)
-    assert set(problems) == {3, 4, 5, 6, 7, 8, 9}
+    assert set(problems) == {3, 4, 5, 6, 7, 8, 9, 10}
     ((column, value, text_3),) = problems[3]
     assert (column, value) == ("price", "12,50")
     assert "decimal point" in text_3
@@ -51,7 +52,12 @@ def test_each_bad_cell_is_reported_with_its_line_column_value_and_what_to_do(sho
     assert problems[8][0][:2] == ("price", "199.00")
     assert "differs from line 2 (189.00)" in problems[8][0][2]
     assert problems[9][0][0] == "make"
-    assert stored.preview["counts"] == {"add": 1, "change": 0, "unchanged": 0, "rejected": 7}
+    assert [p[:2] for p in problems[10]] == [
+        ("part_name", "iPhone 13 screen assembly (aftermarket)"),
+        ("part_cost", "38.00"),
+    ]
+    assert "differs from line 2" in problems[10][0][2]
+    assert stored.preview["counts"] == {"add": 1, "change": 0, "unchanged": 0, "rejected": 8}
 
 
 def test_the_preview_page_lists_the_problems_and_applying_takes_the_good_rows(
