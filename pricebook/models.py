@@ -9,6 +9,7 @@ whether they include VAT (pricebook.pricing does the arithmetic).
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -196,3 +197,9 @@ class PricebookImport(ShopOwned):
     @property
     def step(self) -> str:
         return self.progress.get("step", "")
+
+    @property
+    def seems_stuck(self) -> bool:
+        """Working, yet nothing has moved for a minute: is the Celery worker running?"""
+        quiet = timezone.now() - self.updated_at > datetime.timedelta(minutes=1)
+        return self.is_working and self.percent == 0 and quiet
