@@ -94,7 +94,9 @@ class NewEntryForm(forms.Form):
     warranty_days = forms.IntegerField(
         label="Warranty (days)", min_value=0, max_value=3650, initial=90
     )
-    grade = forms.ChoiceField(choices=GRADE_CHOICES, label="Grade of the first option")
+    grade = forms.ChoiceField(
+        choices=GRADE_CHOICES, label="Grade of the first option", initial=Grade.OEM
+    )
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)

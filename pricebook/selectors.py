@@ -11,7 +11,8 @@ For the quote builder (intake and the bench) — every query names the shop:
         active price for it yet (quote it by hand). Each QuoteOption carries price_net, vat and
         price_gross (Decimal, to the penny), labour_minutes, warranty_days, the parts it consumes
         (PartUse: part_id, part_number, name, quantity, cost, sell_price, vat_rate) and the
-        margin on the parts' current cost. Four queries, whatever is asked.
+        margin on the parts' current cost. Four queries, whatever is asked. To offer every
+        repair at intake, pass RepairType.objects.for_shop(shop).filter(is_active=True).
 
     quote_option(shop: Shop, option_id: int) -> QuoteOption
 
