@@ -124,6 +124,12 @@ class Row:
     part_quantity: int | None
 
     @property
+    def device_label(self) -> str:  # as devices.models.DeviceModel shows it
+        if self.model.lower().startswith(self.make.lower()):
+            return self.model
+        return f"{self.make} {self.model}"
+
+    @property
     def model_key(self) -> tuple[str, str]:
         return (self.make.casefold(), self.model.casefold())
 

@@ -102,25 +102,17 @@ class Existing:
             "pk", "make", "name", "category"
         ):
             models.setdefault((make.casefold(), name.casefold()), (pk, category))
+        entry_fields = ("device_model_id", "repair_type_id", "labour_minutes", "warranty_days")
+        entries = PricebookEntry.objects.for_shop(shop).values_list(
+            "pk", *entry_fields, "is_active"
+        )
         return cls(
             models=models,
             repair_types={
                 name.casefold(): pk
                 for pk, name in RepairType.objects.for_shop(shop).values_list("pk", "name")
             },
-            entries={
-                (model, repair): (pk, labour, warranty, active)
-                for pk, model, repair, labour, warranty, active in PricebookEntry.objects.for_shop(
-                    shop
-                ).values_list(
-                    "pk",
-                    "device_model_id",
-                    "repair_type_id",
-                    "labour_minutes",
-                    "warranty_days",
-                    "is_active",
-                )
-            },
+            entries={(model, repair): (pk, *rest) for pk, model, repair, *rest in entries},
             options={
                 (entry, grade): (pk, price)
                 for pk, entry, grade, price in PriceOption.objects.for_shop(shop).values_list(
@@ -641,7 +633,7 @@ def _sample(outcome: RowOutcome) -> dict:
     sample = {"line": outcome.line, "changes": outcome.changes}
     if row is not None:
         sample |= {
-            "device": f"{row.make} {row.model}",
+            "device": row.device_label,
             "repair_type": row.repair_type,
             "grade": grade_label(row.grade),
             "price": f"{row.price:.2f}",
