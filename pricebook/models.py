@@ -88,7 +88,7 @@ class PricebookEntry(ShopOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.repair_type_id} for {self.device_model_id}"
+        return f"{self.repair_type.name} for {self.device_model}"
 
 
 class PriceOption(ShopOwned):
