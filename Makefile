@@ -5,6 +5,7 @@
 #   make test         the whole test suite (ARGS="-k invoice -x" passes options to pytest)
 #   make lint / fmt   ruff
 #   make bench        timings of the pages that matter on 1M works orders (BENCH_SCALE=small: quick)
+#   make bench-import the pricebook import benchmark alone (30,000 rows; also part of make bench)
 #   make services     start local Postgres+Redis only: eval "$(make -s services)" for manage.py
 #   make stop         stop them
 #   make vendor       re-copy front-end files from npm into static/vendor (only when versions change)
@@ -31,7 +32,7 @@ export UV_SYSTEM_CERTS := 1
 TEST_DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
              fonts-dejavu-core
 
-.PHONY: help run test lint fmt bench services stop sync system-deps vendor clean-data
+.PHONY: help run test lint fmt bench bench-import services stop sync system-deps vendor clean-data
 
 help:
 	@grep '^#   make ' Makefile | sed 's/^#   //'
@@ -57,6 +58,9 @@ services: sync
 # 8 minutes for the full size) and reused by later runs; scripts/bench.py says what it measures.
 bench: sync
 	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/bench.py
+
+bench-import: sync
+	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/bench_import.py
 
 stop:
 	@if [ -x $(VENV_PY) ]; then $(DEVSTACK) stop; fi

@@ -6,7 +6,6 @@ from shops.views import coming
 
 # Sections whose issues have not landed yet show a plain "coming" page.
 coming_sections = [
-    path("pricebook/", coming, {"section": "Pricebook"}, name="pricebook"),
     path("reports/", coming, {"section": "Reports"}, name="reports"),
 ]
 
@@ -17,6 +16,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("devices.urls")),
     path("", include("parts.urls")),
+    path("", include("pricebook.urls")),
     *coming_sections,
 ]
 

@@ -70,3 +70,25 @@ def catalogue_seed(*, shop: Shop) -> int:
     # ignore_conflicts: a model added at the same moment by someone else is kept as theirs.
     DeviceModel.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def catalogue_add(*, shop: Shop, rows: list[CatalogueRow]) -> list[DeviceModel]:
+    """Add these models to `shop`'s catalogue in one statement per batch; returns them saved.
+
+    For callers that already know the models are new (the pricebook import checks first)."""
+    models = [
+        DeviceModel(
+            shop=shop, category=row.category, make=row.make, name=row.name, tacs=list(row.tacs)
+        )
+        for row in rows
+    ]
+    return DeviceModel.objects.bulk_create(models, batch_size=2000)
+
+
+def catalogue_recategorise(*, shop: Shop, categories: dict[int, str]) -> None:
+    """Set the category of the models with these ids; one statement per category."""
+    by_category: dict[str, list[int]] = {}
+    for model_id, category in categories.items():
+        by_category.setdefault(category, []).append(model_id)
+    for category, ids in by_category.items():
+        DeviceModel.objects.for_shop(shop).filter(pk__in=ids).update(category=category)

@@ -6,7 +6,8 @@
 Data: 500 shops with 1,000,000 works orders between them (manage.py generate_data), one of those
 shops grown to 300,000 works orders, and in it a branch (BENCH) with 300 open works orders on its
 board. It lives in its own database on the local PostgreSQL (benchdesk_bench, in .devdata/) and
-is generated once: later runs reuse it.
+is generated once: later runs reuse it. The pricebook import benchmark (scripts/bench_import.py)
+runs last, in a database of its own.
 
 Timings are server-side: Django's test Client calls the app in-process against that database
 (DEBUG off, as in production), after a warm-up, over at least 200 requests each; the SQL query
@@ -22,6 +23,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -551,6 +553,7 @@ def main() -> int:
     if scale_name not in SCALES:
         sys.exit(f"BENCH_SCALE must be one of {', '.join(SCALES)}.")
     scale = SCALES[scale_name]
+    services_env = dict(os.environ)  # the import benchmark makes a database of its own there
     url = database_url(scale.database)
     marker = marker_path(scale_name)
     fresh = not data_is_ready(url, scale, marker)
@@ -583,6 +586,13 @@ def main() -> int:
         say(f"Machine: {line}")
     missed = [r.operation for r in results if r.row()[-1] == "**no**"]
     say(f"Goals missed: {', '.join(missed)}." if missed else "Every goal met.")
+    say("")
+    say("Pricebook import (scripts/bench_import.py):")
+    imported = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_import.py")], env=services_env
+    )
+    if imported.returncode:
+        say("Pricebook import: goal missed.")
     return 0
 
 

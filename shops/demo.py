@@ -3,6 +3,8 @@
 from django.db import transaction
 
 from devices.catalogue import catalogue_seed
+from pricebook.demo import demo_pricebook_load
+from pricebook.starter import repair_types_seed
 from shops import services
 from shops.models import Branch, ClosedDate, Membership, Role, Shop, Skill, User
 
@@ -41,7 +43,10 @@ def load_demo() -> tuple[Shop, bool]:
     """Create the demo shop unless it exists; returns (shop, created)."""
     existing = Shop.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
-        catalogue_seed(shop=existing)  # demo databases made before the catalogue existed
+        # Demo databases made before the catalogue and the pricebook existed.
+        catalogue_seed(shop=existing)
+        repair_types_seed(shop=existing)
+        demo_pricebook_load(shop=existing)
         return existing, False
     users = {
         email: User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
@@ -86,4 +91,5 @@ def load_demo() -> tuple[Shop, bool]:
             skills=list(skills),
             by=Membership.objects.for_shop(shop).get(role=Role.OWNER),
         )
+    demo_pricebook_load(shop=shop)
     return shop, True

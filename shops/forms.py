@@ -50,6 +50,9 @@ class SignInForm(AuthenticationForm):
     }
 
 
+PRICEBOOK_FIELDS = ["pricebook_prices_include_vat", "margin_green_above", "margin_red_below"]
+
+
 class ShopSettingsForm(forms.ModelForm):
     class Meta:
         model = Shop
@@ -62,6 +65,7 @@ class ShopSettingsForm(forms.ModelForm):
             "wording",
             "numbering",
             "terms_text",
+            *PRICEBOOK_FIELDS,
         ]
         widgets = {"terms_text": forms.Textarea(attrs={"rows": 8})}
         help_texts = {
@@ -73,6 +77,22 @@ class ShopSettingsForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        green, red = data.get("margin_green_above"), data.get("margin_red_below")
+        if green is not None and red is not None and red > green:
+            self.add_error(
+                "margin_red_below",
+                f"Make it {green} % or less: a margin cannot be red above the green threshold.",
+            )
+        return data
+
+    def general_fields(self) -> list:
+        return [field for field in self.visible_fields() if field.name not in PRICEBOOK_FIELDS]
+
+    def pricebook_fields(self) -> list:
+        return [field for field in self.visible_fields() if field.name in PRICEBOOK_FIELDS]
 
     def clean_phone_region(self) -> str:
         return self.cleaned_data["phone_region"].upper()

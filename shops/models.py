@@ -94,7 +94,40 @@ class Shop(models.Model):
         default=False,
         help_text="Give each new job to the technician at its branch with the least open work.",
     )
+    pricebook_prices_include_vat = models.BooleanField(
+        "pricebook prices include VAT",
+        default=True,
+        help_text=(
+            "Ticked: a pricebook price is what the customer pays. Unticked: VAT is added on top. "
+            "Prices already entered are read the new way, not converted."
+        ),
+    )
+    margin_green_above = models.DecimalField(
+        "margin shown green above (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Pricebook margins (price net of VAT less the current cost of its parts).",
+    )
+    margin_red_below = models.DecimalField(
+        "margin shown red below (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("40.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Between the two thresholds a margin is shown amber.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(margin_red_below__lte=models.F("margin_green_above")),
+                name="shop_margin_thresholds_in_order",
+                violation_error_message="The red threshold must not be above the green one.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from devices.catalogue import catalogue_seed
+from pricebook.starter import repair_types_seed
 from shops.models import (
     Branch,
     ClosedDate,
@@ -36,11 +37,13 @@ class StaffRuleBroken(ValidationError):
 
 @transaction.atomic
 def shop_create(*, name: str, slug: str, owner: User, **fields: object) -> Shop:
-    """A new shop with its owner, the first version of its terms and the starter catalogue."""
+    """A new shop with its owner, the first version of its terms, the starter catalogue and
+    repair types."""
     shop = Shop.objects.create(name=name, slug=slug, **fields)
     TermsVersion.objects.create(shop=shop, version=shop.terms_version, text=shop.terms_text)
     Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
     catalogue_seed(shop=shop)
+    repair_types_seed(shop=shop)
     return shop
 
 

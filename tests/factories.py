@@ -123,8 +123,7 @@ class PartFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Screen assembly {n}")
     part_number = factory.Sequence(lambda n: f"SCR-{n:04d}")
     barcode = factory.Sequence(lambda n: f"50{n:011d}")
-    cost = Decimal("40.00")
-    sell_price = Decimal("90.00")
+    cost = Decimal("40.00")  # no sell price: quoted at cost, as a part without one is
 
 
 class SupplierFactory(factory.django.DjangoModelFactory):
@@ -213,3 +212,53 @@ class WorksOrderFactory(factory.django.DjangoModelFactory):
             consent=consent,
             passcode=passcode,
         )
+
+
+class RepairTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pricebook.RepairType"
+
+    shop = factory.SubFactory(ShopFactory)
+    name = factory.Sequence(lambda n: f"Repair {n}")
+
+
+class PricebookEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pricebook.PricebookEntry"
+
+    shop = factory.SubFactory(ShopFactory)
+    device_model = factory.SubFactory(DeviceModelFactory, shop=factory.SelfAttribute("..shop"))
+    repair_type = factory.SubFactory(RepairTypeFactory, shop=factory.SelfAttribute("..shop"))
+    labour_minutes = 45
+    warranty_days = 90
+
+
+class PriceOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pricebook.PriceOption"
+
+    shop = factory.SubFactory(ShopFactory)
+    entry = factory.SubFactory(PricebookEntryFactory, shop=factory.SelfAttribute("..shop"))
+    grade = "oem"
+    price = Decimal("149.99")
+
+
+class OptionPartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pricebook.OptionPart"
+
+    shop = factory.SubFactory(ShopFactory)
+    option = factory.SubFactory(PriceOptionFactory, shop=factory.SelfAttribute("..shop"))
+    part = factory.SubFactory(PartFactory, shop=factory.SelfAttribute("..shop"))
+    quantity = 1
+
+
+class PricebookImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pricebook.PricebookImport"
+
+    shop = factory.SubFactory(ShopFactory)
+    filename = "prices.csv"
+    file = factory.django.FileField(filename="prices.csv", data=b"make,model,repair_type,price\n")
+    rows = 0
+    uploaded_by = factory.SubFactory(MembershipFactory, shop=factory.SelfAttribute("..shop"))

@@ -21,7 +21,10 @@ from tests.conftest import Personas
 from tests.factories import (
     CustomerFactory,
     InvitationFactory,
+    OptionPartFactory,
     PartFactory,
+    PricebookImportFactory,
+    PriceOptionFactory,
     SupplierFactory,
     SupplierPartFactory,
     WorksOrderFactory,
@@ -116,6 +119,10 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "number": lambda: other_works_order().number,
         "photo_id": lambda: other_photo().pk,
         "customer_id": lambda: CustomerFactory(shop=other).pk,
+        "entry_id": lambda: PriceOptionFactory(shop=other).entry_id,
+        "option_id": lambda: PriceOptionFactory(shop=other).pk,
+        "option_part_id": lambda: OptionPartFactory(shop=other).pk,
+        "import_id": lambda: PricebookImportFactory(shop=other, uploaded_by=personas.outsider).pk,
         "step": lambda: "start",  # a real step: only the works order's shop can refuse it
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",

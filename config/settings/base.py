@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.forms",
     "django_htmx",
     "template_partials",
@@ -167,3 +168,7 @@ PASSCODE_KEYS = env_list("PASSCODE_KEY", "ZGV2LW9ubHktcGFzc2NvZGUta2V5LW5vdC1zZW
 # Intake photos: what the counter may upload, and the size they are kept at.
 PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_EDGE = 2000
+
+# Pricebook CSV imports up to this many rows are previewed and applied while the manager waits;
+# bigger files go to a Celery task and the page shows its progress.
+PRICEBOOK_INLINE_IMPORT_ROWS = 2000

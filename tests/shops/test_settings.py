@@ -15,8 +15,11 @@ def settings_post(shop, **changes) -> dict:
         "wording",
         "numbering",
         "terms_text",
+        "margin_green_above",
+        "margin_red_below",
     ]
-    return {f: getattr(shop, f) for f in fields} | changes
+    ticked = {"pricebook_prices_include_vat": "on"} if shop.pricebook_prices_include_vat else {}
+    return {f: getattr(shop, f) for f in fields} | ticked | changes
 
 
 def test_changing_the_terms_publishes_a_new_version_and_keeps_the_old(client_as, personas):
@@ -89,3 +92,29 @@ def test_an_empty_qc_checklist_is_refused(client_as, personas):
 def test_only_managers_change_workshop_settings(client_as, personas):
     for member in (personas.front_desk, personas.technician):
         assert client_as(member).get(WORKSHOP).status_code == 403
+
+
+def test_the_pricebook_settings_are_saved_and_thresholds_must_be_in_order(client_as, personas):
+    client = client_as(personas.owner)
+    shop = personas.shop
+    response = client.post(
+        reverse("shop_settings"),
+        settings_post(shop, margin_green_above="55", margin_red_below="65")
+        | {"pricebook_prices_include_vat": ""},
+    )
+    assert "a margin cannot be red above the green threshold" in response.content.decode()
+
+    client.post(
+        reverse("shop_settings"),
+        {
+            k: v
+            for k, v in settings_post(shop, margin_green_above="70", margin_red_below="45").items()
+            if k != "pricebook_prices_include_vat"
+        },
+    )
+    shop.refresh_from_db()
+    assert (shop.pricebook_prices_include_vat, shop.margin_green_above, shop.margin_red_below) == (
+        False,
+        70,
+        45,
+    )
