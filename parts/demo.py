@@ -3,10 +3,12 @@ both branches, reservations for jobs on the bench and purchase orders in every s
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from devices.models import DeviceModel
 from parts import services
@@ -434,4 +436,23 @@ def load_demo_stock(shop: Shop) -> bool:
     parts = _catalogue(shop, manager, branches)
     _orders(shop, manager, desk, parts, branches)
     _bench(shop, parts, manager)
+    _shelve_priced_parts(shop, manager, branches)
     return True
+
+
+def _shelve_priced_parts(shop: Shop, manager: Membership, branches: dict[str, Branch]) -> None:
+    """Some stock of the screens, batteries and adhesive the demo pricebook uses, so quoting at
+    the counter shows parts on the shelf, parts running low and parts to order."""
+    from pricebook.models import OptionPart  # the pricebook builds on parts, not the reverse
+
+    rng = random.Random(11)
+    used = OptionPart.objects.for_shop(shop).filter(
+        Q(part__name__icontains="screen")
+        | Q(part__name__icontains="battery")
+        | Q(part__name__icontains="adhesive")
+    )
+    for part in Part.objects.for_shop(shop).filter(pk__in=used.values("part")).order_by("pk"):
+        for branch in branches.values():
+            quantity = rng.choice([0, 0, 1, 2, 3, 5])
+            if quantity:
+                services.stock_receive(part=part, branch=branch, quantity=quantity, by=manager)

@@ -17,7 +17,9 @@ from django.db.models.functions import Coalesce
 from parts import services as parts
 from parts.models import Part, PartStatus, StockMovement, WorksOrderPart
 from parts.selectors import part_by_code
+from pricebook.selectors import QuoteOption
 from shops.models import Membership
+from tickets import services
 from tickets.lifecycle import works_order_advance
 from tickets.models import Status, TransitionRefused, WorksOrder
 
@@ -112,3 +114,25 @@ def works_order_fit_part(
     return parts.works_order_use_part(
         works_order=works_order, code=code, unit_number=unit_number.strip(), by=by
     )
+
+
+@transaction.atomic
+def works_order_add_priced_work(
+    *, works_order: WorksOrder, option: QuoteOption, reason: str, by: Membership
+) -> int:
+    """A pricebook option added on the bench: its lines as extra work (so a total above the
+    agreed price waits for the customer's approval), its parts on the job's list, held on the
+    shelf unless the job now waits for that approval. Returns how many lines were added."""
+    why = reason or f"{option.repair_type} ({option.grade_label})"
+    for line in option.lines:
+        services.extra_work_add(works_order=works_order, line=line, reason=why, by=by)
+    found = Part.objects.for_shop(works_order.shop_id).in_bulk(
+        [use.part_id for use in option.parts]
+    )
+    for use in option.parts:
+        parts.works_order_part_add(
+            works_order=works_order, part=found[use.part_id], quantity=use.quantity, by=by
+        )
+    if option.parts and works_order.status != Status.AWAITING_APPROVAL:
+        parts.works_order_reserve_parts(works_order=works_order, by=by)
+    return len(option.lines)

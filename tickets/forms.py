@@ -10,7 +10,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 
 from shops.forms import checkboxes
-from shops.models import Branch, Membership, Shop
+from shops.models import Branch, Membership
 from tickets.models import (
     Accessory,
     ApprovalMethod,
@@ -146,14 +146,43 @@ class QuoteLineForm(forms.Form):
         validators=[MinValueValidator(0)],
         widget=labelled(forms.NumberInput, "VAT rate, per cent", step="any", **{"data-vat": ""}),
     )
+    # Set on lines put on from the pricebook: a different price needs a word on why.
+    listed_price = forms.DecimalField(
+        max_digits=10, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
+    note = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=labelled(
+            forms.TextInput, "Why the price differs from the pricebook", placeholder="Why changed?"
+        ),
+    )
 
-    def __init__(self, *args, vat_rate: Decimal | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, vat_rate: Decimal | None = None, may_discount: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         # "20", not "20.00": the rate must fit its narrow cell
         self.fields["vat_rate"].initial = None if vat_rate is None else f"{vat_rate:g}"
+        if not may_discount:  # discounts are a manager's to give
+            self.fields["kind"].choices = [c for c in LineKind.choices if c[0] != LineKind.DISCOUNT]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        price, listed = data.get("unit_price"), data.get("listed_price")
+        if None not in (price, listed) and price != listed and not data.get("note", "").strip():
+            self.add_error(
+                "note",
+                f"Say why this is not the pricebook's {listed:.2f} (net), e.g. “loyal customer”.",
+            )
+        return data
 
     def line(self) -> LineData:
-        return LineData(**{k: v for k, v in self.cleaned_data.items() if k != "DELETE"})
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "reason")}
+        if data["kind"] == LineKind.DISCOUNT:  # typed as the amount off, kept as a minus
+            data["unit_price"] = -abs(data["unit_price"])
+        data["note"] = data["note"].strip()
+        return LineData(**data)
 
 
 class BaseQuoteLineFormSet(forms.BaseFormSet):
@@ -170,9 +199,13 @@ QuoteLineFormSet = forms.formset_factory(
 )
 
 
-def quote_lines_formset(data, shop: Shop) -> BaseQuoteLineFormSet:
-    """Quote lines; new rows start at the shop's VAT rate."""
-    return QuoteLineFormSet(data, prefix="lines", form_kwargs={"vat_rate": shop.vat_rate})
+def quote_lines_formset(data, member: Membership) -> BaseQuoteLineFormSet:
+    """Quote lines; new rows start at the shop's VAT rate. Managers may give discounts."""
+    return QuoteLineFormSet(
+        data,
+        prefix="lines",
+        form_kwargs={"vat_rate": member.shop.vat_rate, "may_discount": member.is_manager},
+    )
 
 
 def signature_png(data_url: str) -> bytes | None:
@@ -306,10 +339,6 @@ class ExtraWorkForm(QuoteLineForm):
         label="Why (for the customer)",
         widget=forms.TextInput(attrs={"placeholder": "e.g. charging port corroded"}),
     )
-
-    def line(self) -> LineData:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "reason")}
-        return LineData(**data)
 
 
 class ApprovalForm(forms.Form):

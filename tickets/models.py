@@ -349,6 +349,7 @@ class LineKind(models.TextChoices):
     PART = "part", "Part"
     LABOUR = "labour", "Labour"
     OTHER = "other", "Other"
+    DISCOUNT = "discount", "Discount"  # a negative amount; managers give them
 
 
 class QuoteLine(ShopOwned):
@@ -361,6 +362,11 @@ class QuoteLine(ShopOwned):
     quantity = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(1))
     unit_price = models.DecimalField("unit price (net)", max_digits=10, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    # Where the price came from, when not typed: the pricebook's price, and why it was changed.
+    listed_price = models.DecimalField(
+        "pricebook price (net)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField("why the price differs", max_length=200, blank=True, db_default="")
 
     class Meta:
         ordering = ["position", "id"]

@@ -44,6 +44,8 @@ class LineData:
     quantity: Decimal = Decimal(1)
     kind: str = LineKind.LABOUR
     vat_rate: Decimal | None = None  # None: the shop's rate
+    listed_price: Decimal | None = None  # the pricebook's unit price, for a line priced from it
+    note: str = ""  # why the price differs from the pricebook's
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,21 @@ def record(
     return entry
 
 
+def _quote_line(shop, position: int, line: LineData, works_order: WorksOrder | None = None):
+    return QuoteLine(
+        shop=shop,
+        works_order=works_order,
+        position=position,
+        kind=line.kind,
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        vat_rate=shop.vat_rate if line.vat_rate is None else line.vat_rate,
+        listed_price=line.listed_price,
+        note=line.note,
+    )
+
+
 def quote_totals(lines) -> tuple[Decimal, Decimal, Decimal]:
     """(net, VAT, gross) of quote lines, VAT rounded per line as the invoice will be."""
     net = sum((line.net for line in lines), Decimal("0.00"))
@@ -120,18 +137,7 @@ def works_order_book_in(
     )
     if passcode and works_order.passcode_kind not in (PasscodeKind.NONE, PasscodeKind.REFUSED):
         works_order.passcode_secret = passcodes.seal(passcode)
-    quote = [
-        QuoteLine(
-            shop=shop,
-            position=position,
-            kind=line.kind,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            vat_rate=shop.vat_rate if line.vat_rate is None else line.vat_rate,
-        )
-        for position, line in enumerate(lines)
-    ]
+    quote = [_quote_line(shop, position, line) for position, line in enumerate(lines)]
     net, _, gross = quote_totals(quote)
     if consent is not None:
         works_order.agreed_gross = gross  # agreed as it is booked in: one write, not two
@@ -204,6 +210,9 @@ def consent_record(*, works_order: WorksOrder, consent: ConsentData, by: Members
     works_order.save(update_fields=["agreed_gross"])
     saved = _consent_create(works_order, consent, by, net=net, gross=gross)
     _consent_entry(works_order, saved, by).save()
+    from parts.services import works_order_reserve_parts  # see _quote_parts
+
+    works_order_reserve_parts(works_order=works_order, by=by)  # the quote is accepted
     return saved
 
 
@@ -310,15 +319,19 @@ def works_order_intake(
     lines: list[LineData] = (),
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
+    parts: list[tuple[int, int]] = (),
 ) -> WorksOrder:
     """The counter's booking: customer (found or new), device (same IMEI = same device) and the
-    works order, all in one transaction — a failure anywhere leaves nothing half-saved."""
+    works order, all in one transaction — a failure anywhere leaves nothing half-saved.
+
+    `parts` (part id, quantity) are what the repairs quoted from the pricebook use: they go on
+    the job's parts list, held on the shelf once the customer has agreed."""
     from customers.services import customer_create
     from devices.services import device_for_intake
 
     if customer is None:
         customer = customer_create(shop=branch.shop, **new_customer)
-    return works_order_book_in(
+    works_order = works_order_book_in(
         branch=branch,
         customer=customer,
         device=device_for_intake(shop=branch.shop, customer=customer, **device),
@@ -329,6 +342,20 @@ def works_order_intake(
         consent=consent,
         photos=photos,
     )
+    _quote_parts(works_order, parts, by)
+    return works_order
+
+
+def _quote_parts(works_order: WorksOrder, parts: list[tuple[int, int]], by: Membership) -> None:
+    # parts.services writes the timeline through this module, so it is imported here, late.
+    from parts.models import Part
+    from parts.services import works_order_part_add, works_order_reserve_parts
+
+    found = Part.objects.for_shop(works_order.shop_id).in_bulk([part_id for part_id, _ in parts])
+    for part_id, quantity in parts:
+        works_order_part_add(works_order=works_order, part=found[part_id], quantity=quantity, by=by)
+    if parts and works_order.agreed_gross is not None:  # the quote is accepted: hold the parts
+        works_order_reserve_parts(works_order=works_order, by=by)
 
 
 # The bench ---------------------------------------------------------------------------------
@@ -416,23 +443,11 @@ def extra_work_add(
 
     if not works_order.is_open:
         raise ValidationError(f"{works_order.number} is closed.")
-    position = works_order.lines.count()
-    added = QuoteLine.objects.create(
-        shop_id=works_order.shop_id,
-        works_order=works_order,
-        position=position,
-        kind=line.kind,
-        description=line.description,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        vat_rate=works_order.shop.vat_rate if line.vat_rate is None else line.vat_rate,
-    )
+    added = _quote_line(works_order.shop, works_order.lines.count(), line, works_order)
+    added.save()
+    price = format_money(added.gross, works_order.shop.currency)
     record(
-        works_order,
-        Event.NOTE,
-        by,
-        f"Extra work: {added.description} (£{added.gross})",
-        note_kind=NoteKind.INTERNAL,
+        works_order, Event.NOTE, by, f"Extra work: {added.description} ({price})", NoteKind.INTERNAL
     )
     if works_order.needs_approval():
         open_request = Approval.objects.for_shop(works_order.shop_id).filter(

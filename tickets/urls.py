@@ -1,10 +1,11 @@
 from django.urls import path
 
-from tickets.views import bench, board, detail, intake, lists, printouts
+from tickets.views import bench, board, detail, intake, lists, prices, printouts
 
 urlpatterns = [
     path("works-orders/", lists.works_order_list, name="works_orders"),
     path("works-orders/new/", intake.intake, name="intake"),
+    path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
     path("search/", lists.search, name="search"),
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
     path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("works-orders/<str:number>/final-price/", bench.final_price, name="final_price"),
     path("works-orders/<str:number>/plan/", bench.plan, name="works_order_plan"),
     path("works-orders/<str:number>/reassign/", bench.reassign, name="works_order_reassign"),
+    path("works-orders/<str:number>/prices/", prices.bench_prices, name="bench_prices"),
+    path("works-orders/<str:number>/prices/add/", prices.bench_priced, name="bench_priced"),
     path("works-orders/<str:number>/parts/", bench.part_needed, name="part_needed"),
     path("works-orders/<str:number>/parts/fitted/", bench.part_fitted, name="part_fitted"),
     path(

@@ -71,7 +71,8 @@
       const qty = parseFloat(row.querySelector("[data-qty]").value) || 0;
       const price = parseFloat(row.querySelector("[data-price]").value) || 0;
       const rate = parseFloat(row.querySelector("[data-vat]").value) || 0;
-      const lineNet = Math.round(qty * price * 100) / 100;
+      const sign = row.querySelector('[name$="-kind"]').value === "discount" ? -1 : 1;  // typed as the amount off
+      const lineNet = sign * Math.round(qty * price * 100) / 100;
       const lineVat = Math.round(lineNet * rate) / 100;
       row.querySelector("[data-line-gross]").textContent = money(lineNet + lineVat);
       net += lineNet; vat += lineVat;
@@ -95,9 +96,51 @@
     const row = remove.closest("tr");
     row.querySelector('[name$="-DELETE"]').checked = true;
     row.hidden = true;
+    // The last line of a pricebook option gone: its parts are not wanted either.
+    const option = row.dataset.option;
+    if (option && !lines.querySelector(`tr.quote-line[data-option="${option}"]:not([hidden])`)) {
+      document.querySelectorAll(`input[name="pricebook_option"][data-option="${option}"]`).forEach((input) => input.remove());
+    }
     recalculate();
   });
-  lines.addEventListener("input", recalculate);
+  lines.addEventListener("change", recalculate);  // the type of a line (a discount counts down)
+  lines.addEventListener("input", (event) => { showWhyChanged(event.target.closest("tr")); recalculate(); });
+
+  // From the pricebook: an option's lines go on the quote as they are, remembering the price
+  // they came with; a changed price asks why (the server insists too).
+  function showWhyChanged(row) {
+    if (!row) return;
+    const listed = row.querySelector('[name$="-listed_price"]');
+    const note = row.querySelector("[data-line-note]");
+    if (!listed || !note || !listed.value) return;
+    const price = parseFloat(row.querySelector("[data-price]").value);
+    note.hidden = Math.abs(price - parseFloat(listed.value)) < 0.005 && !note.querySelector(".is-invalid");
+  }
+  function addOption(button) {
+    const optionId = button.dataset.pricebookOption;
+    JSON.parse(button.dataset.lines).forEach((line) => {
+      const blank = [...lines.querySelectorAll("tr.quote-line")].find((row) =>
+        !row.hidden && !row.querySelector('[name$="-description"]').value && !row.querySelector("[data-price]").value);
+      if (!blank) addLine({ focus: false });
+      const row = blank || lines.lastElementChild;
+      row.dataset.option = optionId;
+      const set = (suffix, value) => { const input = row.querySelector(`[name$="-${suffix}"]`); if (input) input.value = value; };
+      set("kind", line.kind); set("description", line.description); set("quantity", line.quantity);
+      set("unit_price", line.unit_price); set("listed_price", line.unit_price);
+      if (line.vat_rate) set("vat_rate", line.vat_rate);
+    });
+    const chosen = document.createElement("input");
+    Object.assign(chosen, { type: "hidden", name: "pricebook_option", value: optionId });
+    chosen.dataset.option = optionId;
+    document.getElementById("pricebook-picker").append(chosen);
+    button.disabled = true;
+    button.insertAdjacentHTML("beforeend", '<span class="badge text-bg-success mt-1">On the quote</span>');
+    recalculate();
+  }
+  document.getElementById("pricebook-offers").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-pricebook-option]");
+    if (button && !button.disabled) addOption(button);
+  });
   if (!lines.querySelector("tr.quote-line")) addLine({ focus: false });  // the cursor stays on the customer
   recalculate();
 

@@ -1,13 +1,26 @@
 """The front desk books devices in, as at the counter: keyboard, scanner, signature, receipt."""
 
 import io
+import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from customers.models import Customer
-from tests.factories import CustomerFactory, DeviceFactory, valid_imei
+from parts import services as parts
+from parts.models import PartStatus
+from tests.factories import (
+    CustomerFactory,
+    DeviceFactory,
+    DeviceModelFactory,
+    OptionPartFactory,
+    PartFactory,
+    PriceOptionFactory,
+    RepairTypeFactory,
+    valid_imei,
+)
 from tickets.models import Consent, WorksOrder
 
 pytestmark = pytest.mark.browser
@@ -131,3 +144,44 @@ def test_a_mistyped_imei_is_explained_and_nothing_typed_is_lost(
     expect(page.get_by_label("Full name")).to_have_value("Sam Typo")
     expect(page.get_by_label("Description").first).to_have_value("Charging port")
     assert not WorksOrder.objects.for_shop(personas.shop).exists()
+
+
+def test_a_screen_replacement_is_quoted_from_the_pricebook(signed_in_page, live_server, personas):
+    shop = personas.shop
+    model = DeviceModelFactory(shop=shop, make="Apple", name="iPhone 13", tacs=["35209900"])
+    screens = RepairTypeFactory(shop=shop, name="Screen replacement")
+    oem = PriceOptionFactory(
+        shop=shop, entry__device_model=model, entry__repair_type=screens, price=Decimal("149.99")
+    )
+    PriceOptionFactory(shop=shop, entry=oem.entry, grade="aftermarket", price=Decimal("89.99"))
+    screen = PartFactory(shop=shop, name="iPhone 13 screen (OEM)")
+    OptionPartFactory(shop=shop, option=oem, part=screen)
+    parts.stock_receive(part=screen, branch=personas.branch, quantity=2, by=personas.manager)
+
+    page = signed_in_page(personas.front_desk)
+    page.goto(f"{live_server.url}/works-orders/new/")
+    page.get_by_label("Full name").fill("Nadia Rahman")
+    page.get_by_label("Mobile phone").fill("07400 123456")
+    imei = page.get_by_label("IMEI")
+    imei.fill("35-209900-176148-1")
+    imei.press("Enter")  # the TAC names the model: make and model fill in
+    expect(page.get_by_label("Model", exact=True)).to_have_value("iPhone 13")
+    page.get_by_label("Fault as reported by the customer").fill("Screen cracked, touch works")
+
+    page.get_by_label("Repair from the pricebook").select_option(label="Screen replacement")
+    offers = page.locator("#pricebook-offers")
+    expect(offers).to_contain_text("2 in stock at Birmingham")
+    offers.get_by_role("button", name=re.compile("^OEM")).click()
+    expect(page.locator('[data-total="gross"]')).to_have_text("£149.99")
+    expect(offers.get_by_role("button", name=re.compile("^OEM"))).to_be_disabled()
+
+    sign(page)
+    page.get_by_label("Customer's name").fill("Nadia Rahman")
+    page.get_by_label("The customer agrees to the quote and the shop's terms").check()
+    page.get_by_role("button", name="Book in").click()
+
+    expect(page.get_by_text("WO-000001 booked in.")).to_be_visible()
+    works_order = WorksOrder.objects.for_shop(shop).get()
+    assert works_order.agreed_gross == Decimal("149.99")
+    assert works_order.part_lines.get().status == PartStatus.RESERVED
+    expect(page.locator("#parts")).to_contain_text("Reserved")

@@ -96,7 +96,12 @@ def extra_work(request: ShopRequest, number: str) -> HttpResponse:
     works_order, back = _post_only(request, number)
     if back:
         return back
-    form = ExtraWorkForm(request.POST, prefix="extra", vat_rate=request.shop.vat_rate)
+    form = ExtraWorkForm(
+        request.POST,
+        prefix="extra",
+        vat_rate=request.shop.vat_rate,
+        may_discount=request.member.is_manager,
+    )
     if not form.is_valid():
         return render_detail(request, number, extra_form=form)
     try:

@@ -117,7 +117,9 @@ def _bench(request: ShopRequest, works_order: WorksOrder, forms: dict) -> dict:
         ),
         "time_form": forms.get("time_form") or TimeEntryForm(prefix="time"),
         "extra_form": forms.get("extra_form")
-        or ExtraWorkForm(prefix="extra", vat_rate=request.shop.vat_rate),
+        or ExtraWorkForm(
+            prefix="extra", vat_rate=request.shop.vat_rate, may_discount=request.member.is_manager
+        ),
         "approval_form": forms.get("approval_form") or ApprovalForm(prefix="approval"),
         "fit_form": forms.get("fit_form") or PartFittedForm(prefix="fit"),
     }

@@ -11,11 +11,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from customers.forms import CustomerForm
 from customers.models import Customer
 from devices.forms import DeviceForm
+from pricebook.models import OptionPart, RepairType
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER
 from tickets import services
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
 from tickets.views.detail import assign_if_automatic
+from tickets.views.prices import say_what_is_short
 
 
 class IntakeForms:
@@ -29,7 +31,7 @@ class IntakeForms:
         self.customer = CustomerForm(data, shop=shop, prefix="customer")
         self.device = DeviceForm(data, shop=shop, prefix="device")
         self.job = WorksOrderForm(data, member=request.member, prefix="job")
-        self.lines = quote_lines_formset(data, shop)
+        self.lines = quote_lines_formset(data, request.member)
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
 
@@ -46,8 +48,16 @@ class IntakeForms:
             parts.append(self.customer)
         return all([part.is_valid() for part in parts])  # validate all: every error shows at once
 
+    @staticmethod
+    def _priced_parts(request: ShopRequest) -> list[tuple[int, int]]:
+        """The parts of the pricebook options the quote was built from (this shop's only)."""
+        chosen = [int(i) for i in request.POST.getlist("pricebook_option") if i.isdigit()]
+        uses = OptionPart.objects.for_shop(request.shop).filter(option_id__in=chosen)
+        return list(uses.values_list("part_id", "quantity")) if chosen else []
+
     def book_in(self, request: ShopRequest):
         return services.works_order_intake(
+            parts=self._priced_parts(request),
             branch=self.job.cleaned_data["branch"],
             by=request.member,
             customer=self.picked,
@@ -93,10 +103,18 @@ def intake(request: ShopRequest):
         else:
             assigned = assign_if_automatic(request, works_order)
             messages.success(request, f"{works_order.number} booked in{assigned}.")
+            say_what_is_short(request, works_order)
             return redirect("works_order_detail", number=works_order.number)
     had_photos = bool(request.FILES.getlist("photos-photos"))
     return render(
         request,
         "tickets/intake.html",
-        forms.context() | {"photos_lost": had_photos, "terms_version": request.shop.terms_version},
+        forms.context()
+        | {
+            "photos_lost": had_photos,
+            "terms_version": request.shop.terms_version,
+            "repair_types": RepairType.objects.for_shop(request.shop).filter(is_active=True),
+            # Options picked before a form error: their parts still go on the job.
+            "priced_options": request.POST.getlist("pricebook_option"),
+        },
     )
