@@ -145,16 +145,12 @@ def customer_matches(shop: Shop, q: str, *, limit: int = LOOKUP_LIMIT) -> list[C
     return list(with_returning(customer_search(shop, q), shop=shop)[:limit])
 
 
-def customer_is_returning(customer: Customer, *, before: datetime.datetime | None = None) -> bool:
-    """Has this customer a works order earlier than `before` (default: now)?
-
-    For a works order's page pass its `created_at`: was the customer here before this one?
-    """
-    return (
-        WorksOrder.objects.for_shop(customer.shop_id)
-        .filter(customer=customer, created_at__lt=before or timezone.now())
-        .exists()
+def returning_customer(shop: Shop) -> Exists:
+    """For annotating works orders: had their customer been here before this one?"""
+    earlier = WorksOrder.objects.for_shop(shop).filter(
+        customer=OuterRef("customer"), created_at__lt=OuterRef("created_at")
     )
+    return Exists(earlier)
 
 
 def customer_duplicates(

@@ -56,6 +56,7 @@ class DeviceForm(ShopModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.tac_model: DeviceModel | None = None  # the catalogue's model for the IMEI's TAC
         self.fields["device_model"].queryset = DeviceModel.objects.for_shop(self.shop)
         self.fields["category"].choices = [("", "Choose…"), *Category.choices]
         for name in ("category", "make", "model_name"):
@@ -78,7 +79,7 @@ class DeviceForm(ShopModelForm):
                 catalogue.name,
             )
         elif data.get("imei") and "imei" not in self.errors:
-            catalogue = device_model_for_imei(self.shop, data["imei"])
+            catalogue = self.tac_model = device_model_for_imei(self.shop, data["imei"])
             if catalogue is not None and not (data.get("make") or data.get("model_name")):
                 data["device_model"] = catalogue
                 data["category"] = catalogue.category
@@ -97,13 +98,20 @@ class DeviceForm(ShopModelForm):
         # A known IMEI is not an error at intake: it is the same device coming back.
         return super()._get_validation_exclusions() | {"imei"}
 
+    def for_intake(self) -> dict:
+        """What devices.services.device_for_intake takes; the TAC's model, looked up already,
+        saves it looking again (what was typed still wins over it there)."""
+        data = {name: self.cleaned_data.get(name) for name in INTAKE_FIELDS}
+        data["device_model"] = data["device_model"] or self.tac_model
+        return data
+
     def save(self, commit: bool = True, *, customer: Customer | None = None) -> Device:
         """The device for this intake, through devices.services.device_for_intake."""
         if customer is None or not commit:
             raise ValueError("DeviceForm.save() needs the customer, and always commits.")
         if self.errors:
             raise ValueError(f"The device could not be saved: {self.errors.as_text()}")
-        data = {name: self.cleaned_data.get(name) for name in INTAKE_FIELDS}
+        data = self.for_intake()
         try:
             return device_for_intake(shop=self.shop, customer=customer, **data)
         except ValidationError as problem:

@@ -60,6 +60,7 @@ GOALS = {
     "board changed? poll": (None, None),
     "card move": (15, None),
     "works order detail": (20, 10),
+    "detail, job on the bench": (20, 10),
     "works order list": (None, None),
     "search by IMEI": (5, None),
     "search by phone": (5, None),
@@ -363,6 +364,19 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
         measure(
             "works order detail",
             lambda i: client.get(reverse("works_order_detail", args=[numbers[i]])),
+            expect(200),
+        )
+    )
+    # The heaviest kind of works-order page: a job being worked on (bench time, approvals, its
+    # parts, the reassign and plan forms), as a manager sees it.
+    worked_on = works_orders.filter(
+        branch__code=BOARD_BRANCH, status__in=[Status.IN_PROGRESS, Status.QUALITY_CONTROL]
+    )
+    on_bench = sample(worked_on, "number")
+    results.append(
+        measure(
+            "detail, job on the bench",
+            lambda i: client.get(reverse("works_order_detail", args=[on_bench[i]])),
             expect(200),
         )
     )

@@ -5,8 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from customers.selectors import customer_is_returning, customer_matches
+from customers.selectors import customer_matches, returning_customer
 from tests.factories import CustomerFactory, WorksOrderFactory
+from tickets.models import WorksOrder
 
 
 @pytest.fixture
@@ -72,16 +73,19 @@ def test_an_earlier_works_order_makes_a_returning_customer(personas, customers):
     WorksOrderFactory(branch=personas.branch, by=personas.front_desk, customer=customers["jane"])
     found = {c.full_name: c.is_returning for c in customer_matches(personas.shop, "ja")}
     assert found == {"Jane Smith": True, "Janet Jones": False}
-    assert customer_is_returning(customers["jane"])
-    assert not customer_is_returning(customers["janet"])
 
 
 def test_a_works_order_made_the_customer_returning_only_if_another_came_before_it(personas):
     first = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
-    customer = first.customer
-    assert not customer_is_returning(customer, before=first.created_at)
-    second = WorksOrderFactory(branch=personas.branch, by=personas.front_desk, customer=customer)
-    assert customer_is_returning(customer, before=second.created_at)
+    second = WorksOrderFactory(
+        branch=personas.branch, by=personas.front_desk, customer=first.customer
+    )
+    returning = dict(
+        WorksOrder.objects.for_shop(personas.shop)
+        .annotate(returning=returning_customer(personas.shop))
+        .values_list("pk", "returning")
+    )
+    assert returning == {first.pk: False, second.pk: True}
 
 
 def test_the_lookup_partial_lists_buttons_the_intake_page_can_pick(client_as, personas, customers):

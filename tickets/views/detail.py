@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
-from customers.selectors import customer_is_returning
+from customers.selectors import returning_customer
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
 from tickets import bench_parts, board, services
@@ -50,15 +50,19 @@ PASSCODE_ROLES = (*MANAGERS, Role.TECHNICIAN)
 def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
     """The works order with everything the page shows, in a fixed number of queries."""
     shop = request.shop
-    works_orders = WorksOrder.objects.for_shop(shop).select_related(
-        "branch",
-        "customer",
-        "device",
-        "assigned_to__user",
-        "created_by__user",
-        "consent__recorded_by__user",
-        "consent__terms",
-        "qc_signed_by__user",
+    works_orders = (
+        WorksOrder.objects.for_shop(shop)
+        .select_related(
+            "branch",
+            "customer",
+            "device",
+            "assigned_to__user",
+            "created_by__user",
+            "consent__recorded_by__user",
+            "consent__terms",
+            "qc_signed_by__user",
+        )
+        .annotate(returning=returning_customer(shop))
     )
     works_order = get_object_or_404(works_orders, number=number)
     works_order.shop = shop  # the same row: the guards and the page read it from here
@@ -173,7 +177,7 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "lines": lines,
         "totals": {"net": net, "vat": vat, "gross": gross},
         "consent": consent,
-        "returning": customer_is_returning(works_order.customer, before=works_order.created_at),
+        "returning": works_order.returning,
         "can_see_passcode": services.may_see_passcode(request.member, works_order),
         "can_cancel": request.member.role in COUNTER and works_order.is_open,
         # "Move to…" as on the board; cancelling has its own panel on this page.

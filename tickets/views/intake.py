@@ -34,6 +34,7 @@ class IntakeForms:
         self.lines = quote_lines_formset(data, request.member)
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
+        self.parts: list[tuple[int, int]] = []  # of the pricebook options quoted
 
     @staticmethod
     def _picked_customer(request: ShopRequest, data) -> Customer | None:
@@ -56,13 +57,14 @@ class IntakeForms:
         return list(uses.values_list("part_id", "quantity")) if chosen else []
 
     def book_in(self, request: ShopRequest):
+        self.parts = self._priced_parts(request)
         return services.works_order_intake(
-            parts=self._priced_parts(request),
+            parts=self.parts,
             branch=self.job.cleaned_data["branch"],
             by=request.member,
             customer=self.picked,
             new_customer=None if self.picked else self.customer.cleaned_data,
-            device=self.device.cleaned_data,
+            device=self.device.for_intake(),
             details=self.job.details(),
             passcode=self.job.cleaned_data["passcode"],
             lines=self.lines.lines(),
@@ -103,7 +105,8 @@ def intake(request: ShopRequest):
         else:
             assigned = assign_if_automatic(request, works_order)
             messages.success(request, f"{works_order.number} booked in{assigned}.")
-            say_what_is_short(request, works_order)
+            if forms.parts:
+                say_what_is_short(request, works_order)
             return redirect("works_order_detail", number=works_order.number)
     had_photos = bool(request.FILES.getlist("photos-photos"))
     return render(
