@@ -463,6 +463,9 @@ class WorksOrderPart(ShopOwned):
     added_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
+    # The pricebook repair it was quoted for ("Screen replacement"), for the parts-used report;
+    # a name, not a key: the pricebook builds on parts, not the other way round.
+    for_repair = models.CharField(max_length=80, blank=True, db_default="")
 
     class Meta:
         ordering = ["added_at", "id"]

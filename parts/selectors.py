@@ -458,14 +458,47 @@ def slow_movers(shop: Shop, branch: Branch, *, days: int) -> QuerySet[Part]:
     )
 
 
+def _period(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, ...]:
+    midnight = datetime.time.min.replace(tzinfo=timezone.get_current_timezone())
+    since = datetime.datetime.combine(start, midnight)
+    return since, datetime.datetime.combine(end + datetime.timedelta(days=1), midnight)
+
+
+def parts_used_by_repair(
+    shop: Shop, *, start: datetime.date, end: datetime.date, branch: Branch | None = None
+) -> QuerySet:
+    """Per pricebook repair ("" for parts added by hand), the parts fitted between two dates
+    (inclusive): how many, on how many works orders, and what they cost when fitted."""
+    since, until = _period(start, end)
+    fitted = WorksOrderPart.objects.for_shop(shop).filter(
+        status=PartStatus.USED, used_at__gte=since, used_at__lt=until
+    )
+    if branch is not None:
+        fitted = fitted.filter(works_order__branch=branch)
+    cost_then = (
+        StockMovement.objects.for_shop(shop)
+        .filter(kind=MovementKind.USED, works_order=OuterRef("works_order"), part=OuterRef("part"))
+        .order_by("-at")
+        .values("unit_cost")[:1]
+    )
+    return (
+        fitted.annotate(unit_cost=Subquery(cost_then, output_field=MONEY))
+        .values("for_repair")
+        .annotate(
+            units=Sum("quantity"),
+            jobs=Count("works_order", distinct=True),
+            cost=Sum(F("quantity") * F("unit_cost"), output_field=MONEY),
+        )
+        .order_by("-cost", "for_repair")
+    )
+
+
 def parts_used(
     shop: Shop, *, start: datetime.date, end: datetime.date, branch: Branch | None = None
 ) -> QuerySet:
     """Per part, how many were used on works orders between two dates (inclusive) and what
     they cost at the time they were fitted."""
-    midnight = datetime.time.min.replace(tzinfo=timezone.get_current_timezone())
-    since = datetime.datetime.combine(start, midnight)
-    until = datetime.datetime.combine(end + datetime.timedelta(days=1), midnight)
+    since, until = _period(start, end)
     used = StockMovement.objects.for_shop(shop).filter(
         kind=MovementKind.USED, at__gte=since, at__lt=until
     )

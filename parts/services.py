@@ -919,9 +919,10 @@ def _open(works_order: WorksOrder) -> None:
 
 @transaction.atomic
 def works_order_part_add(
-    *, works_order: WorksOrder, part: Part, quantity: int, by: Membership
+    *, works_order: WorksOrder, part: Part, quantity: int, by: Membership, for_repair: str = ""
 ) -> WorksOrderPart:
-    """Put a part on the works order's picking list, as needed (not yet reserved)."""
+    """Put a part on the works order's picking list, as needed (not yet reserved); `for_repair`
+    names the pricebook repair it was quoted for."""
     _same_shop(works_order, part, by)
     _open(works_order)
     if quantity < 1:
@@ -932,6 +933,7 @@ def works_order_part_add(
         part=part,
         quantity=quantity,
         added_by=by,
+        for_repair=for_repair,
     )
     _note(works_order, by, f"Part needed: {_describe(quantity, part)}")
     return line

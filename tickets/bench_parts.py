@@ -131,7 +131,11 @@ def works_order_add_priced_work(
     )
     for use in option.parts:
         parts.works_order_part_add(
-            works_order=works_order, part=found[use.part_id], quantity=use.quantity, by=by
+            works_order=works_order,
+            part=found[use.part_id],
+            quantity=use.quantity,
+            by=by,
+            for_repair=option.repair_type,
         )
     if option.parts and works_order.status != Status.AWAITING_APPROVAL:
         parts.works_order_reserve_parts(works_order=works_order, by=by)

@@ -319,13 +319,13 @@ def works_order_intake(
     lines: list[LineData] = (),
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
-    parts: list[tuple[int, int]] = (),
+    parts: list[tuple[int, int, str]] = (),
 ) -> WorksOrder:
     """The counter's booking: customer (found or new), device (same IMEI = same device) and the
     works order, all in one transaction — a failure anywhere leaves nothing half-saved.
 
-    `parts` (part id, quantity) are what the repairs quoted from the pricebook use: they go on
-    the job's parts list, held on the shelf once the customer has agreed."""
+    `parts` (part id, quantity, repair) are what the repairs quoted from the pricebook use: they
+    go on the job's parts list, held on the shelf once the customer has agreed."""
     from customers.services import customer_create
     from devices.services import device_for_intake
 
@@ -346,14 +346,22 @@ def works_order_intake(
     return works_order
 
 
-def _quote_parts(works_order: WorksOrder, parts: list[tuple[int, int]], by: Membership) -> None:
+def _quote_parts(
+    works_order: WorksOrder, parts: list[tuple[int, int, str]], by: Membership
+) -> None:
     # parts.services writes the timeline through this module, so it is imported here, late.
     from parts.models import Part
     from parts.services import works_order_part_add, works_order_reserve_parts
 
-    found = Part.objects.for_shop(works_order.shop_id).in_bulk([part_id for part_id, _ in parts])
-    for part_id, quantity in parts:
-        works_order_part_add(works_order=works_order, part=found[part_id], quantity=quantity, by=by)
+    found = Part.objects.for_shop(works_order.shop_id).in_bulk([row[0] for row in parts])
+    for part_id, quantity, repair in parts:
+        works_order_part_add(
+            works_order=works_order,
+            part=found[part_id],
+            quantity=quantity,
+            by=by,
+            for_repair=repair,
+        )
     if parts and works_order.agreed_gross is not None:  # the quote is accepted: hold the parts
         works_order_reserve_parts(works_order=works_order, by=by)
 

@@ -152,5 +152,8 @@ def stock_reports(request: ShopRequest) -> HttpResponse:
         "used": used,
         "used_cost": sum(row["cost"] for row in used),
         "used_units": sum(row["units"] for row in used),
+        "by_repair": selectors.parts_used_by_repair(
+            request.shop, start=start, end=end, branch=branch
+        ),
     }
     return render(request, "parts/reports.html", context)

@@ -1,5 +1,6 @@
 """Quoting from the pricebook at the counter and on the bench; discounts; a changed price."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -247,3 +248,33 @@ def test_another_shops_option_cannot_be_added(client_as, personas, screen_price)
     )
     assert "Choose a repair from the list." in response.content.decode()
     assert works_order.lines.count() == 1
+
+
+def test_parts_fitted_are_reported_per_repair_type(client_as, personas, screen_price):
+    option, screen, _ = screen_price
+    parts.stock_receive(part=screen, branch=personas.branch, quantity=2, by=personas.manager)
+    by_hand = PartFactory(shop=personas.shop, name="Adhesive strip", cost=D("1.20"))
+    parts.stock_receive(part=by_hand, branch=personas.branch, quantity=1, by=personas.manager)
+    desk = client_as(personas.front_desk)
+    lines = priced_lines(desk, personas, option)
+    desk.post(
+        reverse("intake"), intake_post(personas) | as_posted(lines, pricebook_option=option.pk)
+    )
+    works_order = WorksOrder.objects.for_shop(personas.shop).get()
+    works_order_advance(
+        works_order=works_order,
+        step="assign",
+        by=personas.front_desk,
+        technician=personas.technician,
+    )
+    works_order_advance(works_order=works_order, step="start", by=personas.technician)
+    bench = client_as(personas.technician)
+    for code in (screen.barcode, by_hand.barcode):
+        bench.post(reverse("part_fitted", args=[works_order.number]), {"fit-code": code})
+
+    report = client_as(personas.manager).get(reverse("stock_reports"), {"branch": "BHM"})
+    text = report.content.decode()
+    section = text[text.index("Parts used per repair type") :]
+    # at the catalogue's cost when fitted: the screen's is £60
+    assert re.search(r"Screen replacement</td>.*?>1<.*?>1<.*?£60.00", section, re.S)
+    assert re.search(r"Added by hand \(not from the pricebook\)</td>.*?£1.20", section, re.S)

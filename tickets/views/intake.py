@@ -34,7 +34,7 @@ class IntakeForms:
         self.lines = quote_lines_formset(data, request.member)
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
-        self.parts: list[tuple[int, int]] = []  # of the pricebook options quoted
+        self.parts: list[tuple[int, int, str]] = []  # of the pricebook options quoted
 
     @staticmethod
     def _picked_customer(request: ShopRequest, data) -> Customer | None:
@@ -50,11 +50,13 @@ class IntakeForms:
         return all([part.is_valid() for part in parts])  # validate all: every error shows at once
 
     @staticmethod
-    def _priced_parts(request: ShopRequest) -> list[tuple[int, int]]:
-        """The parts of the pricebook options the quote was built from (this shop's only)."""
+    def _priced_parts(request: ShopRequest) -> list[tuple[int, int, str]]:
+        """(part, quantity, repair) of the pricebook options the quote was built from (this
+        shop's only)."""
         chosen = [int(i) for i in request.POST.getlist("pricebook_option") if i.isdigit()]
         uses = OptionPart.objects.for_shop(request.shop).filter(option_id__in=chosen)
-        return list(uses.values_list("part_id", "quantity")) if chosen else []
+        fields = ("part_id", "quantity", "option__entry__repair_type__name")
+        return list(uses.values_list(*fields)) if chosen else []
 
     def book_in(self, request: ShopRequest):
         self.parts = self._priced_parts(request)
