@@ -420,6 +420,6 @@ class PartFittedForm(forms.Form):
         max_length=64,
         required=False,
         label="Serial or batch number",
-        help_text="For parts with serial numbers: scan it from the part's label.",
+        help_text="Parts with serial numbers: scan it from the label.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

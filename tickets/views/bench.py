@@ -209,7 +209,7 @@ def part_needed(request: ShopRequest, number: str) -> HttpResponse:
         form.add_error("part", refused)
         return render_detail(request, number, need_form=form)
     if added.short:
-        messages.warning(request, f"{added.short} Order it from the supplier below.")
+        messages.warning(request, f"{added.short} “Order it” next to the part buys one.")
         return redirect(f"{reverse('works_order_detail', args=[number])}#parts")
     return _done(request, number, f"{added.line.quantity} × {part.name} reserved for the job.")
 
