@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from shops import services
@@ -242,6 +243,13 @@ def _invite_url(request: HttpRequest):
 
 @shop_member_required(*MANAGERS)
 def staff_list(request: ShopRequest) -> HttpResponse:
+    return _staff_page(request)
+
+
+def _staff_page(request: ShopRequest, invite_link: str = "") -> HttpResponse:
+    """The staff list; right after an invitation it also shows the link, once. The link is never
+    kept (not in the session, not in a cookie): whoever reads stored sessions must not be able
+    to join the shop with it. So this answers the POST itself, marked never to be cached."""
     members = (
         Membership.objects.for_shop(request.shop)
         .select_related("user")
@@ -251,9 +259,14 @@ def staff_list(request: ShopRequest) -> HttpResponse:
     invitations = Invitation.objects.for_shop(request.shop).filter(
         accepted_at__isnull=True, revoked_at__isnull=True
     )
-    return render(
-        request, "shops/staff_list.html", {"members": members, "invitations": invitations}
+    response = render(
+        request,
+        "shops/staff_list.html",
+        {"members": members, "invitations": invitations, "invite_link": invite_link},
     )
+    if invite_link:
+        add_never_cache_headers(response)
+    return response
 
 
 @shop_member_required(*MANAGERS)
@@ -271,8 +284,7 @@ def staff_invite(request: ShopRequest) -> HttpResponse:
             form.add_error(None, refused)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
-            request.session["last_invite_link"] = url
-            return redirect("staff_list")
+            return _staff_page(request, invite_link=url)
     return render(request, "shops/staff_invite.html", {"form": form})
 
 
@@ -336,8 +348,8 @@ def invitation_resend(request: ShopRequest, invitation_id: int) -> HttpResponse:
     except services.ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
     else:
-        request.session["last_invite_link"] = url
         messages.success(request, f"A new link was sent to {invitation.email}.")
+        return _staff_page(request, invite_link=url)
     return redirect("staff_list")
 
 

@@ -202,3 +202,30 @@ def test_nobody_deactivates_themselves(client_as, personas):
     assert b"cannot deactivate yourself" in response.content
     personas.manager.refresh_from_db()
     assert personas.manager.is_active
+
+
+def test_an_invitation_link_is_shown_once_and_never_kept_in_the_session(
+    client_as, personas, django_capture_on_commit_callbacks
+):
+    """Sessions are signed, not encrypted: a dump of them must not hold a way into the shop."""
+    from django.contrib.sessions.models import Session
+
+    manager = client_as(personas.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = invite(manager, personas)
+    link = accept_link(mail.outbox[0])
+    assert link.encode() in shown.content
+    assert "no-store" in shown["Cache-Control"]
+    token = link.strip("/").rsplit("/", 1)[-1]
+    for session in Session.objects.all():
+        assert token not in str(session.get_decoded())
+    again = manager.get(reverse("staff_list"))
+    assert link.encode() not in again.content  # once: the next visit does not repeat it
+
+    invitation = Invitation.objects.for_shop(personas.shop).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = manager.post(reverse("invitation_resend", args=[invitation.pk]))
+    new_link = accept_link(mail.outbox[1])
+    assert new_link.encode() in resent.content
+    new_token = new_link.strip("/").rsplit("/", 1)[-1]
+    assert all(new_token not in str(s.get_decoded()) for s in Session.objects.all())
