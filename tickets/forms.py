@@ -352,9 +352,36 @@ class ApprovalForm(forms.Form):
 
 
 class FinalPriceForm(forms.Form):
+    """What the customer pays. Filled in with the quote as it stands; a different price, or no
+    charge at all, says why (the service insists)."""
+
     amount = forms.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, label="Final price (incl. VAT)"
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        label="Final price (incl. VAT)",
     )
+    no_charge = forms.BooleanField(
+        required=False, label="No charge", help_text="Warranty, goodwill: say why below."
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Why it differs from the quote",
+        help_text="Needed when the price is not the quote's total.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("no_charge"):
+            cleaned["amount"] = Decimal("0.00")
+        elif cleaned.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", "Enter the final price, or tick “No charge”.")
+        return cleaned
+
+    def inputs(self) -> dict:
+        return {"amount": self.cleaned_data["amount"], "reason": self.cleaned_data["reason"]}
 
 
 class PlanForm(forms.ModelForm):

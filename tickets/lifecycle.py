@@ -7,6 +7,8 @@ after commit, tells whoever listens (`works_order_moved`, for notifications).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Count, Q
 from django.dispatch import Signal
@@ -15,31 +17,40 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from parts.services import works_order_release_parts
 from shops.models import COUNTER, MANAGERS, Membership, Role, Skill
 from tickets.models import (
+    QC_BY_SOMEONE_ELSE,
     Event,
     Priority,
     Status,
     TimelineEntry,
     TransitionRefused,
     WorksOrder,
+    has_final_price,
 )
-from tickets.services import record
+from tickets.services import final_price_set, record
 
 # Sent after commit: works_order_id, step, source, target. The notifications app listens.
 works_order_moved = Signal()
 
 TECHNICIANS = (*MANAGERS, Role.TECHNICIAN)
+# Who may take each step, by role. The counter records what the customer says (consent, an
+# approval, collection) and assigns, but bench work is the technicians': the counter does not
+# resume a paused job. Recording the customer's answer to an approval request puts the job back
+# on the bench as a consequence (`works_order_resume_on_answer`), which is not the same as
+# starting work; a part's arrival only tells the technician, who resumes when they pick it up.
 WHO_MAY = {
     "assign": (*COUNTER, Role.TECHNICIAN),  # a technician may only take it themselves
     "start": TECHNICIANS,
     "wait_for_parts": TECHNICIANS,
     "ask_for_approval": TECHNICIANS,
-    "resume": (*COUNTER, Role.TECHNICIAN),  # the counter takes the approval or the parts
+    "resume": TECHNICIANS,
     "submit_for_qc": TECHNICIANS,
     "pass_qc": TECHNICIANS,
     "fail_qc": TECHNICIANS,
     "collect": COUNTER,
     "cancel": COUNTER,
 }
+# Steps on the bench: a technician takes them only on their own job.
+BENCH_STEPS = {"start", "wait_for_parts", "ask_for_approval", "resume", "submit_for_qc"}
 STEP_EVENTS = {"assign": Event.ASSIGNED, "pass_qc": Event.QC, "fail_qc": Event.QC}
 STEP_EVENTS |= {"collect": Event.COLLECTED, "cancel": Event.CANCELLED}
 
@@ -88,7 +99,7 @@ STEP_LABELS = {
     "collect": "Collected",
     "cancel": "Cancel",
 }
-# Steps offered in a card's "Move to…" menu, by status (cheap: no queries).
+# The steps that may follow each status, in the order a "Move to…" menu lists them.
 NEXT_STEPS = {
     Status.INTAKE: ["assign", "cancel"],
     Status.ASSIGNED: ["start", "cancel"],
@@ -100,15 +111,40 @@ NEXT_STEPS = {
 }
 
 
-def menu_steps(member: Membership) -> dict[str, list[tuple[str, str]]]:
-    """Per status, the steps a "Move to…" menu offers this member, with their labels."""
-    labels = dict(STEP_LABELS)
-    if member.role == Role.TECHNICIAN:
-        labels["assign"] = "Pick up (assign to me)"
-    return {
-        status: [(step, labels[step]) for step in steps if member.role in WHO_MAY[step]]
-        for status, steps in NEXT_STEPS.items()
-    }
+@dataclass(frozen=True)
+class MenuStep:
+    """One entry of a "Move to…" menu: a step this person may take, and, while the job is not
+    ready for it, what has to happen first (the entry is shown but cannot be chosen)."""
+
+    step: str
+    label: str
+    blocked: str = ""
+
+
+def step_label(step: str, member: Membership) -> str:
+    if step == "assign" and member.role == Role.TECHNICIAN:
+        return "Pick up (assign to me)"
+    return STEP_LABELS.get(step, step)
+
+
+def needs_input(works_order: WorksOrder, step: str) -> bool:
+    """Does the step need a small form first? Sending to QC does while no final price is set:
+    the form asks for it."""
+    return step in STEPS_NEEDING_INPUT or (
+        step == "submit_for_qc" and works_order.final_price is None
+    )
+
+
+def allowed_steps(works_order: WorksOrder, member: Membership) -> list[MenuStep]:
+    """The steps this member may take on this job now, for its "Move to…" menu. Steps their role
+    or their part in the job rules out are left out; steps the job is not ready for are listed
+    with what has to happen first. The same checks as `works_order_advance`."""
+    steps = []
+    for step in NEXT_STEPS.get(works_order.status, []):
+        if who_refusal(works_order, step, member) is None:
+            blocked = condition_refusal(works_order, step, in_menu=True) or ""
+            steps.append(MenuStep(step, step_label(step, member), blocked))
+    return steps
 
 
 def board_step(works_order: WorksOrder, to_column: str) -> str | None:
@@ -116,18 +152,21 @@ def board_step(works_order: WorksOrder, to_column: str) -> str | None:
     return BOARD_MOVES.get((works_order.status, to_column))
 
 
-def explain(works_order: WorksOrder, step: str) -> str:
-    """Why `step` cannot be taken now, in words a person can act on."""
+def condition_refusal(works_order: WorksOrder, step: str, *, in_menu: bool = False) -> str | None:
+    """Why the job is not ready for `step`, in words a person can act on; None if it is. In a
+    menu, a condition that the step's own form will supply (the final price, asked for on the
+    way to QC) does not hold the step back."""
     method = getattr(works_order, step)
     if not can_proceed(method, check_conditions=False):
         return (
             f"{works_order.number} is {works_order.get_status_display().lower()}: "
             f"“{STEP_LABELS.get(step, step)}” is not the next step from there."
         )
+    supplied = {has_final_price} if in_menu and step == "submit_for_qc" else set()
     for condition in method._django_fsm.get_transition(works_order.status).conditions:
-        if not condition(works_order):
+        if condition not in supplied and not condition(works_order):
             return condition.refusal
-    return "This move is not allowed now."
+    return None
 
 
 def role_refusal(member: Membership, step: str) -> str | None:
@@ -137,20 +176,26 @@ def role_refusal(member: Membership, step: str) -> str | None:
     return None
 
 
-def _check_role(step: str, by: Membership, works_order: WorksOrder, inputs: dict) -> None:
+def who_refusal(
+    works_order: WorksOrder, step: str, by: Membership, inputs: dict | None = None
+) -> str | None:
+    """Why this person may not take this step on this job, whatever state the job is in; None
+    if they may. Checked before the job's own conditions, so that a repairer signing their own
+    QC hears that, not what the job still lacks."""
     if refusal := role_refusal(by, step):
-        raise TransitionRefused(refusal)
-    if step == "assign" and by.role == Role.TECHNICIAN and inputs.get("technician") != by:
-        raise TransitionRefused(
-            "Technicians pick jobs up for themselves; a manager assigns others."
-        )
+        return refusal
+    technician = by.role == Role.TECHNICIAN
+    if step == "assign" and technician and (inputs or {}).get("technician", by) != by:
+        return "Technicians pick jobs up for themselves; a manager assigns others."
     someone_elses = works_order.assigned_to_id not in (None, by.pk)
-    bench_step = step in ("start", "wait_for_parts", "resume", "submit_for_qc")
-    if bench_step and by.role == Role.TECHNICIAN and someone_elses:
-        raise TransitionRefused(
+    if step in BENCH_STEPS and technician and someone_elses:
+        return (
             f"{works_order.number} is {works_order.assigned_to.user.first_name}'s job; "
             "ask a manager to reassign it."
         )
+    if step in ("pass_qc", "fail_qc") and works_order.worked_on_by(by):
+        return QC_BY_SOMEONE_ELSE
+    return None
 
 
 def last_mover(works_order: WorksOrder) -> str:
@@ -172,20 +217,24 @@ def moved_meanwhile(works_order: WorksOrder) -> str:
     )
 
 
-def _timeline_text(works_order: WorksOrder, step: str, inputs: dict) -> str:
-    """What the timeline says about the step: with whom, why, and for QC what failed."""
-    label = STEP_LABELS.get(step, step)
+def step_text(source: str, target: str, detail: str = "") -> str:
+    """How the timeline words a step: "Assigned → In progress", then why or with whom.
+    The scale-data generator words its history with this too."""
+    moved = f"{Status(source).label} → {Status(target).label}"
+    return f"{moved}: {detail}" if detail else moved
+
+
+def _step_detail(works_order: WorksOrder, step: str, inputs: dict) -> str:
     if step == "assign":
-        return f"Assigned to {works_order.assigned_to.user}"
+        return f"to {works_order.assigned_to.user}"
     if step == "fail_qc":
         failed = [
             f"{item} ({result['note']})" if result.get("note") else item
             for item, result in inputs["results"].items()
             if not result["ok"]
         ]
-        return f"{label}: {'; '.join(failed)}"
-    reason = (inputs.get("reason") or "").strip()
-    return f"{label}: {reason}" if reason else label
+        return f"failed {'; '.join(failed)}"
+    return (inputs.get("reason") or "").strip()
 
 
 def works_order_advance(
@@ -194,14 +243,31 @@ def works_order_advance(
     """Take one lifecycle step, or raise TransitionRefused saying why not. One transaction."""
     if step not in WHO_MAY:
         raise TransitionRefused(f"Unknown step “{step}”.")
-    _check_role(step, by, works_order, inputs)
+    if refusal := who_refusal(works_order, step, by, inputs):
+        raise TransitionRefused(refusal)
+    if step == "submit_for_qc" and "amount" in inputs:  # the final price, set on the way to QC
+        price = {"amount": inputs.pop("amount"), "reason": inputs.pop("reason", "")}
+        with transaction.atomic():
+            final_price_set(works_order=works_order, by=by, **price)
+            return _take_step(works_order, step, by, inputs)
+    return _take_step(works_order, step, by, inputs)
+
+
+def works_order_resume_on_answer(*, works_order: WorksOrder, by: Membership, detail: str) -> None:
+    """The customer answered the approval request: the job goes back on the bench, whoever
+    recorded the answer (the counter may; it does not resume bench work otherwise)."""
+    if works_order.status == Status.AWAITING_APPROVAL:
+        _take_step(works_order, "resume", by, {"reason": detail})
+
+
+def _take_step(works_order: WorksOrder, step: str, by: Membership, inputs: dict) -> WorksOrder:
     source = works_order.status
     try:
         with transaction.atomic():
             try:
                 getattr(works_order, step)(by=by, **inputs)
             except TransitionNotAllowed:
-                raise TransitionRefused(explain(works_order, step)) from None
+                raise TransitionRefused(condition_refusal(works_order, step) or "") from None
             works_order.save()
             if step == "cancel":  # what it held goes back on the shelf and off draft orders
                 works_order_release_parts(works_order=works_order, by=by)
@@ -209,7 +275,7 @@ def works_order_advance(
                 works_order,
                 STEP_EVENTS.get(step, Event.STATUS),
                 by,
-                _timeline_text(works_order, step, inputs),
+                step_text(source, works_order.status, _step_detail(works_order, step, inputs)),
                 step=step,
                 source=source,
                 target=works_order.status,

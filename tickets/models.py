@@ -80,6 +80,9 @@ def new_status_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+QC_BY_SOMEONE_ELSE = "QC must be signed by someone other than the technicians who worked on it."
+
+
 class TransitionRefused(Exception):
     """A move the shop's rules do not allow; the message says what to do about it."""
 
@@ -107,8 +110,8 @@ def price_agreed(works_order: WorksOrder) -> bool:
     return not works_order.needs_approval()
 
 
-@guard("Set the final price before the job is ready for collection.")
-def final_price_set(works_order: WorksOrder) -> bool:
+@guard("Set the final price (or mark the job no charge, with the reason) before QC.")
+def has_final_price(works_order: WorksOrder) -> bool:
     return works_order.final_price is not None
 
 
@@ -265,14 +268,14 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         target=Status.IN_PROGRESS,
         conditions=[price_agreed],
     )
-    def resume(self, *, by) -> None:
-        pass
+    def resume(self, *, by, reason: str = "") -> None:
+        pass  # why (the customer's answer, the part that came) goes on the timeline
 
     @transition(
         field=status,
         source=Status.IN_PROGRESS,
         target=Status.QUALITY_CONTROL,
-        conditions=[price_agreed],
+        conditions=[price_agreed, has_final_price],
     )
     def submit_for_qc(self, *, by) -> None:
         self.repaired_by = by
@@ -281,7 +284,7 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         field=status,
         source=Status.QUALITY_CONTROL,
         target=Status.READY,
-        conditions=[final_price_set],
+        conditions=[has_final_price],
     )
     def pass_qc(self, *, by, results: dict) -> None:
         self._check_qc_signer(by)
@@ -329,13 +332,15 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
             raise TransitionRefused(f"{technician.user} does not work at {self.branch.name}.")
         self.assigned_to, self.assigned_at = technician, timezone.now()
 
+    def worked_on_by(self, member) -> bool:
+        """Did this person repair it (assigned, sent it to QC, or logged time on it)?"""
+        if member.pk in (self.repaired_by_id, self.assigned_to_id):
+            return True
+        return self.time_entries.filter(technician_id=member.pk).exists()
+
     def _check_qc_signer(self, by) -> None:
-        repairers = set(self.time_entries.values_list("technician_id", flat=True))
-        repairers |= {self.repaired_by_id, self.assigned_to_id} - {None}
-        if by.pk in repairers:
-            raise TransitionRefused(
-                "QC must be signed by someone other than the technicians who worked on it."
-            )
+        if self.worked_on_by(by):
+            raise TransitionRefused(QC_BY_SOMEONE_ELSE)
 
     def get_condition_display(self) -> list[str]:
         return [Condition(c).label for c in self.condition if c in Condition.values]

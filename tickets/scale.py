@@ -60,8 +60,9 @@ from shops.models import (
     User,
     Wording,
 )
+from shops.money import format_money
 from tickets import passcodes
-from tickets.lifecycle import STEP_EVENTS, STEP_LABELS
+from tickets.lifecycle import STEP_EVENTS, step_text
 from tickets.models import (
     Approval,
     Consent,
@@ -75,6 +76,7 @@ from tickets.models import (
     TimelineEntry,
     WorksOrder,
 )
+from tickets.services import final_price_text
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 UTC = datetime.UTC
@@ -534,6 +536,14 @@ def tac_for(make: str, name: str) -> str:
 
 def pounds(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
+
+
+# Generated shops keep the model's default currency; texts name it as the app does.
+CURRENCY = Shop._meta.get_field("currency").default
+
+
+def amount_text(pence: int) -> str:
+    return format_money(pounds(pence), CURRENCY)
 
 
 def vat_pence(net: int, rate_bp: int) -> int:
@@ -1707,7 +1717,13 @@ class Filler:
                 running = final == Status.IN_PROGRESS and rng.random() < 0.5
                 events.append((t, "time", minutes, running))
             if beyond_bench:
+                # The technician prices the job before QC, as tickets.lifecycle requires.
+                final_price = (
+                    approval["new_gross"] if approval and approval["approved"] else quote_gross
+                )
                 t += rng.uniform(60, 600)
+                events.append((t, "final_price", technician))
+                t += 30
                 events.append((t, "step", "submit_for_qc", technician))
                 repaired = technician
                 if rng.random() < 0.04:
@@ -1724,11 +1740,6 @@ class Filler:
             if reach in (Status.READY, Status.COLLECTED):
                 signed = rng.choice(others)
                 t += rng.uniform(300, 4 * 3600)
-                final_price = (
-                    approval["new_gross"] if approval and approval["approved"] else quote_gross
-                )
-                events.append((t, "final_price", signed))
-                t += 60
                 events.append((t, "step", "pass_qc", signed))
             if reach == Status.COLLECTED:
                 t += rng.choice([rng.uniform(3600, 86400), rng.uniform(86400, 7 * 86400)])
@@ -1798,7 +1809,7 @@ class Filler:
                 row = (
                     Event.CONSENT,
                     desk.id,
-                    f"{signer_name} agreed to £{pounds(quote_gross)} and terms "
+                    f"{signer_name} agreed to {amount_text(quote_gross)} and terms "
                     f"v{c.terms_version} ({how})",
                     "",
                     json.dumps(
@@ -1808,9 +1819,9 @@ class Filler:
             elif kind == "step":
                 step, actor = event[2], event[3]
                 target = STEP_TARGET[step].value
-                text = STEP_LABELS[step]
+                detail = ""
                 if step == "assign":
-                    text = f"Assigned to {technician.name}"  # as tickets.lifecycle words it
+                    detail = f"to {technician.name}"
                     stamps["assigned"] = when
                 elif step == "start":
                     stamps.setdefault("started", when)
@@ -1820,7 +1831,13 @@ class Filler:
                     reason = rng.choice(CANCEL_REASONS)
                     stamps["cancel_reason"] = reason
                     stamps["cancelled"] = when
-                    text = f"{text}: {reason}"
+                    detail = reason
+                elif step == "resume" and approval and approval["approved"] is not None:
+                    detail = (
+                        "the customer approved"
+                        if approval["approved"]
+                        else "the customer declined the extra work"
+                    )
                 elif step == "pass_qc":
                     stamps["ready"] = when
                 elif step == "collect":
@@ -1828,7 +1845,7 @@ class Filler:
                 row = (
                     STEP_EVENTS.get(step, Event.STATUS),
                     actor.id,
-                    text,
+                    step_text(state, target, detail),  # as tickets.lifecycle words it
                     "",
                     self.step_data(step, state, target),
                 )
@@ -1864,7 +1881,7 @@ class Filler:
                 row = (
                     Event.NOTE,
                     technician.id,
-                    f"Extra work: {description} (£{pounds(gross)})",
+                    f"Extra work: {description} ({amount_text(gross)})",
                     NoteKind.INTERNAL,
                     "{}",
                 )
@@ -1875,9 +1892,12 @@ class Filler:
                 new = pounds(approval["new_gross"])
                 if approval["approved"]:
                     how = "in person" if method == "in_person" else "by phone"
-                    text = f"Customer approved £{new} ({how})"
+                    text = f"Customer approved {format_money(new, CURRENCY)} ({how})"
                 else:
-                    text = f"Customer declined £{new}; back to £{pounds(quote_gross)}"
+                    text = (
+                        f"Customer declined {format_money(new, CURRENCY)}; "
+                        f"back to {amount_text(quote_gross)}"
+                    )
                 row = (
                     Event.APPROVAL,
                     desk.id,
@@ -1886,12 +1906,13 @@ class Filler:
                     json.dumps({"approved": approval["approved"], "method": method}),
                 )
             elif kind == "final_price":
+                price = str(pounds(final_price))
                 row = (
-                    Event.NOTE,
+                    Event.DETAILS,
                     event[2].id,
-                    f"Final price £{pounds(final_price)}",
-                    NoteKind.INTERNAL,
-                    "{}",
+                    final_price_text(pounds(final_price), pounds(final_price), CURRENCY),
+                    "",
+                    json.dumps({"final_price": price, "quoted": price}),
                 )
             timeline.add((c.shop_id, wo_id, row[0], row[1], when, row[2], row[3], row[4]))
 

@@ -482,7 +482,7 @@ def approval_record(
 ) -> Approval:
     """The customer's answer. Approved: the new total is agreed. Declined: the extra lines go and
     the job carries on within the original scope. Either way the bench can go on."""
-    from tickets.lifecycle import works_order_advance
+    from tickets.lifecycle import works_order_resume_on_answer
 
     request = (
         Approval.objects.for_shop(works_order.shop_id)
@@ -497,28 +497,73 @@ def approval_record(
     request.approved, request.method, request.decided_by = approved, method, by
     request.decided_at = timezone.now()
     request.save()
+    currency = works_order.shop.currency
+    new, previous = (
+        format_money(request.new_gross, currency),
+        format_money(request.previous_gross, currency),
+    )
     if approved:
         works_order.agreed_gross = request.new_gross
         works_order.save(update_fields=["agreed_gross"])
-        text = f"Customer approved £{request.new_gross} ({request.get_method_display().lower()})"
+        text = f"Customer approved {new} ({request.get_method_display().lower()})"
     else:
         QuoteLine.objects.for_shop(works_order.shop_id).filter(pk__in=request.line_ids).delete()
-        text = f"Customer declined £{request.new_gross}; back to £{request.previous_gross}"
+        text = f"Customer declined {new}; back to {previous}"
     record(works_order, Event.APPROVAL, by, text, approved=approved, method=method)
-    if works_order.status == Status.AWAITING_APPROVAL:
-        works_order_advance(works_order=works_order, step="resume", by=by)
+    answer = "the customer approved" if approved else "the customer declined the extra work"
+    works_order_resume_on_answer(works_order=works_order, by=by, detail=answer)
     return request
 
 
-def final_price_set(*, works_order: WorksOrder, amount: Decimal, by: Membership) -> None:
+def may_set_final_price(member: Membership, works_order: WorksOrder) -> bool:
+    """The technician on the job or a manager, while the job is open."""
+    return works_order.is_open and (member.is_manager or member.pk == works_order.assigned_to_id)
+
+
+def final_price_text(final: Decimal, quoted: Decimal, currency: str, reason: str = "") -> str:
+    """How the timeline words a final price: as quoted, or what it differs from and why. The
+    scale-data generator words its history with this too."""
+    price = format_money(final, currency)
+    if final == quoted:
+        return f"Final price {price}, as quoted"
+    text = f"Final price {price} (quote {format_money(quoted, currency)})"
+    return f"{text}: {reason}" if reason else text
+
+
+@transaction.atomic
+def final_price_set(
+    *, works_order: WorksOrder, amount: Decimal, reason: str, by: Membership
+) -> WorksOrder:
+    """Set what the customer pays: while the job is open, by its technician or a manager. A
+    price other than the quote as it stands (what the customer agreed, with the extra work they
+    approved or that fell within the shop's threshold) needs a reason. A closed job's price never
+    changes: billing corrects it with a credit note."""
+    locked = (
+        WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(pk=works_order.pk)
+    )
+    if not locked.is_open:
+        raise ValidationError(
+            f"{locked.number} is {locked.get_status_display().lower()}: "
+            "the price of a closed job does not change."
+        )
+    if not may_set_final_price(by, locked):
+        raise ValidationError("Only the technician on the job or a manager sets the final price.")
     if amount < 0:
-        raise ValidationError("The final price cannot be negative.")
-    works_order.final_price = money(amount)
-    works_order.save(update_fields=["final_price"])
+        raise ValidationError({"amount": "The final price cannot be negative."})
+    final, quoted, reason = money(amount), money(locked.quote_gross()), reason.strip()
+    if final != quoted and not reason:
+        raise ValidationError(
+            {"reason": "Say why the price differs from the quote: the customer will ask."}
+        )
+    locked.final_price = final
+    locked.save(update_fields=["final_price"])
+    works_order.final_price = final
     record(
         works_order,
-        Event.NOTE,
+        Event.DETAILS,
         by,
-        f"Final price £{works_order.final_price}",
-        note_kind=NoteKind.INTERNAL,
+        final_price_text(final, quoted, works_order.shop.currency, reason),
+        final_price=str(final),
+        quoted=str(quoted),
     )
+    return works_order

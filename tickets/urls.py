@@ -38,4 +38,5 @@ urlpatterns = [
     path("board/move/", board.board_move, name="board_move"),
     path("board/pick-up/", board.board_pick_up, name="board_pick_up"),
     path("board/<str:number>/move/<str:step>/", board.board_move_form, name="board_move_form"),
+    path("board/<str:number>/steps/", board.board_card_steps, name="board_card_steps"),
 ]

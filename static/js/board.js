@@ -13,8 +13,6 @@
   window.boardBusy = () =>
     dragging || document.querySelector("#board .dropdown-menu.show") !== null;
 
-  const steps = () => JSON.parse(document.getElementById("board-steps").textContent);
-
   function move(form, card, fields) {
     lastNumber = card.dataset.number;
     form.elements.number.value = card.dataset.number;
@@ -50,29 +48,20 @@
     root.querySelectorAll(".bc-list").forEach(sortable);
   });
 
-  // "Move to…": the menu is built when it opens, from the steps this person may take from the
-  // card's status (sent once with the page), so 300 cards carry one empty list each.
+  // "Move to…": the server fills the menu when it opens, with the steps this person may take on
+  // this job now (the same checks the move makes), so it never offers what it would refuse.
   document.addEventListener("show.bs.dropdown", (event) => {
     const button = event.target;
     if (!button.classList.contains("bc-move")) return;
     const card = button.closest(".bc");
     const menu = button.nextElementSibling;
-    const choices = steps()[card.dataset.status] || [];
-    menu.replaceChildren(...choices.map(([step, label]) => {
-      const item = document.createElement("li");
-      const action = document.createElement("button");
-      action.type = "button";
-      action.className = "dropdown-item";
-      action.dataset.step = step;
-      action.textContent = label;
-      item.append(action);
-      return item;
-    }));
-    if (!choices.length) {
-      const none = document.createElement("li");
-      none.innerHTML = '<span class="dropdown-item-text small text-body-secondary">No moves you can make</span>';
-      menu.append(none);
-    }
+    menu.innerHTML = '<li><span class="dropdown-item-text small text-body-secondary">Loading…</span></li>';
+    const url = document.getElementById("board").dataset.stepsUrl
+      .replace("__number__", encodeURIComponent(card.dataset.number));
+    htmx.ajax("GET", url, { target: menu, swap: "innerHTML" }).then(() => {
+      const dropdown = bootstrap.Dropdown.getInstance(button);
+      if (dropdown) dropdown.update();
+    });
   });
   // The columns scroll, so the menu is placed `fixed` to escape them.
   ["pointerdown", "focusin"].forEach((type) => document.addEventListener(type, (event) => {

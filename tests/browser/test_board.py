@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import WorksOrderFactory
-from tickets import services
 from tickets.lifecycle import works_order_advance
 from tickets.models import Status, WorksOrder
 from tickets.services import ConsentData
@@ -115,27 +114,24 @@ def test_the_move_to_menu_works_from_the_keyboard(board_as, personas):
     assert status_of(works_order) == Status.IN_PROGRESS
 
 
-def test_qc_signed_by_the_repairer_is_refused(board_as, personas):
+def test_qc_signed_by_the_repairer_is_refused_before_any_dialog(board_as, personas):
     works_order = assigned_to_jack(personas)
     jack = personas.technician
     works_order_advance(works_order=works_order, step="start", by=jack)
-    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    works_order_advance(
+        works_order=works_order, step="submit_for_qc", by=jack, amount=Decimal("120.00")
+    )
     page = board_as(jack)
 
     card(page, works_order).drag_to(column(page, "Ready"))
 
-    dialog = page.get_by_role("dialog", name=re.compile("Pass QC"))
-    expect(dialog).to_be_visible()
-    expect(column(page, "QC").get_by_role("listitem")).to_have_count(1)  # nothing moved yet
-    dialog.get_by_role("button", name="Mark every check passed").click()
-    dialog.get_by_role("button", name="Pass QC").click()
-
     expect(
-        dialog.get_by_role("alert").filter(
+        page.get_by_role("alert").filter(
             has_text="QC must be signed by someone other than the technicians who worked on it."
         )
     ).to_be_visible()
+    expect(page.get_by_role("dialog")).to_be_hidden()  # no checklist to fill in for nothing
+    expect(column(page, "QC").get_by_role("listitem")).to_have_count(1)
     assert status_of(works_order) == Status.QUALITY_CONTROL
 
 
@@ -159,8 +155,9 @@ def test_the_customer_signs_for_the_device_when_it_is_collected(board_as, person
     works_order = assigned_to_jack(personas)
     jack = personas.technician
     works_order_advance(works_order=works_order, step="start", by=jack)
-    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    works_order_advance(
+        works_order=works_order, step="submit_for_qc", by=jack, amount=Decimal("120.00")
+    )
     checks = {item: {"ok": True, "note": ""} for item in personas.shop.qc_checklist}
     works_order_advance(
         works_order=works_order, step="pass_qc", by=personas.second_technician, results=checks
@@ -220,5 +217,6 @@ def test_the_works_order_page_moves_a_job_through_the_same_dialog(
     dialog.get_by_role("button", name="Wait for parts").click()
 
     expect(page.get_by_text(f"{works_order.number}: Wait for parts")).to_be_visible()
-    expect(page.get_by_text("Wait for parts: Charging port, due Thursday")).to_be_visible()
+    entry = "In progress → Waiting for parts: Charging port, due Thursday"
+    expect(page.get_by_text(entry)).to_be_visible()
     assert status_of(works_order) == Status.AWAITING_PARTS

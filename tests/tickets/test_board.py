@@ -59,9 +59,10 @@ def at_qc(personas) -> WorksOrder:
     works_order = in_progress(personas)
     services.timer_start(works_order=works_order, by=personas.technician)
     services.timer_stop(works_order=works_order, by=personas.technician)
-    works_order = advance(works_order, "submit_for_qc", personas.technician)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
-    return works_order
+    services.final_price_set(
+        works_order=works_order, amount=Decimal("120.00"), reason="", by=personas.technician
+    )
+    return advance(works_order, "submit_for_qc", personas.technician)
 
 
 def put(works_order: WorksOrder, status: str, **fields) -> None:
@@ -444,6 +445,9 @@ def test_two_people_moving_the_same_card_at_once_one_wins_nothing_corrupt(person
 
 def test_the_keyboard_menu_takes_a_named_step(client_as, personas):
     works_order = in_progress(personas)
+    services.final_price_set(
+        works_order=works_order, amount=Decimal("120.00"), reason="", by=personas.technician
+    )
     response = client_as(personas.technician).post(
         MOVE,
         {"number": works_order.number, "step": "submit_for_qc", "seen": "in_progress"},
@@ -473,7 +477,7 @@ def test_waiting_for_parts_asks_which_parts_and_says_so_on_the_card_and_timeline
     assert status_of(works_order) == Status.AWAITING_PARTS
     assert "Waiting for parts" in card(client.get(BOARD, headers=HTMX), works_order.number)
     said = works_order.timeline.get(data__step="wait_for_parts").text
-    assert said == "Wait for parts: Battery on order"
+    assert said == "In progress → Waiting for parts: Battery on order"
 
 
 def test_a_step_that_is_not_next_from_the_menu_is_refused(client_as, personas):
@@ -485,18 +489,88 @@ def test_a_step_that_is_not_next_from_the_menu_is_refused(client_as, personas):
     assert status_of(works_order) == Status.ASSIGNED
 
 
-def test_the_menu_offers_each_role_only_its_steps(client_as, personas):
-    def steps(member) -> dict:
-        body = client_as(member).get(BOARD).content.decode()
-        found = re.search(r'<script id="board-steps" type="application/json">(.*?)</script>', body)
-        return {
-            status: [s for s, _ in pairs] for status, pairs in json.loads(found.group(1)).items()
-        }
+def menu(client, works_order) -> tuple[list[str], list[str]]:
+    """A card's "Move to…" menu as the server fills it: (steps offered, steps shown blocked)."""
+    url = reverse("board_card_steps", kwargs={"number": works_order.number})
+    body = client.get(url, headers=HTMX).content.decode()
+    return re.findall(r'data-step="([^"]+)"', body), re.findall(
+        r'<span class="text-body-secondary">([^<]+)</span>', body
+    )
 
-    technician, desk = steps(personas.technician), steps(personas.front_desk)
-    assert technician["assigned"] == ["start"] and "collect" not in technician["ready"]
-    assert desk["assigned"] == ["cancel"] and desk["ready"] == ["collect", "cancel"]
-    assert technician["quality_control"] == ["pass_qc", "fail_qc"]
+
+def test_the_menu_offers_each_person_only_the_steps_they_may_take_on_this_job(client_as, personas):
+    def offered(member, works_order) -> list[str]:
+        return menu(client_as(member), works_order)[0]
+
+    technician, colleague, desk = (
+        personas.technician,
+        personas.second_technician,
+        personas.front_desk,
+    )
+    works_order = assigned(personas)
+    assert offered(technician, works_order) == ["start"]
+    assert offered(colleague, works_order) == []  # Jack's job: nothing for Sofia
+    assert offered(desk, works_order) == ["cancel"]
+
+    advance(works_order, "start", personas.technician)
+    advance(works_order, "wait_for_parts", personas.technician, reason="Battery")
+    assert offered(technician, works_order) == ["resume"]
+    assert offered(colleague, works_order) == []  # no "Resume work" on a colleague's job
+    assert offered(desk, works_order) == ["cancel"]  # the counter does not resume bench work
+    assert offered(personas.manager, works_order) == ["resume", "cancel"]
+
+    qc = at_qc(personas)
+    assert offered(technician, qc) == []  # no "Pass QC" on their own repair
+    assert offered(colleague, qc) == ["pass_qc", "fail_qc"]
+
+
+def test_the_counter_cannot_resume_a_technicians_paused_job(client_as, personas):
+    works_order = in_progress(personas)
+    advance(works_order, "wait_for_parts", personas.technician, reason="Battery")
+    response = client_as(personas.front_desk).post(
+        MOVE,
+        {"number": works_order.number, "step": "resume", "seen": "awaiting_parts"},
+        headers=HTMX,
+    )
+    assert toasts(response) == ["A front desk cannot “Resume work”."]
+    assert status_of(works_order) == Status.AWAITING_PARTS
+
+
+def test_a_step_the_job_is_not_ready_for_is_shown_with_what_comes_first(client_as, personas):
+    works_order = in_progress(personas)
+    port = services.LineData(description="Charging port", unit_price=Decimal("60.00"))
+    services.extra_work_add(works_order=works_order, line=port, reason="", by=personas.technician)
+    works_order.refresh_from_db()
+    offered, blocked = menu(client_as(personas.manager), works_order)
+    assert "resume" not in offered and "Resume work" in blocked  # waits for the approval
+
+
+def test_send_to_qc_without_a_final_price_asks_for_it_filled_in_with_the_quote(client_as, personas):
+    works_order = in_progress(personas)
+    client = client_as(personas.technician)
+    response = client.post(
+        MOVE,
+        {"number": works_order.number, "step": "submit_for_qc", "seen": "in_progress"},
+        headers=HTMX,
+    )
+    page = response.content.decode()
+    assert "Final price (incl. VAT)" in page and 'value="120.00"' in page
+    assert status_of(works_order) == Status.IN_PROGRESS
+
+    refused = client.post(
+        move_form(works_order, "submit_for_qc"), {"amount": "90.00", "reason": ""}, headers=HTMX
+    )
+    assert "Say why the price differs from the quote" in refused.content.decode()
+    assert status_of(works_order) == Status.IN_PROGRESS
+
+    taken = client.post(
+        move_form(works_order, "submit_for_qc"),
+        {"amount": "90.00", "reason": "Loyal customer"},
+        headers=HTMX,
+    )
+    assert redraws(taken)
+    works_order.refresh_from_db()
+    assert (works_order.status, works_order.final_price) == ("quality_control", Decimal("90.00"))
 
 
 def test_a_move_without_htmx_redirects_back_to_the_same_board(client_as, personas):
@@ -621,7 +695,7 @@ def test_failing_qc_needs_a_note_on_what_failed_and_sends_it_back(client_as, per
     failed = personas.shop.qc_checklist[3]
     assert works_order.qc_results[failed] == {"ok": False, "note": "No dial tone"}
     said = works_order.timeline.get(data__step="fail_qc").text
-    assert said == f"Fail QC: {failed} (No dial tone)"
+    assert said == f"QC → In progress: failed {failed} (No dial tone)"
 
 
 def test_collection_is_for_the_counter(client_as, personas):

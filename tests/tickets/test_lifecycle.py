@@ -31,6 +31,9 @@ def at_qc(personas) -> WorksOrder:
     advance(works_order, "start", personas.technician)
     services.timer_start(works_order=works_order, by=personas.technician)
     services.timer_stop(works_order=works_order, by=personas.technician)
+    services.final_price_set(
+        works_order=works_order, amount=Decimal("120.00"), reason="", by=personas.technician
+    )
     return advance(works_order, "submit_for_qc", personas.technician)
 
 
@@ -60,7 +63,6 @@ def test_assignment_needs_a_technician_of_that_branch(personas):
 
 def test_the_whole_happy_path_writes_the_timeline(personas):
     works_order = at_qc(personas)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
     advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))
     advance(
         works_order,
@@ -88,21 +90,49 @@ def test_the_whole_happy_path_writes_the_timeline(personas):
 
 def test_qc_cannot_be_signed_by_the_repairer(personas):
     works_order = at_qc(personas)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
     with pytest.raises(TransitionRefused, match="someone other than the technicians who worked"):
         advance(works_order, "pass_qc", personas.technician, results=all_pass(personas.shop))
 
 
 def test_qc_needs_the_whole_checklist_passed(personas):
     works_order = at_qc(personas)
-    services.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
     partial = dict(list(all_pass(personas.shop).items())[:3])
     with pytest.raises(TransitionRefused, match="Finish the QC checklist"):
         advance(works_order, "pass_qc", personas.second_technician, results=partial)
 
 
-def test_ready_needs_a_final_price(personas):
+def test_qc_needs_a_final_price_first(personas):
+    works_order = book(personas)
+    advance(works_order, "assign", personas.front_desk, technician=personas.technician)
+    advance(works_order, "start", personas.technician)
+    with pytest.raises(TransitionRefused, match=r"Set the final price \(or mark the job no charge"):
+        advance(works_order, "submit_for_qc", personas.technician)
+    works_order.refresh_from_db()
+    assert works_order.status == Status.IN_PROGRESS
+
+
+def test_the_final_price_can_be_given_on_the_way_to_qc_and_a_refusal_keeps_neither(personas):
+    works_order = book(personas)
+    advance(works_order, "assign", personas.front_desk, technician=personas.technician)
+    advance(works_order, "start", personas.technician)
+    with pytest.raises(ValidationError, match="Say why the price differs"):
+        advance(works_order, "submit_for_qc", personas.technician, amount=Decimal("0"), reason="")
+    works_order.refresh_from_db()
+    assert (works_order.status, works_order.final_price) == (Status.IN_PROGRESS, None)
+    advance(
+        works_order, "submit_for_qc", personas.technician, amount=Decimal("0"), reason="Goodwill"
+    )
+    works_order.refresh_from_db()
+    assert (works_order.status, works_order.final_price) == (Status.QUALITY_CONTROL, Decimal(0))
+
+
+def test_the_repairer_hears_first_that_qc_is_someone_elses(personas):
+    """Maker-checker comes before what the job lacks, so the repairer hears the right reason."""
     works_order = at_qc(personas)
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=works_order.pk).update(final_price=None)
+    works_order.refresh_from_db()  # a job that reached QC before prices were required there
+    with pytest.raises(TransitionRefused, match="someone other than the technicians who worked"):
+        advance(works_order, "pass_qc", personas.technician, results=all_pass(personas.shop))
     with pytest.raises(TransitionRefused, match="Set the final price"):
         advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))
 
@@ -118,7 +148,6 @@ def test_failed_qc_goes_back_to_the_bench_with_the_reasons(personas):
 
 def test_collection_needs_payment_or_a_reason_and_a_name(personas):
     works_order = at_qc(personas)
-    services.final_price_set(works_order=works_order, amount=Decimal("0"), by=personas.manager)
     advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))
     kwargs = {"signed_name": "Dee", "signature_png": None, "paid": False, "exemption": ""}
     with pytest.raises(TransitionRefused, match="Take payment first"):

@@ -209,7 +209,6 @@ def test_notes_for_the_customer_are_kept_apart_from_internal_ones(client_as, per
 def test_the_detail_page_query_count_does_not_grow_with_lines_photos_and_timeline(
     client_as, personas, django_assert_max_num_queries
 ):
-    from tickets import services
     from tickets.services import LineData
 
     client = client_as(personas.owner)
@@ -252,8 +251,7 @@ def test_a_collected_job_shows_its_qc_and_who_took_it(client_as, personas, booke
 
     step("assign", personas.front_desk, technician=personas.technician)
     step("start", personas.technician)
-    step("submit_for_qc", personas.technician)
-    services.final_price_set(works_order=booked, amount=Decimal("179.99"), by=personas.manager)
+    step("submit_for_qc", personas.technician, amount=Decimal("179.99"), reason="Fitting free")
     checklist = personas.shop.qc_checklist
     results = {item: {"ok": True, "note": ""} for item in reversed(checklist)}
     results[checklist[1]]["note"] = "Tested with a call to the shop"

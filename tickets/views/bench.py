@@ -134,18 +134,23 @@ def approval(request: ShopRequest, number: str) -> HttpResponse:
     return _done(request, number, "The customer's answer is recorded; the job carries on.")
 
 
-@shop_member_required(*COUNTER, Role.TECHNICIAN)
+@shop_member_required(*BENCH)
 def final_price(request: ShopRequest, number: str) -> HttpResponse:
+    """The technician on the job or a manager sets what the customer pays (see the service)."""
     works_order, back = _post_only(request, number)
     if back:
         return back
     form = FinalPriceForm(request.POST, prefix="price")
-    if not form.is_valid():
-        return render_detail(request, number, price_form=form)
-    services.final_price_set(
-        works_order=works_order, amount=form.cleaned_data["amount"], by=request.member
-    )
-    return _done(request, number, "Final price set.")
+    if form.is_valid():
+        try:
+            services.final_price_set(works_order=works_order, by=request.member, **form.inputs())
+        except ValidationError as refused:
+            if not hasattr(refused, "error_dict"):
+                return _refused(request, number, refused)
+            form.add_error(None, refused)
+        else:
+            return _done(request, number, "Final price set.")
+    return render_detail(request, number, price_form=form)
 
 
 @shop_member_required()

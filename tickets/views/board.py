@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,18 +31,19 @@ from shops.access import ShopRequest, shop_member_required
 from shops.models import Role
 from tickets import board
 from tickets.access import get_works_order
-from tickets.forms import AssignForm, signature_png
+from tickets.forms import AssignForm, FinalPriceForm, signature_png
 from tickets.lifecycle import (
     BOARD_COLUMNS,
     COLUMN_OF,
     NEXT_STEPS,
     STEP_LABELS,
     STEPS_NEEDING_INPUT,
+    allowed_steps,
     board_step,
-    menu_steps,
     moved_meanwhile,
+    needs_input,
     pick_up_next,
-    role_refusal,
+    who_refusal,
     works_order_advance,
 )
 from tickets.models import Priority, Status, TransitionRefused, WorksOrder
@@ -174,6 +175,9 @@ def _move_form(
         return QcForm(data, checklist=request.shop.qc_checklist, step=step)
     if step == "collect":
         return CollectForm(data)
+    if step == "submit_for_qc" and works_order.final_price is None:
+        quoted = works_order.quote_gross()
+        return FinalPriceForm(data, initial={"amount": quoted})
     if step in REASON_LABELS and step in STEPS_NEEDING_INPUT:  # the step takes a `reason`
         form = ReasonForm(data)
         form.fields["reason"].label = REASON_LABELS[step]
@@ -196,8 +200,8 @@ def _board_context(request: ShopRequest, params: QueryDict) -> dict:
         "move_url": reverse("board_move"),
         "changed_url": reverse("board_changed"),
         "detail_url": reverse("works_order_detail", kwargs={"number": board.NUMBER}),
+        "steps_url": reverse("board_card_steps", kwargs={"number": board.NUMBER}),
         "is_technician": member.role == Role.TECHNICIAN,
-        "menu_steps": menu_steps(member),
     }
     if branch is None:
         return {**context, "filters": board.BoardFilters(branch=None), "columns": []}
@@ -350,11 +354,11 @@ def board_move(request: ShopRequest) -> HttpResponse:
         pass
     elif step is None:
         refusal = _not_a_move(works_order, params)
-    elif refusal := role_refusal(request.member, step):
+    elif refusal := who_refusal(works_order, step, request.member):
         pass
     elif step == "assign" and request.member.role == Role.TECHNICIAN:
         refusal = _advance(request, works_order, step, {"technician": request.member})  # pick up
-    elif step in STEPS_NEEDING_INPUT:
+    elif needs_input(works_order, step):
         dialog = _dialog(works_order, step, _move_form(request, works_order, step), params)
         if _is_fragment(request):
             return _open_dialog(request, dialog)
@@ -393,7 +397,7 @@ def board_move_form(request: ShopRequest, number: str, step: str) -> HttpRespons
     if step not in STEP_LABELS:
         raise Http404("No such step.")
     params = request.POST if request.method == "POST" else request.GET
-    blocked = role_refusal(request.member, step)
+    blocked = who_refusal(works_order, step, request.member)
     if step not in NEXT_STEPS.get(works_order.status, ()):
         blocked = (
             f"{works_order.number} is now {STATUS_LABELS[works_order.status].lower()}: "
@@ -407,9 +411,16 @@ def board_move_form(request: ShopRequest, number: str, step: str) -> HttpRespons
         inputs = form.inputs()
         if step == "assign" and request.member.role == Role.TECHNICIAN:
             inputs = {"technician": request.member}
-        problem = _advance(request, works_order, step, inputs)
-        if not problem:
-            return _after_move(request, params, "closeMoveDialog", works_order=works_order)
+        try:
+            problem = _advance(request, works_order, step, inputs)
+        except ValidationError as refused:  # the final price asked for on the way to QC
+            if hasattr(refused, "error_dict"):
+                form.add_error(None, refused)
+            else:
+                problem = " ".join(refused.messages)
+        else:
+            if not problem:
+                return _after_move(request, params, "closeMoveDialog", works_order=works_order)
     # Refusals are said inside the dialog, where the person is looking; the dialog stays open.
     dialog = _dialog(works_order, step, form, params, problem, blocked=bool(blocked))
     if not _is_fragment(request):
@@ -422,6 +433,17 @@ def board_move_form(request: ShopRequest, number: str, step: str) -> HttpRespons
         if problem:
             trigger_client_event(response, "boardChanged")  # what refused it may be a move
     return response
+
+
+@never_cache
+@shop_member_required()
+def board_card_steps(request: ShopRequest, number: str) -> HttpResponse:
+    """A card's "Move to…" menu, built when it opens: only the steps this person may take on
+    this job now (the same checks the move itself makes), and those the job is not ready for
+    with what has to happen first."""
+    works_order = _loaded(request, number)
+    entries = allowed_steps(works_order, request.member)
+    return render(request, "tickets/board.html#card_steps", {"entries": entries})
 
 
 @shop_member_required()

@@ -29,7 +29,7 @@ from tickets.forms import (
     PlanForm,
     TimeEntryForm,
 )
-from tickets.lifecycle import auto_assign, menu_steps
+from tickets.lifecycle import allowed_steps, auto_assign
 from tickets.models import (
     Approval,
     Consent,
@@ -154,7 +154,11 @@ def _open_job(
         "reassign_form": reassign_form,
         "plan_form": forms.get("plan_form") or PlanForm(prefix="plan", instance=works_order),
         "price_form": forms.get("price_form")
-        or FinalPriceForm(prefix="price", initial={"amount": gross if price is None else price}),
+        or (
+            FinalPriceForm(prefix="price", initial={"amount": gross if price is None else price})
+            if services.may_set_final_price(request.member, works_order)
+            else None
+        ),
         "consent_form": forms.get("consent_form")
         or (None if consent else ConsentForm(prefix="consent", allow_later=False)),
         "cancel_form": forms.get("cancel_form") or CancelForm(prefix="cancel"),
@@ -182,9 +186,7 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "can_cancel": request.member.role in COUNTER and works_order.is_open,
         # "Move to…" as on the board; cancelling has its own panel on this page.
         "move_steps": [
-            (step, label)
-            for step, label in menu_steps(request.member).get(works_order.status, [])
-            if step != "cancel"
+            entry for entry in allowed_steps(works_order, request.member) if entry.step != "cancel"
         ],
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
