@@ -165,8 +165,11 @@ FORM_RENDERER = "shops.renderers.BootstrapFormRenderer"
 # all decrypt (rotate by putting a new key first). The default is for development only.
 PASSCODE_KEYS = env_list("PASSCODE_KEY", "ZGV2LW9ubHktcGFzc2NvZGUta2V5LW5vdC1zZWNyZXQ=")
 
-# Intake photos: what the counter may upload, and the size they are kept at.
-PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# Intake and bench photos: what the counter may upload, and the size they are kept at.
+PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # a 24 MP phone JPEG is 5–12 MB
+# Refused above this from the header, before decoding; phones shoot 12 MP unless told otherwise.
+# Decoding a PNG this size takes about 100 MB; a JPEG is decoded at a fraction of it.
+PHOTO_MAX_PIXELS = 24_000_000
 PHOTO_MAX_EDGE = 2000
 
 # Pricebook CSV imports up to this many rows are previewed and applied while the manager waits;
