@@ -23,3 +23,5 @@ urlpatterns = [
 admin.site.site_header = "Benchdesk administration (superusers)"
 if settings.DEBUG:
     admin.site.site_title = "Benchdesk admin (development)"
+
+handler400 = "shops.views.bad_request"  # uploads refused before they are read say what to do

@@ -1,5 +1,5 @@
-"""Photo uploads are bounded: pixels (from the header, before decoding) and bytes per file,
-and big photos are decoded small. A refused upload saves nothing."""
+"""Photo uploads are bounded: pixels (from the header, before decoding), photos per request,
+bytes per request and per file; big photos are decoded small. A refused upload saves nothing."""
 
 import io
 from pathlib import Path
@@ -102,6 +102,46 @@ def test_a_big_jpeg_is_decoded_at_a_fraction_of_its_size(client_as, personas, bo
     assert drafted == [(3000, 2000)]  # a quarter of the pixels, still above the 2000 px kept
     (photo,) = Photo.objects.for_shop(personas.shop)
     assert (photo.width, photo.height) == (2000, 1333)
+
+
+def test_more_photos_than_the_limit_at_once_are_refused_with_the_limit(
+    client_as, personas, booked, settings
+):
+    photos = [camera_jpeg(64, 48, name=f"IMG_{i}.jpg") for i in range(11)]
+    response = add_photos(client_as(personas.technician), booked, *photos)
+
+    assert response.status_code == 400
+    assert "11 photos were chosen; up to 10 can be added at once." in text(response)
+    assert not Photo.objects.for_shop(personas.shop).exists()
+    assert not stored_files(settings)
+
+
+def test_more_files_than_django_reads_get_a_page_saying_what_to_do_not_an_error(
+    client_as, personas, booked, settings
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 12
+    photos = [camera_jpeg(16, 16, name=f"IMG_{i}.jpg") for i in range(13)]
+    response = add_photos(client_as(personas.technician), booked, *photos)
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "More than 12 files were sent at once" in page
+    assert "Up to 10 photos can be added in one go" in page
+    assert not Photo.objects.for_shop(personas.shop).exists()
+
+
+def test_a_request_over_the_size_limit_is_refused_before_it_is_read(
+    client_as, personas, booked, settings
+):
+    settings.UPLOAD_MAX_REQUEST_BYTES = 100_000
+    big = SimpleUploadedFile("huge.jpg", b"\xff\xd8" + b"\0" * 150_000, content_type="image/jpeg")
+    response = add_photos(client_as(personas.technician), booked, big)
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "That was 146.6 KB at once; up to 97.7 KB can be sent in one go" in page
+    assert "Nothing was saved" in page
+    assert not stored_files(settings)
 
 
 def test_a_file_over_the_byte_limit_is_refused_at_the_field(client_as, personas, booked, settings):
