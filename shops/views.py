@@ -42,6 +42,8 @@ from shops.models import (
     Invitation,
     Membership,
     OpeningHours,
+    PhotoStorage,
+    Shop,
 )
 
 
@@ -140,7 +142,21 @@ def shop_settings(request: ShopRequest) -> HttpResponse:
         )
         messages.success(request, "Shop settings saved.")
         return redirect("shop_settings")
-    return render(request, "shops/settings.html", {"form": form})
+    return render(
+        request, "shops/settings.html", {"form": form, "storage": _photo_storage(request.shop)}
+    )
+
+
+def _photo_storage(shop: Shop) -> dict:
+    storage = PhotoStorage.objects.filter(shop=shop).first() or PhotoStorage(shop=shop)
+    quota = shop.photo_storage_quota
+    return {
+        "used": storage.used_bytes,
+        "photos": storage.photo_count,
+        "quota": quota,
+        "percent": min(100, round(100 * storage.used_bytes / quota)) if quota else 100,
+        "edge": settings.PHOTO_MAX_EDGE,
+    }
 
 
 @shop_member_required(*MANAGERS)

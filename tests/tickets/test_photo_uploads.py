@@ -1,5 +1,5 @@
 """Photo uploads are bounded: pixels (from the header, before decoding), photos per request,
-bytes per request and per file; big photos are decoded small. A refused upload saves nothing."""
+bytes per request and per file, and each shop's storage. A refused upload saves nothing."""
 
 import io
 from pathlib import Path
@@ -10,8 +10,10 @@ from django.urls import reverse
 from PIL import Image, ImageFile, JpegImagePlugin
 
 from customers.models import Customer
+from shops.models import PhotoStorage
 from tests.tickets.conftest import camera_jpeg, flat_png
 from tests.tickets.test_intake import intake_post
+from tickets import services
 from tickets.models import Event, Photo, TimelineEntry, WorksOrder
 
 # Pillow warns (it does not refuse) from twice the photo limit; these tests send such images.
@@ -35,6 +37,11 @@ def stored_files(settings) -> list[Path]:
     return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
 
+def storage_of(shop) -> tuple[int, int]:
+    storage = PhotoStorage.objects.filter(shop=shop).first()
+    return (storage.used_bytes, storage.photo_count) if storage else (0, 0)
+
+
 def test_a_7000_by_7000_png_is_refused_from_its_header_naming_the_limit(
     client_as, personas, booked, settings, monkeypatch
 ):
@@ -53,6 +60,7 @@ def test_a_7000_by_7000_png_is_refused_from_its_header_naming_the_limit(
     )
     assert not Photo.objects.for_shop(personas.shop).exists()
     assert not stored_files(settings)
+    assert storage_of(personas.shop) == (0, 0)
 
 
 def test_at_intake_a_photo_over_the_limit_keeps_everything_typed_and_books_nothing(
@@ -70,7 +78,7 @@ def test_at_intake_a_photo_over_the_limit_keeps_everything_typed_and_books_nothi
     assert not Customer.objects.for_shop(personas.shop).exists()
 
 
-def test_a_4000_by_3000_phone_photo_is_kept_upright_within_2000_pixels(
+def test_a_4000_by_3000_phone_photo_is_kept_upright_within_2000_pixels_and_counted(
     client_as, personas, booked, settings
 ):
     response = add_photos(
@@ -83,6 +91,8 @@ def test_a_4000_by_3000_phone_photo_is_kept_upright_within_2000_pixels(
         assert stored.size == (1500, 2000)  # taken in portrait, so turned upright
         assert max(stored.size) <= settings.PHOTO_MAX_EDGE
         assert not stored.getexif()
+    assert photo.size == Path(photo.image.path).stat().st_size > 0
+    assert storage_of(personas.shop) == (photo.size, 1)
     assert TimelineEntry.objects.for_shop(personas.shop).filter(event=Event.PHOTO).count() == 1
 
 
@@ -164,3 +174,77 @@ def test_a_decompression_bomb_is_refused_without_allocating(client_as, personas,
     assert response.status_code == 400
     assert "“bomb.png” is over 96 MP; photos up to 24 MP are accepted." in text(response)
     assert not Photo.objects.for_shop(personas.shop).exists()
+
+
+def test_photos_over_the_shops_storage_are_refused_and_say_what_a_manager_can_do(
+    client_as, personas, booked, settings
+):
+    client = client_as(personas.technician)
+    add_photos(client, booked, camera_jpeg(640, 480))
+    (first,) = Photo.objects.for_shop(personas.shop)
+    personas.shop.photo_storage_quota = first.size + 1000  # room for less than another one
+    personas.shop.save(update_fields=["photo_storage_quota"])
+
+    response = add_photos(client, booked, camera_jpeg(640, 480), camera_jpeg(320, 240))
+
+    page = text(response)
+    assert response.status_code == 400
+    assert "Not enough photo storage: these photos need" in page
+    assert "A manager can ask Benchdesk support for more" in page
+    assert list(Photo.objects.for_shop(personas.shop)) == [first]
+    assert storage_of(personas.shop) == (first.size, 1)
+    assert len(stored_files(settings)) == 1
+
+
+def test_at_intake_full_storage_books_nothing_and_keeps_the_form(client_as, personas, settings):
+    personas.shop.photo_storage_quota = 100
+    personas.shop.save(update_fields=["photo_storage_quota"])
+    data = intake_post(personas, **{"photos-photos": [camera_jpeg(640, 480)]})
+
+    response = client_as(personas.front_desk).post(reverse("intake"), data)
+
+    page = text(response)
+    assert "Nothing was booked in: there is not enough photo storage" in page
+    assert "Not enough photo storage: this photo needs" in page
+    assert 'value="Dee Customer"' in page
+    assert not WorksOrder.objects.for_shop(personas.shop).exists()
+    assert not Customer.objects.for_shop(personas.shop).exists()
+    assert storage_of(personas.shop) == (0, 0)
+    assert not stored_files(settings)
+
+    del data["photos-photos"]  # without the photos, the same booking goes through
+    assert client_as(personas.front_desk).post(reverse("intake"), data).status_code == 302
+
+
+def test_a_deleted_photo_gives_its_bytes_back_and_its_file_goes(
+    personas, booked, django_capture_on_commit_callbacks
+):
+    kept, deleted = services.photos_add(
+        works_order=booked,
+        images=[clean(camera_jpeg(640, 480)), clean(camera_jpeg(320, 240))],
+        by=personas.technician,
+    )
+    assert storage_of(personas.shop) == (kept.size + deleted.size, 2)
+    path = Path(deleted.image.path)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deleted.delete()
+
+    assert storage_of(personas.shop) == (kept.size, 1)
+    assert not path.exists() and Path(kept.image.path).exists()
+
+
+def clean(upload):
+    from tickets.photos import clean_photo
+
+    return clean_photo(upload)
+
+
+def test_managers_see_the_photo_storage_used_on_the_shop_settings(client_as, personas, booked):
+    add_photos(client_as(personas.technician), booked, camera_jpeg(640, 480))
+
+    page = text(client_as(personas.manager).get(reverse("shop_settings")))
+
+    assert "Photo storage" in page
+    assert "of 5.0 GB used · 1 photo" in page
+    assert "ask Benchdesk support for more" in page
