@@ -5,15 +5,12 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 
 from shops import services
@@ -50,30 +47,6 @@ from shops.models import (
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The 400 page (handler400). Uploads refused before they were read (too big, too many
-    files) say what to do instead; anything else gets Django's own page."""
-    if isinstance(exception, TooManyFilesSent):
-        problem = (
-            f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files were sent at once. "
-            f"Up to {settings.PHOTO_MAX_PER_REQUEST} photos can be added in one go."
-        )
-    elif isinstance(exception, RequestDataTooBig):
-        sent = int(request.META.get("CONTENT_LENGTH") or 0)
-        if sent > settings.UPLOAD_MAX_REQUEST_BYTES:
-            problem = (
-                f"That was {filesizeformat(sent)} at once; up to "
-                f"{filesizeformat(settings.UPLOAD_MAX_REQUEST_BYTES)} can be sent in one go "
-                f"({settings.PHOTO_MAX_PER_REQUEST} photos of up to "
-                f"{filesizeformat(settings.PHOTO_MAX_UPLOAD_BYTES)} each)."
-            )
-        else:
-            problem = "The form held more text than it can take."
-    else:
-        return defaults.bad_request(request, exception)
-    return render(request, "shops/upload_refused.html", {"problem": problem}, status=400)
 
 
 @shop_member_required()
