@@ -20,6 +20,8 @@ urlpatterns = [
     *coming_sections,
 ]
 
+handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do
+
 admin.site.site_header = "Benchdesk administration (superusers)"
 if settings.DEBUG:
     admin.site.site_title = "Benchdesk admin (development)"

@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 
-from shops.models import Branch, Invitation, Membership, Shop, User
+from shops.models import Branch, Invitation, Membership, PhotoStorage, Shop, User
 
 
 def superusers_only(request: HttpRequest) -> bool:
@@ -25,6 +26,14 @@ class AllShopsAdmin(admin.ModelAdmin):
 class ShopAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "currency", "numbering", "created_at"]
     search_fields = ["name", "slug"]
+    readonly_fields = ["photo_storage_used"]
+
+    @admin.display(description="photo storage used")
+    def photo_storage_used(self, shop: Shop) -> str:
+        storage = PhotoStorage.objects.filter(shop_id=shop.pk).first()
+        if storage is None:
+            return "nothing yet"
+        return f"{filesizeformat(storage.used_bytes)} in {storage.photo_count:,} photos"
 
 
 @admin.register(Branch)

@@ -44,6 +44,9 @@ def default_qc_checklist() -> list[str]:
     ]
 
 
+DEFAULT_PHOTO_STORAGE_QUOTA = 5 * 1024**3
+
+
 class Shop(models.Model):
     """A repair business: the tenant. Everything else hangs off one."""
 
@@ -118,6 +121,14 @@ class Shop(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Between the two thresholds a margin is shown amber.",
     )
+    photo_storage_quota = models.PositiveBigIntegerField(
+        "photo storage allowance (bytes)",
+        default=DEFAULT_PHOTO_STORAGE_QUOTA,
+        help_text=(
+            "Photos beyond this are refused. Set here by Benchdesk (the shop's managers see it "
+            "under Settings → Shop). 5 GiB holds roughly 10,000 photos as they are kept."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -135,6 +146,25 @@ class Shop(models.Model):
     @property
     def works_order_label(self) -> str:
         return self.get_wording_display()
+
+
+class PhotoStorage(models.Model):
+    """What a shop's photos take, counted as they are saved and deleted (tickets does both
+    through shops.services): one row per shop, changed only by UPDATEs that add to or take
+    from it, so two uploads at once cannot both squeeze under the allowance.
+
+    A row of its own, not columns on Shop: the settings pages save the whole Shop row they read
+    at the start of the request, which would put back a figure from before a concurrent upload.
+    """
+
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, primary_key=True, related_name="photo_storage"
+    )
+    used_bytes = models.PositiveBigIntegerField(default=0)
+    photo_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.photo_count} photos, {self.used_bytes} bytes"
 
 
 class TermsVersion(ShopOwned):

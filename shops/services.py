@@ -12,6 +12,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Subquery
+from django.db.models.functions import Greatest
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -24,6 +27,7 @@ from shops.models import (
     Membership,
     MembershipBranch,
     OpeningHours,
+    PhotoStorage,
     Role,
     Shop,
     TermsVersion,
@@ -35,6 +39,10 @@ class StaffRuleBroken(ValidationError):
     """A staff change the shop's rules do not allow (e.g. removing the last owner)."""
 
 
+class PhotoStorageFull(ValidationError):
+    """Photos that do not fit in what is left of the shop's photo storage allowance."""
+
+
 @transaction.atomic
 def shop_create(*, name: str, slug: str, owner: User, **fields: object) -> Shop:
     """A new shop with its owner, the first version of its terms, the starter catalogue and
@@ -42,6 +50,7 @@ def shop_create(*, name: str, slug: str, owner: User, **fields: object) -> Shop:
     shop = Shop.objects.create(name=name, slug=slug, **fields)
     TermsVersion.objects.create(shop=shop, version=shop.terms_version, text=shop.terms_text)
     Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
+    PhotoStorage.objects.create(shop=shop)
     catalogue_seed(shop=shop)
     repair_types_seed(shop=shop)
     return shop
@@ -62,6 +71,44 @@ def shop_update_workshop(*, shop: Shop) -> Shop:
     """Save how jobs move through the workshop (assignment, approval threshold, QC checks)."""
     shop.save(update_fields=["auto_assign", "approval_threshold", "qc_checklist"])
     return shop
+
+
+def shop_storage_take(*, shop_id: int, size: int, photos: int) -> None:
+    """Count `photos` photos of `size` bytes in all against the shop's allowance, or raise
+    PhotoStorageFull and count nothing. Call it in the transaction that saves them: the row
+    stays locked until that commits, so an upload at the same moment waits, then sees these."""
+    fits = PhotoStorage.objects.filter(
+        shop_id=shop_id,
+        # Re-checked by PostgreSQL on the row as it is after a concurrent upload commits.
+        used_bytes__lte=Subquery(Shop.objects.filter(pk=shop_id).values("photo_storage_quota"))
+        - size,
+    )
+    change = {"used_bytes": F("used_bytes") + size, "photo_count": F("photo_count") + photos}
+    if fits.update(**change):
+        return
+    storage = PhotoStorage.objects.filter(shop_id=shop_id).select_related("shop").first()
+    if storage is None:  # a shop made before storage was counted, or not by shop_create
+        PhotoStorage.objects.bulk_create([PhotoStorage(shop_id=shop_id)], ignore_conflicts=True)
+        if fits.update(**change):
+            return
+        storage = PhotoStorage.objects.select_related("shop").get(shop_id=shop_id)
+    quota = storage.shop.photo_storage_quota
+    left = max(0, quota - storage.used_bytes)
+    raise PhotoStorageFull(
+        f"Not enough photo storage: {'this photo needs' if photos == 1 else 'these photos need'} "
+        f"{filesizeformat(size)} and the shop has {filesizeformat(left)} left of its "
+        f"{filesizeformat(quota)}. A manager can ask Benchdesk support for more "
+        "(Settings → Shop shows what is used).",
+        code="photo_storage_full",
+    )
+
+
+def shop_storage_release(*, shop_id: int, size: int, photos: int) -> None:
+    """Give back what deleted photos took (never below nothing: a delete must not fail)."""
+    PhotoStorage.objects.filter(shop_id=shop_id).update(
+        used_bytes=Greatest(F("used_bytes") - size, 0),
+        photo_count=Greatest(F("photo_count") - photos, 0),
+    )
 
 
 DEFAULT_HOURS = {day: (datetime.time(9), datetime.time(17, 30)) for day in range(5)} | {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
@@ -32,7 +33,16 @@ from shops.forms import (
     WorkshopSettingsForm,
 )
 from shops.middleware import SESSION_KEY, active_memberships
-from shops.models import MANAGERS, Branch, ClosedDate, Invitation, Membership, OpeningHours
+from shops.models import (
+    MANAGERS,
+    Branch,
+    ClosedDate,
+    Invitation,
+    Membership,
+    OpeningHours,
+    PhotoStorage,
+    Shop,
+)
 
 
 @require_GET
@@ -106,7 +116,21 @@ def shop_settings(request: ShopRequest) -> HttpResponse:
         )
         messages.success(request, "Shop settings saved.")
         return redirect("shop_settings")
-    return render(request, "shops/settings.html", {"form": form})
+    return render(
+        request, "shops/settings.html", {"form": form, "storage": _photo_storage(request.shop)}
+    )
+
+
+def _photo_storage(shop: Shop) -> dict:
+    storage = PhotoStorage.objects.filter(shop=shop).first() or PhotoStorage(shop=shop)
+    quota = shop.photo_storage_quota
+    return {
+        "used": storage.used_bytes,
+        "photos": storage.photo_count,
+        "quota": quota,
+        "percent": min(100, round(100 * storage.used_bytes / quota)) if quota else 100,
+        "edge": settings.PHOTO_MAX_EDGE,
+    }
 
 
 @shop_member_required(*MANAGERS)

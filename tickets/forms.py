@@ -7,7 +7,9 @@ import binascii
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.template.defaultfilters import filesizeformat
 
 from shops.forms import checkboxes
 from shops.models import Branch, Membership
@@ -22,7 +24,7 @@ from tickets.models import (
     Priority,
     WorksOrder,
 )
-from tickets.photos import clean_photo
+from tickets.photos import clean_photo, megapixels
 from tickets.services import ConsentData, LineData
 
 MAX_SIGNATURE_BYTES = 300_000
@@ -285,10 +287,26 @@ class PhotosField(forms.FileField):
 
     widget = MultipleImageInput(attrs={"accept": "image/*"})
 
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "help_text",
+            f"Up to {settings.PHOTO_MAX_PER_REQUEST} at once, each up to "
+            f"{megapixels(settings.PHOTO_MAX_PIXELS)} and "
+            f"{filesizeformat(settings.PHOTO_MAX_UPLOAD_BYTES)}.",
+        )
+        super().__init__(**kwargs)
+
     def clean(self, data, initial=None) -> list:
         uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
         if self.required and not uploads:
             raise forms.ValidationError("Choose at least one photo.")
+        most = settings.PHOTO_MAX_PER_REQUEST
+        if len(uploads) > most:  # before opening any: each one costs a decode
+            raise forms.ValidationError(
+                f"{len(uploads)} photos were chosen; up to {most} can be added at once. "
+                "Choose fewer, and add the others in a second go.",
+                code="too_many_photos",
+            )
         cleaned, problems = [], []
         for upload in uploads:
             try:

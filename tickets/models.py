@@ -424,6 +424,7 @@ class Photo(ShopOwned):
     image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField("bytes stored", default=0)  # what it counts for storage
     caption = models.CharField(max_length=120, blank=True)
     uploaded_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from customers.models import Customer
 from devices.models import Device
 from shops.models import Branch, Membership, Role, TermsVersion
 from shops.money import format_money
+from shops.services import shop_storage_release, shop_storage_take
 from tickets import numbering, passcodes
 from tickets.models import (
     Approval,
@@ -150,8 +152,7 @@ def works_order_book_in(
         saved = _consent_create(works_order, consent, by, net=net, gross=gross)
         entries.append(_consent_entry(works_order, saved, by))
     TimelineEntry.objects.bulk_create(entries)
-    for photo in photos:
-        photo_add(works_order=works_order, image=photo, by=by)
+    photos_add(works_order=works_order, images=photos, by=by)
     return works_order
 
 
@@ -216,16 +217,43 @@ def consent_record(*, works_order: WorksOrder, consent: ConsentData, by: Members
     return saved
 
 
-def photo_add(
-    *, works_order: WorksOrder, image: ContentFile, by: Membership, caption: str = ""
-) -> Photo:
-    photo = Photo(
-        shop_id=works_order.shop_id, works_order=works_order, uploaded_by=by, caption=caption
-    )
-    photo.image.save("photo.jpg", image, save=False)
-    photo.save()
-    record(works_order, Event.PHOTO, by, caption)
-    return photo
+def photos_add(
+    *, works_order: WorksOrder, images: Sequence[ContentFile], by: Membership, caption: str = ""
+) -> list[Photo]:
+    """All of `images` on the works order, or none: they are counted against the shop's photo
+    storage before any file is written, and refused whole (PhotoStorageFull) if they do not fit."""
+    if not images:
+        return []  # before the transaction: a booking without photos opens no savepoint
+    with transaction.atomic():  # the storage row stays locked until this (or the booking) commits
+        shop_storage_take(
+            shop_id=works_order.shop_id,
+            size=sum(image.size for image in images),
+            photos=len(images),
+        )
+        photos = []
+        for image in images:
+            photo = Photo(
+                shop_id=works_order.shop_id,
+                works_order=works_order,
+                uploaded_by=by,
+                caption=caption,
+                size=image.size,
+            )
+            photo.image.save("photo.jpg", image, save=False)
+            photo.save()
+            photos.append(photo)
+        TimelineEntry.objects.bulk_create(
+            _entry(works_order, Event.PHOTO, by, caption) for _ in photos
+        )
+    return photos
+
+
+def photo_deleted(sender, instance: Photo, **kwargs) -> None:
+    """Whatever deletes a photo row (a works order or a shop removed in the admin) gives its
+    bytes back to the shop and, once that commits, removes the file nobody can reach any more."""
+    shop_storage_release(shop_id=instance.shop_id, size=instance.size, photos=1)
+    if instance.image:
+        transaction.on_commit(lambda: instance.image.delete(save=False), robust=True)
 
 
 def may_see_passcode(member: Membership, works_order: WorksOrder) -> bool:

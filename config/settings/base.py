@@ -165,9 +165,29 @@ FORM_RENDERER = "shops.renderers.BootstrapFormRenderer"
 # all decrypt (rotate by putting a new key first). The default is for development only.
 PASSCODE_KEYS = env_list("PASSCODE_KEY", "ZGV2LW9ubHktcGFzc2NvZGUta2V5LW5vdC1zZWNyZXQ=")
 
-# Intake photos: what the counter may upload, and the size they are kept at.
-PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# Intake and bench photos: what the counter may upload, and the size they are kept at.
+PHOTO_MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # a 24 MP phone JPEG is 5–12 MB
+# Refused above this from the header, before decoding; phones shoot 12 MP unless told otherwise.
+# Decoding a PNG this size takes about 100 MB; a JPEG is decoded at a fraction of it.
+PHOTO_MAX_PIXELS = 24_000_000
 PHOTO_MAX_EDGE = 2000
+PHOTO_MAX_PER_REQUEST = 10
+
+# Uploads as a whole. A multipart request above this is refused before it is read (a friendly
+# 400 page); the room above a full set of photos is for the rest of the intake form and the
+# pricebook's CSV import (25 MB).
+UPLOAD_MAX_REQUEST_BYTES = PHOTO_MAX_PER_REQUEST * PHOTO_MAX_UPLOAD_BYTES + 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Files above this go to a temporary file rather than memory: a request holds at most
+# DATA_UPLOAD_MAX_NUMBER_FILES of these in memory at once.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# More files than this are not read at all (the 400 page). Well above PHOTO_MAX_PER_REQUEST, so
+# a whole camera roll chosen by mistake gets the photo field's own message, the form kept.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5 * PHOTO_MAX_PER_REQUEST
 
 # Pricebook CSV imports up to this many rows are previewed and applied while the manager waits;
 # bigger files go to a Celery task and the page shows its progress.

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from customers.selectors import returning_customer
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER, MANAGERS, Role
+from shops.services import PhotoStorageFull
 from tickets import bench_parts, board, services
 from tickets.access import get_photo, get_works_order
 from tickets.forms import (
@@ -247,13 +248,18 @@ def photo_add(request: ShopRequest, number: str) -> HttpResponse:
         return redirect(works_order_detail, number=number)
     form = PhotosForm(request.POST, request.FILES, prefix="photos")
     form.fields["photos"].required = True
-    if not form.is_valid():
-        return _render(request, _page_works_order(request, number), photos_form=form)
-    for image in form.cleaned_data["photos"]:
-        services.photo_add(works_order=works_order, image=image, by=request.member)
-    count = len(form.cleaned_data["photos"])
-    messages.success(request, f"{count} photo{'s' if count > 1 else ''} added.")
-    return redirect(works_order_detail, number=number)
+    if form.is_valid():
+        try:
+            added = services.photos_add(
+                works_order=works_order, images=form.cleaned_data["photos"], by=request.member
+            )
+        except PhotoStorageFull as refused:
+            form.add_error("photos", refused)
+        else:
+            count = len(added)
+            messages.success(request, f"{count} photo{'s' if count > 1 else ''} added.")
+            return redirect(works_order_detail, number=number)
+    return _render(request, _page_works_order(request, number), photos_form=form)
 
 
 @shop_member_required()

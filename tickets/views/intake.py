@@ -14,6 +14,7 @@ from devices.forms import DeviceForm
 from pricebook.models import OptionPart, RepairType
 from shops.access import ShopRequest, shop_member_required
 from shops.models import COUNTER
+from shops.services import PhotoStorageFull
 from tickets import services
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
 from tickets.views.detail import assign_if_automatic
@@ -95,6 +96,13 @@ def intake(request: ShopRequest):
     if request.method == "POST" and forms.is_valid():
         try:
             works_order = forms.book_in(request)
+        except PhotoStorageFull as refused:  # the whole booking was rolled back, not just these
+            forms.photos.add_error("photos", refused)
+            messages.error(
+                request,
+                "Nothing was booked in: there is not enough photo storage for these photos. "
+                "Take them off to book in without them.",
+            )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
         except IntegrityError:
