@@ -21,7 +21,9 @@
     form.elements.seen.value = card.dataset.status;
     Object.entries(fields || {}).forEach(([name, value]) => { form.elements[name].value = value; });
     card.classList.add("opacity-50");
-    htmx.trigger(form, "move");
+    // Not "move": SortableJS dispatches a bubbling DOM event of that name on the list a card
+    // leaves, which would post that column's form with no card in it.
+    htmx.trigger(form, "boardMove");
   }
 
   function sortable(list) {
@@ -40,9 +42,9 @@
       chosenClass: "bc-chosen",
       onStart: () => { dragging = true; },
       onEnd: () => { dragging = false; },
-      // `add` fires on the list the card arrived in (`end` fires on the one it left).
+      // `add` fires on the list the card arrived in (`end` fires on the one it left); with
+      // `sort: false` a card dropped back where it was fires nothing, and nothing is sent.
       onAdd: (event) => move(event.to.closest("form"), event.item),
-      onUpdate: (event) => move(event.to.closest("form"), event.item),
     });
   }
 

@@ -82,6 +82,26 @@ def test_a_technician_drags_a_card_from_assigned_to_in_progress(board_as, person
     )
 
 
+def test_one_drag_sends_one_move_and_logs_nothing(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.technician)
+    posts, logged = [], []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    page.on("console", lambda m: logged.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: logged.append(error.message))
+
+    card(page, works_order).drag_to(column(page, "In progress"))
+
+    expect(page.get_by_text(f"{works_order.number}: Start work → In progress.")).to_be_visible()
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1)
+    page.wait_for_timeout(300)  # anything the drag set off late has time to show
+    sent = [r.post_data for r in posts]
+    assert len(posts) == 1 and posts[0].url.endswith("/board/move/"), sent
+    assert posts[0].post_data_json["number"] == works_order.number, sent
+    assert posts[0].post_data_json["column"] == "in_progress", sent
+    assert logged == []
+
+
 def test_a_refused_drag_snaps_back_with_the_reason(board_as, personas):
     works_order = assigned_to_jack(personas)
     page = board_as(personas.front_desk)
