@@ -23,3 +23,5 @@ urlpatterns = [
 admin.site.site_header = "Benchdesk administration (superusers)"
 if settings.DEBUG:
     admin.site.site_title = "Benchdesk admin (development)"
+
+handler403 = "shops.errors.permission_denied"
