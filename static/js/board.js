@@ -50,6 +50,8 @@
 
   htmx.onLoad((root) => {
     root.querySelectorAll(".bc-list").forEach(sortable);
+    const board = root.id === "board" ? root : root.querySelector("#board");
+    if (board) oneColumnAtATime(board);
   });
 
   // "Move to…": the menu is built when it opens, from the steps this person may take from the
@@ -97,6 +99,31 @@
     const button = lastNumber && document.getElementById("m-" + lastNumber);
     if (button) button.focus();
   });
+
+  // Phones show one column at a time (the CSS hides the others below 768 px); the switcher
+  // above the board picks which, and the choice outlives redraws and reloads in this tab. The
+  // first time, it is the first column with cards in it.
+  function oneColumnAtATime(board) {
+    const switcher = board.querySelector(".board-switch");
+    if (!switcher) return;
+    const buttons = Array.from(switcher.querySelectorAll("[data-column]"));
+    const has = (status) => buttons.some((b) => b.dataset.column === status);
+    const busy = buttons.find((b) => parseInt(b.querySelector(".badge").textContent, 10) > 0);
+    let chosen = sessionStorage.getItem("board-column");
+    if (!has(chosen)) chosen = (busy || buttons[0]).dataset.column;
+    const show = (status) => {
+      sessionStorage.setItem("board-column", status); // a redraw must not move the person
+      buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.column === status)));
+      board.querySelectorAll(".bcol").forEach((col) => col.classList.toggle("shown", col.dataset.column === status));
+    };
+    switcher.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-column]");
+      if (button) show(button.dataset.column);
+    });
+    show(chosen);
+    board.querySelector(".board").classList.add("one-column");
+    switcher.hidden = false;
+  }
 
   // A move that failed on the way (network, server error) leaves the card where it was dropped:
   // redraw the board from the database.
