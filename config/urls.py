@@ -25,3 +25,5 @@ handler400 = "config.uploads.bad_request"  # uploads refused before they are rea
 admin.site.site_header = "Benchdesk administration (superusers)"
 if settings.DEBUG:
     admin.site.site_title = "Benchdesk admin (development)"
+
+handler403 = "shops.errors.permission_denied"

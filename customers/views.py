@@ -60,7 +60,7 @@ def customer_detail(request: ShopRequest, customer_id: int) -> HttpResponse:
     return render(request, "customers/detail.html", context)
 
 
-@shop_member_required(*COUNTER)
+@shop_member_required(*COUNTER, to="change a customer's details")
 def customer_edit(request: ShopRequest, customer_id: int) -> HttpResponse:
     customer = get_customer(request, customer_id)
     # The form works on a copy so the page heading keeps the saved name while errors show.

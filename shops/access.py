@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from shops.models import Branch, Invitation, Membership, Role, Shop
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from django.http import HttpResponse
 
@@ -25,8 +25,27 @@ class ShopRequest(HttpRequest):
     member: Membership
 
 
-def shop_member_required(*roles: Role) -> Callable:
-    """Signed in, a member of the current shop, and (if roles are named) holding one of them."""
+# Roles as a refusal names them, from the counter up.
+_ROLE_PLURALS = {
+    Role.TECHNICIAN: "technicians",
+    Role.FRONT_DESK: "front desk staff",
+    Role.MANAGER: "managers",
+    Role.OWNER: "owners",
+}
+
+
+def who_may(roles: Iterable[Role]) -> str:
+    """'managers and owners': the roles named as people, in the order of the shop floor."""
+    names = [plural for role, plural in _ROLE_PLURALS.items() if role in roles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def shop_member_required(*roles: Role, to: str = "") -> Callable:
+    """Signed in, a member of the current shop, and (if roles are named) holding one of them.
+
+    Anyone else gets 403 with a message the 403 page shows: who may, and what (`to`, e.g.
+    "change shop settings"; without it, "open this page" or "do this").
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -36,7 +55,8 @@ def shop_member_required(*roles: Role) -> Callable:
             if getattr(request, "member", None) is None:
                 return redirect("no_shop")
             if roles and request.member.role not in roles:
-                raise PermissionDenied("Your role in this shop does not allow this.")
+                doing = to or ("open this page" if request.method in ("GET", "HEAD") else "do this")
+                raise PermissionDenied(f"Only {who_may(roles)} can {doing}.")
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -107,7 +107,7 @@ def coming(request: ShopRequest, section: str) -> HttpResponse:
 # Settings: the shop itself -------------------------------------------------------------
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change shop settings")
 def shop_settings(request: ShopRequest) -> HttpResponse:
     form = ShopSettingsForm(request.POST or None, instance=request.shop)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +133,7 @@ def _photo_storage(shop: Shop) -> dict:
     }
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the workshop settings")
 def workshop_settings(request: ShopRequest) -> HttpResponse:
     form = WorkshopSettingsForm(request.POST or None, instance=request.shop)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +146,7 @@ def workshop_settings(request: ShopRequest) -> HttpResponse:
 # Settings: branches --------------------------------------------------------------------
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage branches")
 def branch_list(request: ShopRequest) -> HttpResponse:
     branches = Branch.objects.for_shop(request.shop).order_by("-is_active", "name")
     return render(request, "shops/branch_list.html", {"branches": branches})
@@ -174,7 +174,7 @@ def _hours_from(formset) -> dict[int, tuple[datetime.time, datetime.time]]:
     }
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage branches")
 def branch_create(request: ShopRequest) -> HttpResponse:
     form = BranchForm(request.POST or None, shop=request.shop)
     hours = OpeningHoursFormSet(request.POST or None, initial=_hours_initial(None), prefix="hours")
@@ -185,7 +185,7 @@ def branch_create(request: ShopRequest) -> HttpResponse:
     return render(request, "shops/branch_form.html", {"form": form, "hours": hours, "branch": None})
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage branches")
 def branch_edit(request: ShopRequest, branch_code: str) -> HttpResponse:
     branch = get_branch(request, branch_code)
     form = BranchForm(request.POST or None, instance=branch, shop=request.shop)
@@ -220,7 +220,7 @@ def _closures(branch: Branch) -> dict:
     }
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage branches")
 def closed_date_add(request: ShopRequest, branch_code: str) -> HttpResponse:
     branch = get_branch(request, branch_code)
     if request.method != "POST":
@@ -239,7 +239,7 @@ def closed_date_add(request: ShopRequest, branch_code: str) -> HttpResponse:
     return redirect("branch_edit", branch_code=branch.code)
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage branches")
 def closed_date_remove(request: ShopRequest, branch_code: str, closed_date_id: int) -> HttpResponse:
     branch = get_branch(request, branch_code)
     if request.method != "POST":
@@ -265,7 +265,7 @@ def _invite_url(request: HttpRequest):
     return lambda token: request.build_absolute_uri(reverse("accept_invitation", args=[token]))
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def staff_list(request: ShopRequest) -> HttpResponse:
     return _staff_page(request)
 
@@ -293,7 +293,7 @@ def _staff_page(request: ShopRequest, invite_link: str = "") -> HttpResponse:
     return response
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def staff_invite(request: ShopRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None, shop=request.shop, inviter=request.member)
     if request.method == "POST" and form.is_valid():
@@ -312,7 +312,7 @@ def staff_invite(request: ShopRequest) -> HttpResponse:
     return render(request, "shops/staff_invite.html", {"form": form})
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def staff_edit(request: ShopRequest, member_id: int) -> HttpResponse:
     member = get_member(request, member_id)
     form = MembershipForm(request.POST or None, instance=member, editor=request.member)
@@ -334,7 +334,7 @@ def staff_edit(request: ShopRequest, member_id: int) -> HttpResponse:
     return render(request, "shops/staff_edit.html", {"form": form, "target": member})
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def staff_deactivate(request: ShopRequest, member_id: int) -> HttpResponse:
     member = get_member(request, member_id)
     if request.method != "POST":
@@ -350,7 +350,7 @@ def staff_deactivate(request: ShopRequest, member_id: int) -> HttpResponse:
     return redirect("staff_list")
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def staff_reactivate(request: ShopRequest, member_id: int) -> HttpResponse:
     member = get_member(request, member_id)
     if request.method != "POST":
@@ -362,7 +362,7 @@ def staff_reactivate(request: ShopRequest, member_id: int) -> HttpResponse:
     return redirect("staff_list")
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def invitation_resend(request: ShopRequest, invitation_id: int) -> HttpResponse:
     invitation = get_invitation(request, invitation_id)
     if request.method != "POST":
@@ -377,7 +377,7 @@ def invitation_resend(request: ShopRequest, invitation_id: int) -> HttpResponse:
     return redirect("staff_list")
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="manage staff")
 def invitation_revoke(request: ShopRequest, invitation_id: int) -> HttpResponse:
     invitation = get_invitation(request, invitation_id)
     if request.method != "POST":

@@ -64,7 +64,7 @@ def _save_part(request: ShopRequest, form: PartForm) -> Part | None:
     )
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="change the parts catalogue")
 def part_create(request: ShopRequest) -> HttpResponse:
     form = PartForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and (part := _save_part(request, form)):
@@ -73,7 +73,7 @@ def part_create(request: ShopRequest) -> HttpResponse:
     return render(request, "parts/part_form.html", {"form": form, "part": None})
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="change the parts catalogue")
 def part_edit(request: ShopRequest, part_id: int) -> HttpResponse:
     part = get_part(request, part_id)
     # The form edits a copy, so the heading keeps the saved name while errors show.
@@ -143,7 +143,7 @@ def part_detail(request: ShopRequest, part_id: int) -> HttpResponse:
     return not_get(request) or _detail(request, part)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="change the parts catalogue")
 def supplier_part_add(request: ShopRequest, part_id: int) -> HttpResponse:
     part = get_part(request, part_id)
     if request.method != "POST":
@@ -160,7 +160,7 @@ def supplier_part_add(request: ShopRequest, part_id: int) -> HttpResponse:
     return redirect("part_detail", part_id=part.pk)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="change the parts catalogue")
 def supplier_part_remove(request: ShopRequest, part_id: int, supplier_part_id: int) -> HttpResponse:
     part = get_part(request, part_id)
     ref = get_supplier_part(request, part, supplier_part_id)
@@ -189,7 +189,7 @@ def _move(request: ShopRequest, kind: str, part, data: dict) -> str:
     return f"{data['quantity']} × {part.name} returned to the supplier."
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="receive, adjust or move stock by hand")
 def stock_move(request: ShopRequest, part_id: int, kind: str) -> HttpResponse:
     part = get_part(request, part_id)
     if kind not in MOVE_FORMS:

@@ -55,7 +55,7 @@ def supplier_list(request: ShopRequest) -> HttpResponse:
     return render(request, "parts/supplier_list.html", context)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="add suppliers")
 def supplier_create(request: ShopRequest) -> HttpResponse:
     form = SupplierForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +71,7 @@ def supplier_edit(request: ShopRequest, supplier_id: int) -> HttpResponse:
     supplier = get_supplier(request, supplier_id)
     editable = can_edit(request)
     if request.method == "POST" and not editable:
-        raise PermissionDenied("Only a manager changes a supplier's details.")
+        raise PermissionDenied("Only managers and owners can change a supplier's details.")
     data = request.POST if request.method == "POST" else None
     form = SupplierForm(data, instance=copy.copy(supplier), shop=request.shop)
     if data is not None and form.is_valid():
@@ -118,7 +118,7 @@ def purchase_order_list(request: ShopRequest) -> HttpResponse:
     return render(request, "parts/purchase_order_list.html", context)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def purchase_order_create(request: ShopRequest) -> HttpResponse:
     form = PurchaseOrderForm(
         request.POST or None,
@@ -217,7 +217,7 @@ def _back(order: PurchaseOrder) -> HttpResponse:
     return redirect("purchase_order_detail", po_number=order.number)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def po_line_add(request: ShopRequest, po_number: str) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     if request.method != "POST":
@@ -239,7 +239,7 @@ def po_line_add(request: ShopRequest, po_number: str) -> HttpResponse:
     return _back(order)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def po_line_remove(request: ShopRequest, po_number: str, line_id: int) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     line = get_po_line(order, line_id)
@@ -253,7 +253,7 @@ def po_line_remove(request: ShopRequest, po_number: str, line_id: int) -> HttpRe
     return _back(order)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def purchase_order_send(request: ShopRequest, po_number: str) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     if request.method != "POST":
@@ -271,7 +271,7 @@ def purchase_order_send(request: ShopRequest, po_number: str) -> HttpResponse:
     return _back(order)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def purchase_order_expected(request: ShopRequest, po_number: str) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     if request.method != "POST":
@@ -288,7 +288,7 @@ def purchase_order_expected(request: ShopRequest, po_number: str) -> HttpRespons
     return _back(order)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="raise and change purchase orders")
 def purchase_order_cancel(request: ShopRequest, po_number: str) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     if request.method != "POST":
@@ -317,7 +317,7 @@ def _receipt_message(receipt: services.Receipt) -> str:
     return text
 
 
-@shop_member_required(*RECEIVERS)
+@shop_member_required(*RECEIVERS, to="take deliveries in")
 def purchase_order_receive(request: ShopRequest, po_number: str) -> HttpResponse:
     order = get_purchase_order(request, po_number)
     if not order.awaiting_delivery:

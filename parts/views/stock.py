@@ -54,7 +54,7 @@ def stock_page(request: ShopRequest) -> HttpResponse:
     return response
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="set reorder points")
 def stock_level_edit(request: ShopRequest, branch_code: str, part_id: int) -> HttpResponse:
     branch, part = get_branch(request, branch_code), get_part(request, part_id)
     if request.method != "POST":
@@ -97,7 +97,7 @@ def low_stock_page(request: ShopRequest) -> HttpResponse:
     return render(request, "parts/low_stock.html", context)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="order stock")
 def low_stock_order(request: ShopRequest, branch_code: str) -> HttpResponse:
     branch = get_branch(request, branch_code)
     back = f"{reverse('low_stock')}?branch={branch.code}"

@@ -31,7 +31,7 @@ def stock_take_list(request: ShopRequest) -> HttpResponse:
     return render(request, "parts/stock_take_list.html", context)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="start, post or cancel stock takes")
 def stock_take_start(request: ShopRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("stock_takes")
@@ -150,7 +150,7 @@ def stock_take_count(request: ShopRequest, take_number: int, part_id: int) -> Ht
     return render(request, "parts/stock_take.html#count_row", context)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="start, post or cancel stock takes")
 def stock_take_post(request: ShopRequest, take_number: int) -> HttpResponse:
     take = get_stock_take(request, take_number)
     if request.method == "POST":
@@ -167,7 +167,7 @@ def stock_take_post(request: ShopRequest, take_number: int) -> HttpResponse:
     return redirect("stock_take_detail", take_number=take.number)
 
 
-@shop_member_required(*EDITORS)
+@shop_member_required(*EDITORS, to="start, post or cancel stock takes")
 def stock_take_cancel(request: ShopRequest, take_number: int) -> HttpResponse:
     take = get_stock_take(request, take_number)
     if request.method == "POST":

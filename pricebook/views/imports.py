@@ -37,7 +37,7 @@ SAMPLE_TABS = {
 }
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="import prices")
 def import_page(request: ShopRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +60,7 @@ def import_page(request: ShopRequest) -> HttpResponse:
     return render(request, "pricebook/import.html", context, status=400 if form.errors else 200)
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="import prices")
 def import_detail(request: ShopRequest, import_id: int) -> HttpResponse:
     """The import's page; asked by htmx, only its progress (and a refresh once it is done)."""
     upload = get_import(request, import_id)  # first: another shop's import is a 404 to any method
@@ -114,7 +114,7 @@ def _additions(report: dict) -> str:
     return " and ".join(", ".join(words).rsplit(", ", 1)) if words else ""
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="import prices")
 def import_apply(request: ShopRequest, import_id: int) -> HttpResponse:
     upload = get_import(request, import_id)
     if request.method != "POST":

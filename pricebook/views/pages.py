@@ -140,7 +140,7 @@ def _entry_url(entry_id: int, option_id: int | None = None) -> str:
     return f"{url}#option-{option_id}" if option_id else url
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def entry_edit(request: ShopRequest, entry_id: int) -> HttpResponse:
     entry = get_entry(request, entry_id)
     if request.method != "POST":
@@ -154,7 +154,7 @@ def entry_edit(request: ShopRequest, entry_id: int) -> HttpResponse:
     return redirect(_entry_url(entry.pk))
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def entry_delete(request: ShopRequest, entry_id: int) -> HttpResponse:
     entry = get_entry(request, entry_id)
     if request.method != "POST":
@@ -166,7 +166,7 @@ def entry_delete(request: ShopRequest, entry_id: int) -> HttpResponse:
     return redirect(f"{reverse('pricebook')}?model={entry.device_model_id}")
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def entry_new(request: ShopRequest) -> HttpResponse:
     shop = request.shop
     form = NewEntryForm(request.POST or None, shop=shop, initial=_new_entry_initial(request))
@@ -217,7 +217,7 @@ def _new_entry_initial(request: ShopRequest) -> dict:
 # Options and their parts ----------------------------------------------------------------
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def option_add(request: ShopRequest, entry_id: int) -> HttpResponse:
     entry = get_entry(request, entry_id)
     if request.method != "POST":
@@ -234,7 +234,7 @@ def option_add(request: ShopRequest, entry_id: int) -> HttpResponse:
     return _entry_page(request, entry, status=400, new_option_form=form)
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def option_edit(request: ShopRequest, option_id: int) -> HttpResponse:
     option = get_option(request, option_id)
     if request.method != "POST":
@@ -252,7 +252,7 @@ def option_edit(request: ShopRequest, option_id: int) -> HttpResponse:
     return _entry_page(request, entry, status=400, option_form=form, option_id=option.pk)
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def option_delete(request: ShopRequest, option_id: int) -> HttpResponse:
     option = get_option(request, option_id)
     if request.method != "POST":
@@ -266,7 +266,7 @@ def option_delete(request: ShopRequest, option_id: int) -> HttpResponse:
     return redirect(_entry_url(option.entry_id))
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def option_part_add(request: ShopRequest, option_id: int) -> HttpResponse:
     option = get_option(request, option_id)
     if request.method != "POST":
@@ -284,7 +284,7 @@ def option_part_add(request: ShopRequest, option_id: int) -> HttpResponse:
     return _entry_page(request, entry, status=400, part_form=form, option_id=option.pk)
 
 
-@shop_member_required(*MANAGERS)
+@shop_member_required(*MANAGERS, to="change the pricebook")
 def option_part_remove(request: ShopRequest, option_part_id: int) -> HttpResponse:
     use = get_option_part(request, option_part_id)
     if request.method != "POST":

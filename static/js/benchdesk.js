@@ -115,3 +115,38 @@ document.addEventListener("DOMContentLoaded", () => {
   const field = id && document.getElementById(id);
   if (field && field.matches("input, select, textarea")) field.focus();
 });
+
+// A table wider than the screen scrolls inside its .table-responsive box; keyboard users must be
+// able to scroll it too, so such a box takes focus and is named after its table (or the
+// heading before it). Checked on load, on every htmx swap, and when the window changes size.
+(function () {
+  "use strict";
+  const name = (box) => {
+    const table = box.querySelector("table");
+    const caption = table && (table.caption || null);
+    if (caption) return caption.textContent.trim();
+    if (table && table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    let heading = box.previousElementSibling;
+    while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+    const section = box.closest("section, .card");
+    heading = heading || (section && section.querySelector("h1, h2, h3, h4, h5, h6"));
+    return heading ? heading.textContent.trim() : "Table";
+  };
+  const check = (root) => root.querySelectorAll(".table-responsive").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", name(box) + " (scrolls sideways)");
+    } else if (box.getAttribute("role") === "region") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+  htmx.onLoad((root) => check(root.querySelectorAll ? root : document));
+  let pending = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => check(document), 150);
+  });
+})();

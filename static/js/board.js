@@ -19,7 +19,9 @@
     form.elements.seen.value = card.dataset.status;
     Object.entries(fields || {}).forEach(([name, value]) => { form.elements[name].value = value; });
     card.classList.add("opacity-50");
-    htmx.trigger(form, "move");
+    // Not "move": SortableJS dispatches a bubbling DOM event of that name on the list a card
+    // leaves, which would post that column's form with no card in it.
+    htmx.trigger(form, "boardMove");
   }
 
   function sortable(list) {
@@ -38,14 +40,16 @@
       chosenClass: "bc-chosen",
       onStart: () => { dragging = true; },
       onEnd: () => { dragging = false; },
-      // `add` fires on the list the card arrived in (`end` fires on the one it left).
+      // `add` fires on the list the card arrived in (`end` fires on the one it left); with
+      // `sort: false` a card dropped back where it was fires nothing, and nothing is sent.
       onAdd: (event) => move(event.to.closest("form"), event.item),
-      onUpdate: (event) => move(event.to.closest("form"), event.item),
     });
   }
 
   htmx.onLoad((root) => {
     root.querySelectorAll(".bc-list").forEach(sortable);
+    const board = root.id === "board" ? root : root.querySelector("#board");
+    if (board) oneColumnAtATime(board);
   });
 
   // "Move to…": the server fills the menu when it opens, with the steps this person may take on
@@ -84,6 +88,31 @@
     const button = lastNumber && document.getElementById("m-" + lastNumber);
     if (button) button.focus();
   });
+
+  // Phones show one column at a time (the CSS hides the others below 768 px); the switcher
+  // above the board picks which, and the choice outlives redraws and reloads in this tab. The
+  // first time, it is the first column with cards in it.
+  function oneColumnAtATime(board) {
+    const switcher = board.querySelector(".board-switch");
+    if (!switcher) return;
+    const buttons = Array.from(switcher.querySelectorAll("[data-column]"));
+    const has = (status) => buttons.some((b) => b.dataset.column === status);
+    const busy = buttons.find((b) => parseInt(b.querySelector(".badge").textContent, 10) > 0);
+    let chosen = sessionStorage.getItem("board-column");
+    if (!has(chosen)) chosen = (busy || buttons[0]).dataset.column;
+    const show = (status) => {
+      sessionStorage.setItem("board-column", status); // a redraw must not move the person
+      buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.column === status)));
+      board.querySelectorAll(".bcol").forEach((col) => col.classList.toggle("shown", col.dataset.column === status));
+    };
+    switcher.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-column]");
+      if (button) show(button.dataset.column);
+    });
+    show(chosen);
+    board.querySelector(".board").classList.add("one-column");
+    switcher.hidden = false;
+  }
 
   // A move that failed on the way (network, server error) leaves the card where it was dropped:
   // redraw the board from the database.

@@ -81,6 +81,26 @@ def test_a_technician_drags_a_card_from_assigned_to_in_progress(board_as, person
     )
 
 
+def test_one_drag_sends_one_move_and_logs_nothing(board_as, personas):
+    works_order = assigned_to_jack(personas)
+    page = board_as(personas.technician)
+    posts, logged = [], []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    page.on("console", lambda m: logged.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: logged.append(error.message))
+
+    card(page, works_order).drag_to(column(page, "In progress"))
+
+    expect(page.get_by_text(f"{works_order.number}: Start work → In progress.")).to_be_visible()
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1)
+    page.wait_for_timeout(300)  # anything the drag set off late has time to show
+    sent = [r.post_data for r in posts]
+    assert len(posts) == 1 and posts[0].url.endswith("/board/move/"), sent
+    assert posts[0].post_data_json["number"] == works_order.number, sent
+    assert posts[0].post_data_json["column"] == "in_progress", sent
+    assert logged == []
+
+
 def test_a_refused_drag_snaps_back_with_the_reason(board_as, personas):
     works_order = assigned_to_jack(personas)
     page = board_as(personas.front_desk)
@@ -220,3 +240,46 @@ def test_the_works_order_page_moves_a_job_through_the_same_dialog(
     entry = "In progress → Waiting for parts: Charging port, due Thursday"
     expect(page.get_by_text(entry)).to_be_visible()
     assert status_of(works_order) == Status.AWAITING_PARTS
+
+
+def test_on_a_phone_one_column_shows_and_a_card_moves_from_its_menu(
+    signed_in_page, live_server, page, personas
+):
+    works_order = assigned_to_jack(personas)
+    book(personas)  # one in Intake too, so the switcher has a choice to make
+    page.set_viewport_size({"width": 390, "height": 844})
+    signed_in_page(personas.technician).goto(f"{live_server.url}/board/")
+    switcher = page.get_by_role("group", name="Column shown")
+
+    # One column at a time: the first with cards in it, the switcher above it.
+    expect(switcher.get_by_role("button")).to_have_count(6)
+    expect(switcher.get_by_role("button", name="Intake 1 job")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(column(page, "Intake")).to_be_visible()
+    for hidden in ("Assigned", "In progress", "QC", "Ready", "Collected today"):
+        expect(column(page, hidden)).to_be_hidden()
+
+    switcher.get_by_role("button", name="Assigned 1 job").click()
+    expect(column(page, "Assigned")).to_be_visible()
+    expect(column(page, "Intake")).to_be_hidden()
+    the_card = card(page, works_order)
+    assert the_card.bounding_box()["width"] > 320  # the width of the phone, less the margins
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    menu_button = page.get_by_role("button", name=f"Move {works_order.number} to…")
+    box = menu_button.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44  # a thumb's worth
+    menu_button.click()
+    page.get_by_role("button", name="Start work").click()
+
+    expect(page.get_by_text(f"{works_order.number}: Start work → In progress.")).to_be_visible()
+    expect(column(page, "Assigned").get_by_role("listitem")).to_have_count(0)  # still shown
+    expect(switcher.get_by_role("button", name="Assigned 0 jobs")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    switcher.get_by_role("button", name="In progress 1 job").click()
+    expect(column(page, "In progress").get_by_role("listitem")).to_have_count(1)
+    assert status_of(works_order) == Status.IN_PROGRESS
+    page.goto("about:blank")  # the board polls: leave it before the database is emptied
+    page.wait_for_timeout(100)

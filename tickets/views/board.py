@@ -451,7 +451,7 @@ def board_card_steps(request: ShopRequest, number: str) -> HttpResponse:
 def board_pick_up(request: ShopRequest) -> HttpResponse:
     """A technician takes the most pressing unassigned job they can do."""
     if request.member.role != Role.TECHNICIAN:
-        raise PermissionDenied("Only technicians pick up jobs.")
+        raise PermissionDenied("Only technicians can pick up jobs.")
     works_order = pick_up_next(by=request.member)
     if works_order is None:
         messages.info(request, "Nothing to pick up: no unassigned job you can do at your branches.")

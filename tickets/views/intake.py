@@ -88,7 +88,7 @@ class IntakeForms:
 
 
 @sensitive_post_parameters("job-passcode", "consent-signature")
-@shop_member_required(*COUNTER)
+@shop_member_required(*COUNTER, to="book jobs in")
 def intake(request: ShopRequest):
     forms = IntakeForms(request)
     if request.htmx and request.method == "GET":  # a customer was picked (or un-picked)

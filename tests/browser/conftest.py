@@ -1,0 +1,99 @@
+"""Browser-test fixtures: a shop with something on every page."""
+
+from decimal import Decimal
+
+import pytest
+
+from parts import services as parts
+from tests.factories import (
+    CustomerFactory,
+    PartFactory,
+    PriceOptionFactory,
+    SupplierFactory,
+    SupplierPartFactory,
+    WorksOrderFactory,
+)
+from tickets import services as tickets
+from tickets.lifecycle import works_order_advance
+from tickets.services import ConsentData
+
+
+def _to_qc(personas, works_order):
+    jack = personas.technician
+    works_order_advance(works_order=works_order, step="start", by=jack)
+    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
+    tickets.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    return works_order
+
+
+@pytest.fixture
+def busy_shop(personas):
+    """A shop with a job in every state, customers, stock, orders, a stock take and prices."""
+    desk, jack, manager = personas.front_desk, personas.technician, personas.manager
+    consent = ConsentData(method="on_behalf", signed_name="Dee Whitfield")
+    customer = CustomerFactory(shop=personas.shop, full_name="Dee Whitfield")
+
+    def book(**kwargs):
+        return WorksOrderFactory(branch=personas.branch, by=desk, customer=customer, **kwargs)
+
+    def assigned():
+        works_order = book(consent=consent)
+        return works_order_advance(works_order=works_order, step="assign", by=desk, technician=jack)
+
+    jobs = {"intake": book(priority="urgent"), "assigned": assigned()}
+    jobs["in_progress"] = works_order_advance(works_order=assigned(), step="start", by=jack)
+    jobs["awaiting_parts"] = works_order_advance(
+        works_order=works_order_advance(works_order=assigned(), step="start", by=jack),
+        step="wait_for_parts",
+        by=jack,
+        reason="Charging port",
+    )
+    jobs["qc"] = _to_qc(personas, assigned())
+    checks = {item: {"ok": True, "note": ""} for item in personas.shop.qc_checklist}
+    jobs["ready"] = works_order_advance(
+        works_order=_to_qc(personas, assigned()),
+        step="pass_qc",
+        by=personas.second_technician,
+        results=checks,
+    )
+    jobs["collected"] = works_order_advance(
+        works_order=works_order_advance(
+            works_order=_to_qc(personas, assigned()),
+            step="pass_qc",
+            by=personas.second_technician,
+            results=checks,
+        ),
+        step="collect",
+        by=desk,
+        signed_name="Dee Whitfield",
+        signature_png=None,
+        paid=True,
+        exemption="",
+    )
+    jobs["cancelled"] = tickets.works_order_cancel(
+        works_order=book(), reason="Customer changed their mind", by=desk
+    )
+
+    screen = PartFactory(shop=personas.shop, name="iPhone 13 screen (OEM)")
+    supplier = SupplierFactory(shop=personas.shop, name="Mobile Parts Direct")
+    SupplierPartFactory(part=screen, supplier=supplier)
+    parts.stock_receive(part=screen, branch=personas.branch, quantity=3, by=manager)
+    parts.stock_level_set(part=screen, branch=personas.branch, reorder_point=5, reorder_quantity=5)
+    draft = parts.purchase_order_create(supplier=supplier, branch=personas.branch, by=manager)
+    parts.purchase_order_add_line(order=draft, part=screen, quantity=2)
+    sent = parts.purchase_order_create(supplier=supplier, branch=personas.branch, by=manager)
+    parts.purchase_order_add_line(order=sent, part=screen, quantity=4)
+    parts.purchase_order_send(order=sent, by=manager)
+    take = parts.stock_take_start(branch=personas.other_branch, by=manager)
+    option = PriceOptionFactory(shop=personas.shop, entry__shop=personas.shop)
+    return {
+        "jobs": jobs,
+        "customer": customer,
+        "part": screen,
+        "supplier": supplier,
+        "draft": draft,
+        "sent": sent,
+        "take": take,
+        "entry": option.entry,
+        "option": option,
+    }

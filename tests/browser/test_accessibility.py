@@ -1,0 +1,157 @@
+"""Every main page, as the people who use it, on a desktop and on a phone (390 px wide): axe-core
+finds nothing serious or critical, and no page scrolls sideways.
+
+Each test walks a persona's pages and reports every finding at once, page by page, so one run
+shows all that is wrong."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.axe import axe_findings, describe, sideways_overflow
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request, page: Page) -> str:
+    page.set_viewport_size(VIEWPORTS[request.param])
+    return request.param
+
+
+class Walk:
+    """Visits pages and gathers what is wrong on each."""
+
+    def __init__(self, page: Page, base: str, viewport: str) -> None:
+        self.page, self.base, self.viewport = page, base, viewport
+        self.problems: list[str] = []
+        self.seen = 0
+
+    def visit(self, path: str, *, status: int = 200) -> None:
+        response = self.page.goto(self.base + path)
+        self.seen += 1
+        where = f"{path} ({self.viewport})"
+        if response.status != status:
+            self.problems.append(f"{where}: answered {response.status}, expected {status}")
+            return
+        if findings := axe_findings(self.page):
+            self.problems.append(f"{where}:\n{describe(findings)}")
+        if self.viewport == "phone" and (overflow := sideways_overflow(self.page)):
+            self.problems.append(f"{where}: the page scrolls sideways by {overflow}")
+
+    def check(self) -> None:
+        assert self.seen, "no page was visited"
+        report = "\n".join(self.problems)
+        assert not self.problems, f"{len(self.problems)} of {self.seen} pages:\n{report}"
+
+
+@pytest.fixture
+def walk(page: Page, live_server, viewport):
+    walker = Walk(page, live_server.url, viewport)
+    yield walker
+    page.goto("about:blank")  # the board polls: leave it before the database is emptied
+    page.wait_for_timeout(100)
+
+
+def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
+    signed_in_page(personas.manager)
+    for path in [
+        "/",
+        "/board/",
+        "/works-orders/",
+        "/works-orders/new/",
+        f"/search/?q={busy_shop['customer'].full_name.split()[0]}",
+        "/customers/",
+        f"/customers/{busy_shop['customer'].pk}/",
+        f"/customers/{busy_shop['customer'].pk}/edit/",
+        "/stock/",
+        "/stock/low/",
+        f"/stock/trace/?q={busy_shop['part'].part_number}",
+        "/stock/reports/",
+        "/stock/parts/",
+        "/stock/parts/new/",
+        f"/stock/parts/{busy_shop['part'].pk}/",
+        f"/stock/parts/{busy_shop['part'].pk}/edit/",
+        f"/stock/parts/{busy_shop['part'].pk}/receive/",
+        f"/stock/parts/{busy_shop['part'].pk}/adjust/",
+        f"/stock/parts/{busy_shop['part'].pk}/transfer/",
+        f"/stock/{personas.branch.code}/parts/{busy_shop['part'].pk}/reorder/",
+        "/stock/suppliers/",
+        "/stock/suppliers/new/",
+        f"/stock/suppliers/{busy_shop['supplier'].pk}/",
+        "/stock/purchase-orders/",
+        "/stock/purchase-orders/new/",
+        f"/stock/purchase-orders/{busy_shop['draft'].number}/",
+        f"/stock/purchase-orders/{busy_shop['sent'].number}/",
+        f"/stock/purchase-orders/{busy_shop['sent'].number}/receive/",
+        "/stock/takes/",
+        f"/stock/takes/{busy_shop['take'].number}/",
+        "/pricebook/",
+        "/pricebook/new/",
+        "/pricebook/no-price/",
+        "/pricebook/import/",
+        f"/pricebook/{busy_shop['entry'].pk}/",
+        f"/pricebook/{busy_shop['entry'].pk}/edit/",
+        f"/pricebook/options/{busy_shop['option'].pk}/",
+        "/settings/",
+        "/settings/workshop/",
+        "/settings/branches/",
+        "/settings/branches/new/",
+        f"/settings/branches/{personas.branch.code}/",
+        "/settings/staff/",
+        "/settings/staff/invite/",
+        f"/settings/staff/{personas.technician.pk}/",
+        "/account/password/",
+        "/reports/",
+    ]:
+        walk.visit(path)
+    for job in busy_shop["jobs"].values():
+        walk.visit(f"/works-orders/{job.number}/")
+    walk.check()
+
+
+def test_the_front_desk_s_pages_and_the_refusal(walk, signed_in_page, personas, busy_shop):
+    signed_in_page(personas.front_desk)
+    for path in ["/", "/board/", "/works-orders/", "/works-orders/new/", "/customers/"]:
+        walk.visit(path)
+    for state in ("intake", "ready", "collected"):
+        walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/")
+    walk.visit("/settings/", status=403)
+    walk.check()
+
+
+def test_a_technician_s_pages(walk, signed_in_page, personas, busy_shop):
+    signed_in_page(personas.technician)
+    for path in ["/", "/board/", "/board/?mine=1", "/works-orders/", "/stock/", "/pricebook/"]:
+        walk.visit(path)
+    for state in ("assigned", "in_progress", "awaiting_parts", "qc"):
+        walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/")
+    walk.visit("/works-orders/new/", status=403)
+    walk.check()
+
+
+def test_the_pages_before_signing_in(walk, db):
+    for path in [
+        "/sign-in/",
+        "/password/reset/",
+        "/password/reset/sent/",
+        "/password/reset/MQ/not-a-token/",
+        "/password/reset/done/",
+    ]:
+        walk.visit(path)
+    walk.visit("/invite/not-a-token/", status=404)  # a link that is no longer good says so
+    walk.check()
+
+
+def test_someone_with_no_shop(walk, signed_in_page, page, live_server, client):
+    user = UserFactory(full_name="Nell Noshop")
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    walk.visit("/no-shop/")
+    walk.check()

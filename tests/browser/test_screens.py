@@ -1,0 +1,91 @@
+"""Screenshots of pages at a phone's width and a desktop's, for a person to look at.
+
+Only when asked: `SCREENS_DIR=/some/folder make test ARGS=tests/browser/test_screens.py`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.environ.get("SCREENS_DIR"), reason="SCREENS_DIR not set"),
+]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def shoot(page: Page, live_server):
+    folder = Path(os.environ.get("SCREENS_DIR", "."))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str, *, full_page: bool = True) -> None:
+        page.wait_for_timeout(400)  # toasts and menus finish appearing
+        page.screenshot(path=folder / f"{name}.png", full_page=full_page)
+
+    yield take
+    page.goto("about:blank")
+    page.wait_for_timeout(100)
+
+
+def test_the_board(shoot, signed_in_page, live_server, personas, busy_shop):
+    page = signed_in_page(personas.technician)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/board/")
+    shoot("board-390")
+    shoot("board-390-screen", full_page=False)
+    page.get_by_role("button", name="Assigned 1 job").click()
+    shoot("board-390-assigned", full_page=False)
+    page.get_by_role("button", name=f"Move {busy_shop['jobs']['assigned'].number} to…").click()
+    expect(page.get_by_role("button", name="Start work")).to_be_visible()
+    shoot("board-390-move-menu", full_page=False)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="In progress 2 jobs").click()
+    page.mouse.wheel(0, 400)
+    shoot("board-390-in-progress-scrolled", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/board/")
+    shoot("board-1280", full_page=False)
+
+
+def test_the_refusal(shoot, signed_in_page, live_server, personas, busy_shop):
+    page = signed_in_page(personas.front_desk)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/settings/", referer=f"{live_server.url}/board/")
+        shoot(f"403-{name}")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/works-orders/",
+        "/works-orders/new/",
+        "/customers/",
+        "/stock/",
+        "/stock/parts/{part}/",
+        "/stock/purchase-orders/{draft}/",
+        "/stock/purchase-orders/{sent}/receive/",
+        "/pricebook/",
+        "/pricebook/no-price/",
+        "/settings/staff/",
+        "/works-orders/{in_progress}/",
+    ],
+)
+def test_pages_on_a_phone(shoot, signed_in_page, live_server, personas, busy_shop, path):
+    page = signed_in_page(personas.manager)
+    page.set_viewport_size(PHONE)
+    numbers = {
+        "part": busy_shop["part"].pk,
+        "draft": busy_shop["draft"].number,
+        "sent": busy_shop["sent"].number,
+        "in_progress": busy_shop["jobs"]["in_progress"].number,
+    }
+    page.goto(live_server.url + path.format(**numbers))
+    shoot("page-390" + (path.format(**numbers).rstrip("/").replace("/", "_") or "_home"))
