@@ -14,6 +14,7 @@ from customers.access import get_customer
 from customers.forms import CustomerForm
 from customers.selectors import customer_matches, customer_profile, customers_for_list
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import SearchForm
 from shops.models import COUNTER
 
 PER_PAGE = 50
@@ -31,12 +32,13 @@ def _wants_fragment(request: ShopRequest) -> bool:
 @shop_member_required()
 @require_GET
 def customer_list(request: ShopRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    page = Paginator(customers_for_list(request.shop, q), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    search = SearchForm(request.GET)
+    customers = customers_for_list(request.shop, search.text)
+    if search.refused:
+        customers = customers.none()
+    page = Paginator(customers, PER_PAGE).get_page(request.GET.get("page"))
     template = "customers/list.html#results" if _wants_fragment(request) else "customers/list.html"
-    context = {"q": q, "page": page, "can_edit": can_edit(request)}
+    context = {"q": search.shown, "search": search, "page": page, "can_edit": can_edit(request)}
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -46,9 +48,10 @@ def customer_list(request: ShopRequest) -> HttpResponse:
 @require_GET
 def customer_lookup(request: ShopRequest) -> HttpResponse:
     """The intake screen's as-you-type customer finder: a fragment, never a page."""
-    q = request.GET.get("q", "").strip()
-    matches = customer_matches(request.shop, q) if q else []
-    return render(request, "customers/lookup.html", {"q": q, "matches": matches})
+    search = SearchForm(request.GET)
+    matches = customer_matches(request.shop, search.text) if search.text else []
+    context = {"q": search.shown, "search": search, "matches": matches}
+    return render(request, "customers/lookup.html", context)
 
 
 @shop_member_required()

@@ -14,6 +14,7 @@ from devices.selectors import (
     normalise_serial,
 )
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import SearchForm
 
 
 @shop_member_required()
@@ -26,9 +27,12 @@ def device_lookup(request: ShopRequest) -> HttpResponse:
     4xx answers): the error text is in the fragment and in data-error.
     """
     raw_imei = request.GET.get("imei", "").strip()
-    serial = normalise_serial(request.GET.get("serial", ""))
+    typed_serial = SearchForm(request.GET, name="serial", cut=40)
+    serial = normalise_serial(typed_serial.text)
     context: dict = {"imei": "", "error": "", "catalogue": None, "device": None, "history": []}
-    if raw_imei:
+    if typed_serial.refused:
+        context["error"] = " ".join(typed_serial.errors["q"])
+    elif raw_imei:
         try:
             context["imei"] = imei = normalise_imei(raw_imei)
         except ValidationError as problem:

@@ -6,7 +6,6 @@ import datetime
 import re
 
 from django import forms
-from django.core.validators import MinValueValidator
 
 from devices.models import DeviceModel
 from parts.models import (
@@ -18,6 +17,7 @@ from parts.models import (
     SupplierPart,
 )
 from parts.selectors import part_by_code
+from shops.fields import MAX_UNITS, AmountField, DateField, WholeNumberField
 from shops.forms import ShopModelForm
 from shops.models import Branch, Shop
 
@@ -118,8 +118,8 @@ class SupplierPartForm(forms.ModelForm):
 
 
 class ReorderForm(forms.Form):
-    reorder_point = forms.IntegerField(min_value=0, label="Reorder point")
-    reorder_quantity = forms.IntegerField(min_value=0, label="Reorder quantity")
+    reorder_point = WholeNumberField(label="Reorder point")
+    reorder_quantity = WholeNumberField(label="Reorder quantity")
 
 
 class BranchChoiceMixin:
@@ -153,12 +153,9 @@ class UnitsMixin(forms.Form):
 
 
 class ReceiveForm(BranchChoiceMixin, UnitsMixin):
-    quantity = forms.IntegerField(min_value=1, initial=1)
-    unit_cost = forms.DecimalField(
+    quantity = WholeNumberField(min_value=1, initial=1)
+    unit_cost = AmountField(
         required=False,
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
         label="Unit cost (net)",
         help_text="Leave empty for the part's current cost.",
     )
@@ -176,7 +173,8 @@ class ReceiveForm(BranchChoiceMixin, UnitsMixin):
 
 
 class AdjustForm(BranchChoiceMixin, forms.Form):
-    change = forms.IntegerField(
+    change = WholeNumberField(
+        min_value=-MAX_UNITS,
         label="Change on hand by",
         help_text="+2 for two found, −1 for one lost or broken.",
         widget=forms.NumberInput(attrs={"step": 1}),
@@ -200,7 +198,7 @@ class AdjustForm(BranchChoiceMixin, forms.Form):
 
 
 class TransferForm(BranchChoiceMixin, UnitsMixin):
-    quantity = forms.IntegerField(min_value=1, initial=1)
+    quantity = WholeNumberField(min_value=1, initial=1)
 
     def __init__(self, *args, shop: Shop, part: Part, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -218,7 +216,7 @@ class TransferForm(BranchChoiceMixin, UnitsMixin):
 
 
 class ReturnForm(BranchChoiceMixin, UnitsMixin):
-    quantity = forms.IntegerField(min_value=1, initial=1)
+    quantity = WholeNumberField(min_value=1, initial=1)
     reason = forms.CharField(max_length=200, help_text="Faulty, wrong part, over-delivered…")
 
     def __init__(self, *args, shop: Shop, part: Part, **kwargs) -> None:
@@ -264,12 +262,9 @@ class OrderLineForm(forms.Form):
         ),
         help_text="Part number or barcode; suggestions appear as you type.",
     )
-    quantity = forms.IntegerField(min_value=1, initial=1)
-    unit_cost = forms.DecimalField(
+    quantity = WholeNumberField(min_value=1, initial=1)
+    unit_cost = AmountField(
         required=False,
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
         label="Unit cost (net)",
         help_text="Empty: the supplier's price.",
     )
@@ -286,7 +281,7 @@ class OrderLineForm(forms.Form):
 
 
 class ExpectedForm(forms.Form):
-    expected_on = forms.DateField(
+    expected_on = DateField(
         label="Expected delivery",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -306,8 +301,7 @@ class ReceiveDeliveryForm(forms.Form):
         self.lines = lines
         for line in lines:
             key = f"line-{line.pk}"
-            self.fields[f"{key}-quantity"] = forms.IntegerField(
-                min_value=0,
+            self.fields[f"{key}-quantity"] = WholeNumberField(
                 initial=max(line.outstanding, 0),
                 label=f"Arrived: {line.part.name}",
                 widget=forms.NumberInput(attrs={"class": "text-end"}),
@@ -367,17 +361,15 @@ class ScanForm(forms.Form):
 
 
 class CountForm(forms.Form):
-    counted = forms.IntegerField(
-        min_value=0, label="Counted", validators=[MinValueValidator(0)], required=True
-    )
+    counted = WholeNumberField(label="Counted")
 
 
 class PeriodForm(forms.Form):
     """The reports' date range and branch; defaults to the last 30 days, all branches."""
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="Not used for")
+    start = DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    days = WholeNumberField(required=False, min_value=1, max_value=3650, label="Not used for")
 
     def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date, int]:
         data = self.cleaned_data if self.is_valid() else {}

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 
 from devices.models import Category
 from parts.models import Grade
+from shops.fields import MAX_AMOUNT
 
 COLUMNS = (
     "category",
@@ -87,6 +88,12 @@ NO = {"no", "n", "false", "0", "inactive", "off"}
 # A cell starting with one of these is a formula to a spreadsheet: the export writes it after an
 # apostrophe (which spreadsheets show as text) and the import takes the apostrophe off again.
 FORMULA_START = ("=", "+", "-", "@")
+NUL = "\x00"
+SHOWN_NUL = "\u2400"  # ␀: how a NUL is shown back (PostgreSQL can store neither it nor \u0000)
+NUL_MESSAGE = (
+    "has a NUL character (an invisible code some programs write); delete it, or save the file "
+    "again as CSV UTF-8"
+)
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _SPACES = re.compile(r"\s+")
 
@@ -101,7 +108,17 @@ class Problem:
     message: str
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "value": self.value, "text": self.message}
+        return {
+            "line": self.line,
+            "column": shown(self.column),
+            "value": shown(self.value),
+            "text": self.message,
+        }
+
+
+def shown(text: str) -> str:
+    """Text from the file as it can be stored and shown: a NUL becomes ␀."""
+    return text.replace(NUL, SHOWN_NUL)
 
 
 @dataclass(slots=True)
@@ -198,6 +215,16 @@ def read(data: bytes, progress=None) -> ReadFile:
             "The file is empty. The first line names the columns: " + ", ".join(COLUMNS) + "."
         )
         return result
+    nul_columns = [(i, cell) for i, cell in enumerate(header) if NUL in cell]
+    for i, cell in nul_columns:
+        name = header_name(cell.replace(NUL, "")) or f"column {i + 1}"
+        result.problems.append(Problem(1, name, cell, NUL_MESSAGE))
+        result.file_problems.append(
+            f"Line 1, column {i + 1} (“{shown(cell.strip())}”) {NUL_MESSAGE}. The first line "
+            "names the columns, so nothing can be read until it is fixed."
+        )
+    if nul_columns:
+        return result
     positions = _positions(header, result)
     if result.file_problems:
         return result
@@ -252,7 +279,7 @@ def _positions(header: list[str], result: ReadFile) -> dict[str, int]:
         if name in COLUMNS and name not in positions:
             positions[name] = i
         elif raw.strip():
-            result.ignored_columns.append(raw.strip())
+            result.ignored_columns.append(shown(raw.strip()))
     missing = [name for name in REQUIRED if name not in positions]
     if missing:
         result.file_problems.append(
@@ -271,6 +298,12 @@ class _RowParser:
     def __call__(self, line: int, cells: dict[str, str]) -> tuple[Row | None, list[Problem]]:
         self.line, self.problems = line, []
         cell = {name: _unescape(_SPACES.sub(" ", value.strip())) for name, value in cells.items()}
+        for name, value in cell.items():
+            if NUL in value:  # reported once, then read as empty: no second problem about it
+                self._problem(name, value, NUL_MESSAGE)
+                cell[name] = ""
+        if self.problems:
+            return None, self.problems
         part_number = self._text(cell, "part_number", required=False)
         row = Row(
             line=line,
@@ -351,10 +384,12 @@ class _RowParser:
             self._problem(name, value, "is not an amount; write it with a decimal point: 89.99")
         elif amount < 0:
             self._problem(name, value, "is negative; an amount is 0.00 or more")
+        elif amount > MAX_AMOUNT:  # before rounding: 1e30 has more digits than Decimal keeps
+            self._problem(
+                name, value, f"is too large (at most {MAX_AMOUNT:,}); check the decimal point"
+            )
         elif amount != amount.quantize(Decimal("0.01")):
             self._problem(name, value, "has more than two decimal places; round it to the penny")
-        elif amount >= 10**8:
-            self._problem(name, value, "is too large; check the decimal point")
         else:
             return amount.quantize(Decimal("0.01"))
         return None

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
@@ -9,17 +7,15 @@ from devices.models import Category, DeviceModel
 from parts.models import Grade
 from pricebook.models import NO_GRADE, PricebookEntry, RepairType
 from pricebook.selectors import PricebookFilters, priced_makes
+from shops.fields import AmountField
 from shops.models import Shop
 
 GRADE_CHOICES = [*Grade.choices, (NO_GRADE, "Standard (not sold by grade)")]
 
 
 def money_field(label: str, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+    return AmountField(
         label=label,
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.00"),
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
         **kwargs,
     )

@@ -713,7 +713,7 @@ def import_start(*, shop: Shop, upload: UploadedFile, by: Membership) -> Pricebo
     data = upload.read()
     stored = PricebookImport(
         shop=shop,
-        filename=upload.name[:200],
+        filename=csvfile.shown(upload.name)[:200],
         rows=max(0, data.count(b"\n") - 1 + (not data.endswith(b"\n"))),
         uploaded_by=by,
         progress={"step": "Waiting to be read", "percent": 0},

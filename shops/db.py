@@ -1,4 +1,5 @@
-"""Database-level guarantee that a row never points at another shop's row.
+"""Database-level guarantees: a row never points at another shop's row, and a whole number
+never wraps around on its way into a column.
 
 Django's foreign keys reference the target's id alone, so nothing in the database
 stops a works order of shop A from naming a branch of shop B. `SameShopForeignKey`
@@ -6,7 +7,9 @@ adds a composite key (shop_id, <fk>_id) → target (shop_id, id) next to the pla
 The target must carry a unique constraint on (shop, id).
 """
 
+import psycopg
 from django.db.migrations.operations.base import Operation
+from psycopg.types import numeric
 
 
 def constraint_name(table: str, column: str) -> str:
@@ -59,3 +62,44 @@ class SameShopForeignKey(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"{self.model_name.lower()}_{self.field_name}_same_shop"
+
+
+# Whole numbers a column cannot hold -------------------------------------------------------
+#
+# Django passes an IntegerField's value to psycopg as Int2/Int4/Int8, and psycopg's C dumpers
+# send those in binary keeping only the low 16, 32 or 64 bits: receiving 4,294,967,297 units
+# stored 1, and 2,147,483,648 stored -2,147,483,648. These dumpers refuse such a number with a
+# DataError instead, as PostgreSQL itself would ("integer out of range"), so nothing is written.
+# Forms bound their numbers well below this (shops/fields.py); this is the floor under them.
+
+
+class _CheckedIntBinaryDumper:
+    low: int
+    high: int
+
+    def dump(self, obj: int):
+        if not self.low <= obj <= self.high:
+            raise psycopg.DataError(f"{obj} is out of range for type {self.pg_type}")
+        return super().dump(obj)
+
+
+class CheckedInt2BinaryDumper(_CheckedIntBinaryDumper, numeric.Int2BinaryDumper):
+    low, high, pg_type = -(2**15), 2**15 - 1, "smallint"
+
+
+class CheckedInt4BinaryDumper(_CheckedIntBinaryDumper, numeric.Int4BinaryDumper):
+    low, high, pg_type = -(2**31), 2**31 - 1, "integer"
+
+
+class CheckedInt8BinaryDumper(_CheckedIntBinaryDumper, numeric.Int8BinaryDumper):
+    low, high, pg_type = -(2**63), 2**63 - 1, "bigint"
+
+
+def refuse_integer_wraparound(sender, connection, **kwargs) -> None:
+    """connection_created: out-of-range whole numbers fail instead of wrapping (see above)."""
+    if connection.vendor != "postgresql":
+        return
+    adapters = connection.connection.adapters
+    adapters.register_dumper(numeric.Int2, CheckedInt2BinaryDumper)
+    adapters.register_dumper(numeric.Int4, CheckedInt4BinaryDumper)
+    adapters.register_dumper(numeric.Int8, CheckedInt8BinaryDumper)

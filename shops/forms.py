@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from shops.fields import DateField
 from shops.models import (
     Branch,
     ClosedDate,
@@ -184,6 +185,7 @@ class ClosedDateForm(ShopModelForm):
     class Meta:
         model = ClosedDate
         fields = ["date", "reason"]
+        field_classes = {"date": DateField}
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, branch: Branch, **kwargs) -> None:

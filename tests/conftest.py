@@ -5,10 +5,17 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from shops.middleware import SESSION_KEY
 from shops.models import Branch, Membership, Role, Shop
 from tests.factories import BranchFactory, MembershipFactory, ShopFactory
+
+# Property-based tests: the same examples on every run (CI's and yours) unless asked to explore:
+# HYPOTHESIS_PROFILE=explore draws fresh random examples, ten times as many.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

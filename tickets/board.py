@@ -211,6 +211,7 @@ def board_state(shop: Shop, member: Membership, code: str) -> BoardState:
 
     One query: the board reads it on every draw, and every open board polls it.
     """
+    code = "" if "\x00" in code else code  # no branch code has a NUL: the member's own board
     params = {"shop": shop.pk, "member": member.pk, "code": code, "open": BOARD_OPEN}
     branches = list(Branch.objects.raw(_STATE_SQL, params))
     branch = next((b for b in branches if b.chosen), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from shops.fields import DateField
 from shops.models import Branch, Membership, Role, Shop
 from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
@@ -35,10 +36,10 @@ class WorksOrderFilterForm(forms.Form):
     technician = TechnicianChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Anyone"
     )
-    booked_from = forms.DateField(
+    booked_from = DateField(
         label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    booked_to = forms.DateField(
+    booked_to = DateField(
         label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

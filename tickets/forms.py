@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.template.defaultfilters import filesizeformat
 
+from shops.fields import MAX_AMOUNT, AmountField, DateTimeField
 from shops.forms import checkboxes
 from shops.models import Branch, Membership
 from tickets.models import (
@@ -28,6 +28,7 @@ from tickets.photos import clean_photo, megapixels
 from tickets.services import ConsentData, LineData
 
 MAX_SIGNATURE_BYTES = 300_000
+MAX_QUOTE_LINES = 50
 
 
 class WorksOrderForm(forms.ModelForm):
@@ -64,6 +65,7 @@ class WorksOrderForm(forms.ModelForm):
             "estimated_completion",
             "estimated_minutes",
         ]
+        field_classes = {"estimated_completion": DateTimeField}
         widgets = {
             "priority": forms.RadioSelect(attrs={"class": "form-check-input"}),
             "fault_reported": forms.Textarea(
@@ -127,31 +129,23 @@ class QuoteLineForm(forms.Form):
         max_length=200,
         widget=labelled(forms.TextInput, "Description", placeholder="e.g. Screen replacement"),
     )
-    quantity = forms.DecimalField(
-        max_digits=7,
-        decimal_places=2,
+    quantity = AmountField(
+        min_value=Decimal("0.01"),
+        max_value=Decimal("999.99"),
         initial=1,
-        validators=[MinValueValidator(Decimal("0.01"))],
         widget=labelled(forms.NumberInput, "Quantity", step="any", **{"data-qty": ""}),
     )
-    unit_price = forms.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+    unit_price = AmountField(
         widget=labelled(
             forms.NumberInput, "Unit price, net of VAT", step="0.01", **{"data-price": ""}
         ),
     )
-    vat_rate = forms.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(0)],
+    vat_rate = AmountField(
+        max_value=Decimal("100"),
         widget=labelled(forms.NumberInput, "VAT rate, per cent", step="any", **{"data-vat": ""}),
     )
     # Set on lines put on from the pricebook: a different price needs a word on why.
-    listed_price = forms.DecimalField(
-        max_digits=10, decimal_places=2, required=False, widget=forms.HiddenInput
-    )
+    listed_price = AmountField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(
         max_length=200,
         required=False,
@@ -171,6 +165,12 @@ class QuoteLineForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        if self.gross(data) > MAX_AMOUNT:
+            self.add_error(
+                "unit_price",
+                f"This line comes to more than {MAX_AMOUNT:,} with VAT: check the quantity and "
+                "the price.",
+            )
         price, listed = data.get("unit_price"), data.get("listed_price")
         if None not in (price, listed) and price != listed and not data.get("note", "").strip():
             self.add_error(
@@ -178,6 +178,16 @@ class QuoteLineForm(forms.Form):
                 f"Say why this is not the pricebook's {listed:.2f} (net), e.g. “loyal customer”.",
             )
         return data
+
+    @staticmethod
+    def gross(data: dict, *, signed: bool = False) -> Decimal:
+        """The line's amount including VAT (0 until its fields are valid); with `signed`, a
+        discount's is negative."""
+        quantity, price, rate = (data.get(k) for k in ("quantity", "unit_price", "vat_rate"))
+        if None in (quantity, price, rate):
+            return Decimal(0)
+        sign = -1 if signed and data.get("kind") == LineKind.DISCOUNT else 1
+        return sign * quantity * price * (1 + rate / 100)
 
     def line(self) -> LineData:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("DELETE", "reason")}
@@ -188,6 +198,24 @@ class QuoteLineForm(forms.Form):
 
 
 class BaseQuoteLineFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "A quote has at most %(num)d lines: put several items on one line.",
+    }
+
+    def clean(self) -> None:
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+        ]
+        total = sum(
+            (QuoteLineForm.gross(form.cleaned_data, signed=True) for form in kept), Decimal(0)
+        )
+        if total > MAX_AMOUNT:
+            raise forms.ValidationError(
+                f"The quote comes to more than {MAX_AMOUNT:,}, the most it may: check the amounts."
+            )
+
     def lines(self) -> list[LineData]:
         return [
             form.line()
@@ -197,7 +225,12 @@ class BaseQuoteLineFormSet(forms.BaseFormSet):
 
 
 QuoteLineFormSet = forms.formset_factory(
-    QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, can_delete=True, max_num=50
+    QuoteLineForm,
+    formset=BaseQuoteLineFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=MAX_QUOTE_LINES,
+    validate_max=True,
 )
 
 
@@ -373,13 +406,7 @@ class FinalPriceForm(forms.Form):
     """What the customer pays. Filled in with the quote as it stands; a different price, or no
     charge at all, says why (the service insists)."""
 
-    amount = forms.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        label="Final price (incl. VAT)",
-    )
+    amount = AmountField(required=False, label="Final price (incl. VAT)")
     no_charge = forms.BooleanField(
         required=False, label="No charge", help_text="Warranty, goodwill: say why below."
     )
@@ -408,6 +435,7 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = WorksOrder
         fields = ["priority", "estimated_completion", "estimated_minutes"]
+        field_classes = {"estimated_completion": DateTimeField}
         widgets = {
             "estimated_completion": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

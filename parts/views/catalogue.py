@@ -18,6 +18,7 @@ from parts.forms import GRADE_CHOICES, MOVE_FORMS, PartForm, SupplierPartForm, a
 from parts.models import Part, PartCompatibility, PartUnit, StockLevel, StockMovement
 from parts.views.common import EDITORS, can_edit, not_get, wants_fragment
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import SearchForm
 
 PER_PAGE = 50
 ACTIVE_FILTER = {"active": True, "retired": False, "all": None}
@@ -32,18 +33,21 @@ MOVE_TITLES = {
 @shop_member_required()
 @require_GET
 def part_list(request: ShopRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
+    search = SearchForm(request.GET)
     grade = request.GET.get("grade", "")
     status = request.GET.get("status", "active")
     parts = selectors.part_catalogue(
         request.shop,
-        q=q,
+        q=search.text,
         grade=grade if grade in dict(GRADE_CHOICES) else "",
         active=ACTIVE_FILTER.get(status, True),
     )
+    if search.refused:
+        parts = parts.none()
     page = Paginator(parts, PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "q": q,
+        "q": search.shown,
+        "search": search,
         "grade": grade,
         "status": status,
         "grades": GRADE_CHOICES,

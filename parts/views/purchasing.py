@@ -294,10 +294,11 @@ def purchase_order_cancel(request: ShopRequest, po_number: str) -> HttpResponse:
     if request.method != "POST":
         return _back(order)
     form = CancelOrderForm(request.POST, prefix="cancel")
-    form.is_valid()
+    if not form.is_valid():  # the reason is optional, but a refused one cancels nothing
+        return _detail(request, order, cancel_form=form)
     try:
         services.purchase_order_cancel(
-            order=order, reason=form.cleaned_data.get("reason", ""), by=request.member
+            order=order, reason=form.cleaned_data["reason"], by=request.member
         )
     except ValidationError as problem:
         form.add_error("reason", problem)

@@ -18,6 +18,7 @@ from parts.forms import PeriodForm, ReorderForm, active_branches
 from parts.models import Part
 from parts.views.common import EDITORS, can_edit, chosen_branch, say_refused, wants_fragment
 from shops.access import ShopRequest, get_branch, shop_member_required
+from shops.fields import SearchForm
 from shops.models import MANAGERS, Branch
 
 PER_PAGE = 50
@@ -32,18 +33,19 @@ def _stock_url(branch: Branch, **params) -> str:
 @require_GET
 def stock_page(request: ShopRequest) -> HttpResponse:
     branch = chosen_branch(request)
-    q = request.GET.get("q", "").strip()[:100]
+    search = SearchForm(request.GET)
     low_only = request.GET.get("low") == "1"
     parts = (
-        selectors.stock_list(request.shop, branch, q=q, low_only=low_only)
-        if branch
-        else Part.objects.none()
+        selectors.stock_list(request.shop, branch, q=search.text, low_only=low_only)
+        if branch and not search.refused
+        else Part.objects.for_shop(request.shop).none()
     )
     page = Paginator(parts, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "branch": branch,
         "branches": active_branches(request.shop),
-        "q": q,
+        "q": search.shown,
+        "search": search,
         "low_only": low_only,
         "page": page,
         "can_edit": can_edit(request),
@@ -67,9 +69,8 @@ def stock_level_edit(request: ShopRequest, branch_code: str, part_id: int) -> Ht
             form.add_error(None, problem)
     if not request.htmx:
         if form.errors:
-            messages.error(
-                request, f"{part.name}: reorder figures must be whole numbers, 0 or more."
-            )
+            said = " ".join(dict.fromkeys(m for ms in form.errors.values() for m in ms))
+            messages.error(request, f"{part.name}: reorder figures: {said}")
         else:
             messages.success(request, f"Reorder rule for {part.name} at {branch.name} saved.")
         return redirect(_stock_url(branch, q=request.POST.get("q", "")))
@@ -122,13 +123,14 @@ def low_stock_order(request: ShopRequest, branch_code: str) -> HttpResponse:
 def stock_trace(request: ShopRequest) -> HttpResponse:
     """Search a serial or batch number (or a works-order number) and see where it came from
     and where it went."""
-    q = request.GET.get("q", "").strip()[:64]
-    traces = []
+    search = SearchForm(request.GET, cut=64)
+    q, traces = search.text, []
     if q:
         traces = selectors.unit_trace(request.shop, q) or selectors.works_order_trace(
             request.shop, q
         )
-    return render(request, "parts/trace.html", {"q": q, "traces": traces})
+    context = {"q": search.shown, "search": search, "traces": traces}
+    return render(request, "parts/trace.html", context)
 
 
 @shop_member_required(*MANAGERS)

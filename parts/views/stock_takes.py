@@ -127,7 +127,7 @@ def stock_take_count(request: ShopRequest, take_number: int, part_id: int) -> Ht
         except ValidationError as refused:
             problem = refusal_text(refused)
     else:
-        problem = f"{part.name}: give the count as a whole number, 0 or more."
+        problem = f"{part.name}: {' '.join(form.errors['counted'])}"
     if not request.htmx:
         if problem:
             messages.error(request, problem)

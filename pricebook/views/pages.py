@@ -27,6 +27,7 @@ from pricebook.forms import (
 from pricebook.models import PricebookEntry, RepairType
 from pricebook.selectors import entry_options, no_price_report, other_entries_of, pricebook_list
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import object_id
 from shops.models import MANAGERS
 
 PER_PAGE = 50
@@ -206,8 +207,8 @@ def entry_new(request: ShopRequest) -> HttpResponse:
 def _new_entry_initial(request: ShopRequest) -> dict:
     """From the "no price yet" report's link: the model it was about."""
     initial = {key: request.GET[key] for key in ("category", "make", "model") if key in request.GET}
-    model_id = request.GET.get("device_model", "")
-    if model_id.isdigit():
+    model_id = object_id(request.GET.get("device_model", ""))
+    if model_id is not None:
         model = DeviceModel.objects.for_shop(request.shop).filter(pk=model_id).first()
         if model is not None:
             initial |= {"category": model.category, "make": model.make, "model": model.name}

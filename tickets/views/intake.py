@@ -13,6 +13,7 @@ from customers.models import Customer
 from devices.forms import DeviceForm
 from pricebook.models import OptionPart, RepairType
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import object_id
 from shops.models import COUNTER
 from shops.services import PhotoStorageFull
 from tickets import services
@@ -39,10 +40,10 @@ class IntakeForms:
 
     @staticmethod
     def _picked_customer(request: ShopRequest, data) -> Customer | None:
-        picked = (data or request.GET).get("customer_id", "")
-        if not picked.isdigit():
+        picked = object_id((data or request.GET).get("customer_id", ""))
+        if picked is None:
             return None
-        return Customer.objects.for_shop(request.shop).filter(pk=int(picked)).first()
+        return Customer.objects.for_shop(request.shop).filter(pk=picked).first()
 
     def is_valid(self) -> bool:
         parts = [self.device, self.job, self.lines, self.consent, self.photos]
@@ -54,7 +55,7 @@ class IntakeForms:
     def _priced_parts(request: ShopRequest) -> list[tuple[int, int, str]]:
         """(part, quantity, repair) of the pricebook options the quote was built from (this
         shop's only)."""
-        chosen = [int(i) for i in request.POST.getlist("pricebook_option") if i.isdigit()]
+        chosen = [i for i in map(object_id, request.POST.getlist("pricebook_option")) if i]
         uses = OptionPart.objects.for_shop(request.shop).filter(option_id__in=chosen)
         fields = ("part_id", "quantity", "option__entry__repair_type__name")
         return list(uses.values_list(*fields)) if chosen else []

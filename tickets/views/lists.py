@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import SearchForm
 from tickets import selectors
 from tickets.filters import WorksOrderFilterForm
 from tickets.models import WorksOrder
@@ -64,7 +65,8 @@ def works_order_list(request: ShopRequest) -> HttpResponse:
 @shop_member_required()
 @require_GET
 def search(request: ShopRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
+    search = SearchForm(request.GET)
+    q = search.text
     fragment = _wants_fragment(request)
     results = (
         selectors.works_order_search(
@@ -81,7 +83,12 @@ def search(request: ShopRequest) -> HttpResponse:
         response = render(
             request,
             template,
-            {"q": q, "results": results, "more": fragment and len(results) == DROPDOWN_RESULTS},
+            {
+                "q": search.shown,
+                "search": search,
+                "results": results,
+                "more": fragment and len(results) == DROPDOWN_RESULTS,
+            },
         )
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -22,6 +22,7 @@ from parts.selectors import with_stock
 from pricebook.models import PriceOption, RepairType
 from pricebook.selectors import QuoteOption, quote_option, quote_options
 from shops.access import ShopRequest, shop_member_required
+from shops.fields import object_id
 from shops.models import COUNTER, Branch, Role
 from tickets import bench_parts
 from tickets.access import get_works_order
@@ -32,9 +33,9 @@ from tickets.views.detail import works_order_detail
 def _model_of(request: ShopRequest, params) -> DeviceModel | None:
     """The catalogue model chosen, or the one whose make and name were typed."""
     models = DeviceModel.objects.for_shop(request.shop)
-    chosen = params.get("device-device_model", "")
-    if chosen.isdigit():
-        return models.filter(pk=int(chosen)).first()
+    chosen = object_id(params.get("device-device_model", ""))
+    if chosen is not None:
+        return models.filter(pk=chosen).first()
     make, name = params.get("device-make", "").strip(), params.get("device-model_name", "").strip()
     if not (make and name):
         return None
@@ -114,7 +115,7 @@ def intake_prices(request: ShopRequest) -> HttpResponse:
 
 
 def _one(queryset, pk: str):
-    return queryset.filter(pk=int(pk)).first() if pk.isdigit() else None
+    return queryset.filter(pk=found).first() if (found := object_id(pk)) is not None else None
 
 
 def _first_branch(request: ShopRequest) -> Branch:
@@ -163,10 +164,12 @@ def bench_priced(request: ShopRequest, number: str) -> HttpResponse:
     works_order = get_works_order(request, number)
     if request.method != "POST":
         return redirect(works_order_detail, number=number)
-    option_id = request.POST.get("option", "")
+    option_id = object_id(request.POST.get("option", ""))
     try:
-        option = quote_option(request.shop, int(option_id))
-    except (ValueError, PriceOption.DoesNotExist):
+        if option_id is None:
+            raise PriceOption.DoesNotExist
+        option = quote_option(request.shop, option_id)
+    except PriceOption.DoesNotExist:
         messages.error(request, "Choose a repair from the list.")
         return redirect(works_order_detail, number=number)
     reason = request.POST.get("reason", "").strip()

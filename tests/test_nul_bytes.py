@@ -1,0 +1,61 @@
+"""A NUL byte typed, scanned or pasted into a search box or a filter, or put in a URL, never
+gives a server error: the search says why it found nothing, a filter is ignored, a URL is 404."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CustomerFactory, WorksOrderFactory
+from tickets.models import Status, WorksOrder
+
+pytestmark = pytest.mark.django_db
+SAID = "This has a NUL character in it"
+
+
+@pytest.fixture
+def job(personas):
+    CustomerFactory(shop=personas.shop, full_name="Dee Whitfield")
+    return WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [
+        ("search", {"q": "Dee\x00"}),
+        ("customers", {"q": "Dee\x00"}),
+        ("customer_lookup", {"q": "Dee\x00"}),
+        ("stock", {"q": "screen\x00"}),
+        ("parts", {"q": "screen\x00"}),
+        ("stock_trace", {"q": "SN\x00123"}),
+        ("device_lookup", {"serial": "C02\x00XYZ"}),
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_search_with_a_nul_byte_finds_nothing_and_says_why(
+    client_as, personas, job, url_name, params, htmx
+):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client_as(personas.manager).get(reverse(url_name), params, headers=headers)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert SAID in page
+    assert "Dee Whitfield" not in page
+
+
+def test_the_search_box_shows_what_was_typed_less_the_nul(client_as, personas, job):
+    page = client_as(personas.manager).get(reverse("customers"), {"q": "Dee\x00"}).content
+    assert b'value="Dee"' in page and b"\x00" not in page
+
+
+@pytest.mark.parametrize("url_name", ["board", "board_changed", "stock", "low_stock"])
+def test_a_branch_filter_with_a_nul_byte_shows_your_own_branch(client_as, personas, job, url_name):
+    response = client_as(personas.technician).get(reverse(url_name), {"branch": "BHM\x00"})
+    assert response.status_code == 200
+
+
+def test_a_nul_byte_in_a_url_or_a_posted_number_is_not_found(client_as, personas, job):
+    client = client_as(personas.manager)
+    assert client.get(f"/works-orders/{job.number}%00/").status_code == 404
+    assert client.get("/settings/branches/BHM%00/").status_code == 404
+    moved = client.post(reverse("board_move"), {"number": job.number + "\x00", "step": "assign"})
+    assert moved.status_code == 404
+    assert WorksOrder.objects.for_shop(personas.shop).get().status == Status.INTAKE
