@@ -424,7 +424,31 @@ def apply_plan(shop: Shop, plan: Plan, report: Report | None = None) -> Written:
         for option_key, part_key in plan.option_parts
     }
     compatibilities_add(shop=shop, pairs=pairs - plan.existing.fits)
+    _refresh_statistics(written)
     return written
+
+
+ANALYZE_AFTER = 1000  # rows added to a table, past which its statistics are refreshed
+
+
+def _refresh_statistics(written: Written) -> None:
+    """ANALYZE the tables this import grew, before the commit checks the new rows' keys.
+
+    PostgreSQL checks every new row's foreign keys at commit with plans made from the
+    tables' statistics; statistics that did not know of this import's rows (a new shop, or
+    before autovacuum's next look) had each check of an entry's or a part fit's device model
+    read all of the shop's device models along the shop_id index: 60 µs a check, 2.5 s of a
+    30,000-row import. Without the right to ANALYZE, PostgreSQL warns and carries on."""
+    grown = {
+        DeviceModel: written.device_models,
+        Part: written.parts_added,
+        PricebookEntry: written.entries_added,
+        PriceOption: written.options_added,
+    }
+    tables = [model._meta.db_table for model, added in grown.items() if added >= ANALYZE_AFTER]
+    if tables:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _write_models(shop: Shop, plan: Plan, written: Written) -> dict[tuple, int]:

@@ -48,3 +48,19 @@ def test_an_import_applied_from_the_stored_file_reads_it_whole(shop, personas):
     assert stored.result["counts"]["add"] == 59
     assert PricebookEntry.objects.for_shop(shop).count() == 59
 
+
+def test_a_big_import_refreshes_the_statistics_of_what_it_grew(shop, personas, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pricebook import importer
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 2)  # "big": two rows of a table
+    rows = [SCREEN_OEM | {"model": f"iPhone {n}", "part_number": f"IP{n}"} for n in range(1, 4)]
+    with CaptureQueriesContext(connection) as queries:
+        stored = import_csv(shop, personas.manager, csv_text(*rows))
+    assert stored.result["counts"]["add"] == 3
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    assert analyzed == [
+        "ANALYZE devices_devicemodel, parts_part, pricebook_pricebookentry, pricebook_priceoption"
+    ]
