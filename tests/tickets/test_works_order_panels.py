@@ -147,9 +147,18 @@ def test_another_shops_panel_is_404(client_as, personas):
 def test_a_job_on_the_bench_is_drawn_in_few_queries(
     client_as, personas, django_assert_max_num_queries
 ):
+    from parts import services as parts
+    from tests.factories import PartFactory
+
     works_order = on_the_bench(personas)
     client = client_as(personas.manager)
-    with django_assert_max_num_queries(8):
+    # Signing in, the job, its lines, photos, timeline, bench time and approvals; no parts
+    # query for a job without parts.
+    with django_assert_max_num_queries(7):
         assert page(client, works_order).status_code == 200
+    part = PartFactory(shop=personas.shop, name="iPhone 13 battery")
+    parts.works_order_part_add(works_order=works_order, part=part, quantity=1, by=personas.manager)
+    with django_assert_max_num_queries(8):
+        assert "iPhone 13 battery" in page(client, works_order).content.decode()
     with django_assert_max_num_queries(4):  # the signed-in member, the job, the workload
         assert panel(client, works_order, "reassign", **HTMX).status_code == 200

@@ -68,7 +68,7 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             "consent__terms",
             "qc_signed_by__user",
         )
-        .annotate(returning=returning_customer(shop))
+        .annotate(returning=returning_customer(shop), has_parts=bench_parts.has_parts(shop.pk))
     )
     works_order = get_object_or_404(works_orders, number=number)
     works_order.shop = shop  # the same row: the guards and the page read it from here
@@ -258,7 +258,7 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "photos_form": forms.get("photos_form") or PhotosForm(prefix="photos"),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "qc_rows": _qc_rows(works_order),
-        "part_lines": bench_parts.parts_of(works_order),
+        "part_lines": bench_parts.parts_of(works_order) if works_order.has_parts else [],
     }
     if works_order.is_open:
         context |= _open_job(works_order, consent, gross, forms)
