@@ -98,13 +98,13 @@ def _save(customer: Customer, *, shop: Shop, exclude: Customer | None) -> Custom
     customer.phone = normalise_phone(customer.phone, shop=shop)
     customer.email = normalise_email(customer.email)
     check_reachable(phone=customer.phone, email=customer.email)
-    check_duplicates(shop=shop, phone=customer.phone, email=customer.email, exclude=exclude)
     _reachable_by_preference(customer)
     try:
         with transaction.atomic():
             customer.save()
     except IntegrityError:
-        # Someone at the other counter saved the same number a moment ago.
+        # The phone or email is someone's already (the unique constraints say so; the forms
+        # asked before, so this is rare enough not to ask first on every save): say whose.
         check_duplicates(shop=shop, phone=customer.phone, email=customer.email, exclude=exclude)
         raise
     return customer

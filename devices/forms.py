@@ -57,6 +57,7 @@ class DeviceForm(ShopModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tac_model: DeviceModel | None = None  # the catalogue's model for the IMEI's TAC
+        self.tac_checked = False  # whether clean() looked it up (it may have found none)
         self.fields["device_model"].queryset = DeviceModel.objects.for_shop(self.shop)
         self.fields["category"].choices = [("", "Choose…"), *Category.choices]
         for name in ("category", "make", "model_name"):
@@ -80,6 +81,7 @@ class DeviceForm(ShopModelForm):
             )
         elif data.get("imei") and "imei" not in self.errors:
             catalogue = self.tac_model = device_model_for_imei(self.shop, data["imei"])
+            self.tac_checked = True
             if catalogue is not None and not (data.get("make") or data.get("model_name")):
                 data["device_model"] = catalogue
                 data["category"] = catalogue.category
@@ -99,10 +101,11 @@ class DeviceForm(ShopModelForm):
         return super()._get_validation_exclusions() | {"imei"}
 
     def for_intake(self) -> dict:
-        """What devices.services.device_for_intake takes; the TAC's model, looked up already,
-        saves it looking again (what was typed still wins over it there)."""
+        """What devices.services.device_for_intake takes; the TAC's model, looked up already
+        (found or not), saves it looking again (what was typed still wins over it there)."""
         data = {name: self.cleaned_data.get(name) for name in INTAKE_FIELDS}
         data["device_model"] = data["device_model"] or self.tac_model
+        data["tac_checked"] = self.tac_checked
         return data
 
     def save(self, commit: bool = True, *, customer: Customer | None = None) -> Device:

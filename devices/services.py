@@ -32,13 +32,15 @@ def device_for_intake(
     colour: str = "",
     storage: str = "",
     device_model: DeviceModel | None = None,
+    tac_checked: bool = False,
 ) -> Device:
     """The device being booked in: the one on file when its IMEI (or serial) is known here,
     now belonging to `customer` with its history kept; otherwise a new device.
 
     The IMEI may be typed or scanned with spaces and dashes; a wrong one raises a
     ValidationError keyed "imei". Make and model come from `device_model` or, failing that,
-    the catalogue entry for the IMEI's TAC, where not typed.
+    the catalogue entry for the IMEI's TAC, where not typed. `tac_checked`: the caller has
+    looked that entry up already (DeviceForm does) and passes what it found as device_model.
     """
     try:
         imei = normalise_imei(imei)
@@ -49,7 +51,7 @@ def device_for_intake(
         raise ValueError("device_for_intake: the customer belongs to another shop")
     if device_model is not None and device_model.shop_id != shop.pk:
         raise ValidationError({"device_model": "That model is not in this shop's catalogue."})
-    if device_model is None and imei:
+    if device_model is None and imei and not tac_checked:
         device_model = device_model_for_imei(shop, imei)
     if device_model is not None:
         category = category or device_model.category

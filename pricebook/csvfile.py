@@ -24,12 +24,15 @@ never deletes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from devices.models import Category
 from parts.models import Grade
@@ -139,28 +142,24 @@ class Row:
     part_name: str | None
     part_cost: Decimal | None
     part_quantity: int | None
+    # What the import compares rows by (names without regard to case), worked out once: the
+    # planner asks for them about ten times a row.
+    model_key: tuple[str, str] = field(init=False)
+    entry_key: tuple[str, str, str] = field(init=False)
+    option_key: tuple[str, str, str, str] = field(init=False)
+    part_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.model_key = (self.make.casefold(), self.model.casefold())
+        self.entry_key = (*self.model_key, self.repair_type.casefold())
+        self.option_key = (*self.entry_key, self.grade)
+        self.part_key = self.part_number.upper()
 
     @property
     def device_label(self) -> str:  # as devices.models.DeviceModel shows it
         if self.model.lower().startswith(self.make.lower()):
             return self.model
         return f"{self.make} {self.model}"
-
-    @property
-    def model_key(self) -> tuple[str, str]:
-        return (self.make.casefold(), self.model.casefold())
-
-    @property
-    def entry_key(self) -> tuple[str, str, str]:
-        return (*self.model_key, self.repair_type.casefold())
-
-    @property
-    def option_key(self) -> tuple[str, str, str, str]:
-        return (*self.entry_key, self.grade)
-
-    @property
-    def part_key(self) -> str:
-        return self.part_number.upper()
 
 
 @dataclass
@@ -193,22 +192,57 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read(data: bytes, progress=None) -> ReadFile:
+CHUNK = 1 << 20
+
+
+def _encoding_and_lines(source: BinaryIO) -> tuple[str, int]:
+    """As decode() decides, without holding the file: UTF-8 if all of it reads as UTF-8, else
+    Windows-1252; and how many line breaks it has (for the progress bar)."""
+    decoder, lines, utf8 = codecs.getincrementaldecoder("utf-8")(), 0, True
+    while chunk := source.read(CHUNK):
+        lines += chunk.count(b"\n")
+        if utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    source.seek(0)
+    return ("utf-8-sig" if utf8 else "cp1252"), lines
+
+
+def read(data: bytes | BinaryIO, progress=None) -> ReadFile:
     """Every row of the file checked on its own: readable rows, and a Problem for each bad cell.
 
-    `progress(done, total)` is called now and then on a long file.
+    `data` is the file's bytes or a binary file, read as a stream: a 25 MB file is never held
+    as text (a StringIO of it took four bytes a character). `progress(done, total)` is called
+    now and then on a long file.
     """
     result = ReadFile()
-    if data.startswith(b"PK\x03\x04"):
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    if source.read(4).startswith(b"PK\x03\x04"):
         result.file_problems.append(
             "This is a spreadsheet workbook, not a CSV file. Save it as CSV (in Excel: File › "
             "Save as › CSV UTF-8) and upload that."
         )
         return result
-    text = decode(data)
-    first_line = text.split("\n", 1)[0]
+    source.seek(0)
+    encoding, total = _encoding_and_lines(source)
+    text = io.TextIOWrapper(source, encoding=encoding, errors="replace", newline="")
+    try:
+        return _read_text(text, max(1, total), progress, result)
+    finally:
+        text.detach()  # the caller's file stays open, as it was given
+
+
+def _read_text(text: io.TextIOWrapper, total: int, progress, result: ReadFile) -> ReadFile:
+    first_line = text.readline()
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first_line], text), delimiter=delimiter)
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
         result.file_problems.append(
@@ -228,10 +262,11 @@ def read(data: bytes, progress=None) -> ReadFile:
     positions = _positions(header, result)
     if result.file_problems:
         return result
-    total = max(1, text.count("\n"))
+    # A missing column, or a short row, reads as empty cells.
+    wanted = [(name, positions.get(name)) for name in COLUMNS]
     parse = _RowParser(decimal_comma=delimiter == ";")
     for record in reader:
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             continue
         result.data_lines += 1
         if result.data_lines > MAX_ROWS:
@@ -243,8 +278,11 @@ def read(data: bytes, progress=None) -> ReadFile:
         if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
             result.problems.append(_too_many_cells(reader.line_num, record, len(header), delimiter))
             continue
-        # A missing column, or a short row, reads as empty cells.
-        cells = {name: _cell(record, positions.get(name)) for name in COLUMNS}
+        count = len(record)
+        cells = {
+            name: _tidy(record[position]) if position is not None and position < count else ""
+            for name, position in wanted
+        }
         row, problems = parse(reader.line_num, cells)
         if problems:
             result.problems.extend(problems)
@@ -268,10 +306,6 @@ def _too_many_cells(line: int, record: list[str], columns: int, delimiter: str) 
     )
 
 
-def _cell(record: list[str], position: int | None) -> str:
-    return record[position] if position is not None and position < len(record) else ""
-
-
 def _positions(header: list[str], result: ReadFile) -> dict[str, int]:
     positions: dict[str, int] = {}
     for i, raw in enumerate(header):
@@ -289,19 +323,31 @@ def _positions(header: list[str], result: ReadFile) -> dict[str, int]:
     return positions
 
 
+def _tidy(value: str) -> str:
+    """A cell stripped, its runs of white space made one space, a formula guard taken off."""
+    if not value:
+        return value
+    value = value.strip()
+    # Only ASCII spaces are printable white space: anything else (tabs, line breaks, no-break
+    # spaces) or two spaces in a row is what the regular expression is for. Most cells have
+    # neither, and 400,000 cells of a large file are worth skipping it for.
+    if "  " in value or not value.isprintable():
+        value = _SPACES.sub(" ", value)
+    return _unescape(value) if value.startswith("'") else value
+
+
 class _RowParser:
     """Turns one record's cells into a Row, or says what is wrong with each bad cell."""
 
     def __init__(self, *, decimal_comma: bool) -> None:
         self.decimal_comma = decimal_comma
 
-    def __call__(self, line: int, cells: dict[str, str]) -> tuple[Row | None, list[Problem]]:
+    def __call__(self, line: int, cell: dict[str, str]) -> tuple[Row | None, list[Problem]]:
+        """`cell`: each column's cell, tidied (_tidy), or "" where the row has none."""
         self.line, self.problems = line, []
-        cell = {name: _unescape(_SPACES.sub(" ", value.strip())) for name, value in cells.items()}
         for name, value in cell.items():
-            if NUL in value:  # reported once, then read as empty: no second problem about it
+            if NUL in value:  # said once; the row goes no further, so no second problem about it
                 self._problem(name, value, NUL_MESSAGE)
-                cell[name] = ""
         if self.problems:
             return None, self.problems
         part_number = self._text(cell, "part_number", required=False)

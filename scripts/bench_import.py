@@ -11,8 +11,8 @@ code in a Celery task): the preview (read the file, compare it with the priceboo
 apply (read and compare again inside the transaction, then write).
 
 The imports run in a child process of their own, so its peak memory (resident set size, from
-getrusage) is the import's with Python and Django, not this script's. Goals: the apply of the
-30,000-row file under 10 s and under 300 MB.
+getrusage) is the import's with Python and Django, not this script's. Goals (issue 10): the
+apply of the 30,000-row file in at most 5 s, and at most 300 MB at the peak.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 DATABASE = "benchdesk_bench_import"
 SEED = 1
-GOAL_SECONDS = 10
+GOAL_SECONDS = 5
 GOAL_MB = 300
 
 
@@ -126,10 +126,10 @@ def recreate_database(url: str) -> None:
 
 def table(rows: int, models: int, result: dict) -> list[str]:
     first, second, peak = result["first"], result["second"], result["peak_mb"]
-    met = first["apply_s"] < GOAL_SECONDS and peak < GOAL_MB
+    met = first["apply_s"] <= GOAL_SECONDS and peak <= GOAL_MB
     unchanged = second["counts"].get("unchanged", 0)
     idempotent = second["counts"].get("add") == 0 and second["counts"].get("change") == 0
-    goal = f"apply < {GOAL_SECONDS} s, < {GOAL_MB} MB"
+    goal = f"apply ≤ {GOAL_SECONDS} s, peak ≤ {GOAL_MB} MB"
     header = ["import", "rows", "preview s", "apply s", "queries", "peak MB", "goal", "met?"]
     lines = [header, ["---"] * len(header)]
     lines.append(

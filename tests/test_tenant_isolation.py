@@ -123,6 +123,7 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "option_id": lambda: PriceOptionFactory(shop=other).pk,
         "option_part_id": lambda: OptionPartFactory(shop=other).pk,
         "import_id": lambda: PricebookImportFactory(shop=other, uploaded_by=personas.outsider).pk,
+        "panel": lambda: "plan",  # a real panel: only the works order's shop can refuse it
         "step": lambda: "start",  # a real step: only the works order's shop can refuse it
         "token": lambda: uuid.uuid4().hex,
         "uidb64": lambda: "MQ",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from parts import services as parts
@@ -49,6 +49,15 @@ def part_for(works_order: WorksOrder, typed: str) -> Part:
     more = " and more" if len(found) > 5 else ""
     raise ValidationError(
         f"Several parts match “{typed.strip()}”: {listed}{more}. Type its part number."
+    )
+
+
+def has_parts(shop_id: int) -> Exists:
+    """Whether each works order of a queryset has any parts, for annotating it: a job without
+    any (most of a shop's history) then needs no parts_of query, whose aggregate subquery took
+    more to put together in Python (1.8 ms) than the rest of the works-order page's reads."""
+    return Exists(
+        WorksOrderPart.objects.for_shop(shop_id).filter(works_order=OuterRef("pk")).order_by()
     )
 
 

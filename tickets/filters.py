@@ -10,32 +10,17 @@ from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
 
 
-class BranchChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, branch: Branch) -> str:
-        return f"{branch.code} · {branch.name}"
-
-
-class TechnicianChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, member: Membership) -> str:
-        return member.user.full_name or member.user.email
-
-
 class WorksOrderFilterForm(forms.Form):
-    branch = BranchChoiceField(
-        queryset=Branch.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label="All branches",
-    )
+    # Plain choices read once: the select draws them and the chosen one is looked up among
+    # them, where a ModelChoiceField would ask the database again to validate it.
+    branch = forms.ChoiceField(required=False)
     status = forms.MultipleChoiceField(
         choices=Status.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
-    technician = TechnicianChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Anyone"
-    )
+    technician = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     booked_from = DateField(
         label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -45,13 +30,21 @@ class WorksOrderFilterForm(forms.Form):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = Branch.objects.for_shop(shop).order_by("code")
-        self.fields["technician"].queryset = (
+        self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("code")}
+        self.fields["branch"].choices = [("", "All branches")] + [
+            (code, f"{code} · {branch.name}") for code, branch in self.branches.items()
+        ]
+        technicians = (
             Membership.objects.for_shop(shop)
             .filter(is_active=True, role=Role.TECHNICIAN)
             .select_related("user")
             .order_by("user__full_name")
         )
+        self.technicians = {member.pk: member for member in technicians}
+        self.fields["technician"].choices = [("", "Anyone")] + [
+            (pk, member.user.full_name or member.user.email)
+            for pk, member in self.technicians.items()
+        ]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -65,10 +58,10 @@ class WorksOrderFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data  # Django leaves fields with errors out of it
         return ListFilters(
-            branch=data.get("branch"),
+            branch=self.branches.get(data.get("branch")),
             statuses=data.get("status") or [],
             priority=data.get("priority") or "",
-            technician=data.get("technician"),
+            technician=self.technicians.get(data.get("technician")),
             booked_from=data.get("booked_from"),
             booked_to=data.get("booked_to"),
         )

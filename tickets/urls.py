@@ -8,6 +8,11 @@ urlpatterns = [
     path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
     path("search/", lists.search, name="search"),
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
+    path(
+        "works-orders/<str:number>/panels/<str:panel>/",
+        detail.works_order_panel,
+        name="works_order_panel",
+    ),
     path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
     path("works-orders/<str:number>/photos/", detail.photo_add, name="photo_add"),
     path("works-orders/<str:number>/photos/<int:photo_id>/", detail.photo_file, name="photo_file"),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
+
+from shops.templatetags.ui import badge
 
 register = template.Library()
 
@@ -23,19 +26,19 @@ PART_COLOURS = {
 GRADE_COLOURS = {"oem": "dark", "aftermarket": "secondary", "refurbished": "info"}
 
 
-@register.inclusion_tag("tickets/badge.html")
-def order_badge(order) -> dict:
-    return {"label": order.get_status_display(), "colour": ORDER_COLOURS.get(order.status)}
+@register.simple_tag
+def order_badge(order) -> SafeString:
+    return badge(order.get_status_display(), ORDER_COLOURS.get(order.status))
 
 
-@register.inclusion_tag("tickets/badge.html")
-def part_status_badge(line) -> dict:
-    return {"label": line.get_status_display(), "colour": PART_COLOURS.get(line.status)}
+@register.simple_tag
+def part_status_badge(line) -> SafeString:
+    return badge(line.get_status_display(), PART_COLOURS.get(line.status))
 
 
-@register.inclusion_tag("tickets/badge.html")
-def grade_badge(part) -> dict:
-    return {"label": part.get_grade_display(), "colour": GRADE_COLOURS.get(part.grade, "light")}
+@register.simple_tag
+def grade_badge(part) -> SafeString:
+    return badge(part.get_grade_display(), GRADE_COLOURS.get(part.grade, "light"))
 
 
 @register.filter

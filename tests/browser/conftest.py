@@ -21,8 +21,9 @@ from tickets.services import ConsentData
 def _to_qc(personas, works_order):
     jack = personas.technician
     works_order_advance(works_order=works_order, step="start", by=jack)
-    works_order_advance(works_order=works_order, step="submit_for_qc", by=jack)
-    tickets.final_price_set(works_order=works_order, amount=Decimal("120.00"), by=personas.manager)
+    works_order_advance(
+        works_order=works_order, step="submit_for_qc", by=jack, amount=Decimal("120.00")
+    )
     return works_order
 
 

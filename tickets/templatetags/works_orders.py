@@ -1,6 +1,9 @@
 import base64
 
 from django import template
+from django.utils.safestring import SafeString
+
+from shops.templatetags.ui import badge
 
 register = template.Library()
 
@@ -26,17 +29,13 @@ def png_data_uri(data: bytes | memoryview | None) -> str:
     return "data:image/png;base64," + base64.b64encode(bytes(data)).decode()
 
 
-@register.inclusion_tag("tickets/badge.html")
-def status_badge(works_order) -> dict:
-    return {
-        "label": works_order.get_status_display(),
-        "colour": STATUS_COLOURS.get(works_order.status, "secondary"),
-    }
+@register.simple_tag
+def status_badge(works_order) -> SafeString:
+    colour = STATUS_COLOURS.get(works_order.status, "secondary")
+    return badge(works_order.get_status_display(), colour)
 
 
-@register.inclusion_tag("tickets/badge.html")
-def priority_badge(works_order) -> dict:
-    return {
-        "label": works_order.get_priority_display(),
-        "colour": PRIORITY_COLOURS.get(works_order.priority, "light"),
-    }
+@register.simple_tag
+def priority_badge(works_order) -> SafeString:
+    colour = PRIORITY_COLOURS.get(works_order.priority, "light")
+    return badge(works_order.get_priority_display(), colour)

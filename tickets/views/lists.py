@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -11,11 +10,12 @@ from django_htmx.http import push_url
 
 from shops.access import ShopRequest, shop_member_required
 from shops.fields import SearchForm
+from shops.paging import bounded_page
 from tickets import selectors
 from tickets.filters import WorksOrderFilterForm
 from tickets.models import WorksOrder
 
-PER_PAGE = 50
+PER_PAGE = 25
 DROPDOWN_RESULTS = 8
 PAGE_RESULTS = 50
 
@@ -32,7 +32,12 @@ def works_order_list(request: ShopRequest) -> HttpResponse:
     form = WorksOrderFilterForm(request.GET, shop=request.shop)
     filters = form.filters()
     works_orders = selectors.works_order_list(request.shop, filters)
-    page = Paginator(works_orders, PER_PAGE).get_page(request.GET.get("page"))
+    page = bounded_page(
+        works_orders,
+        request.GET.get("page"),
+        per_page=PER_PAGE,
+        rows=lambda chosen: selectors.works_order_rows(request.shop, chosen),
+    )
     # Page links keep the filters: the filled-in fields of the query string, not the page.
     query = QueryDict(mutable=True)
     for name, values in request.GET.lists():
