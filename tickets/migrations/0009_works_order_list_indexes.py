@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("tickets", "0007_quote_line_pricebook"),
+        ("tickets", "0008_photo_size"),
     ]
 
     operations = [
