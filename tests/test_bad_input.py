@@ -60,6 +60,7 @@ from tests.test_tenant_isolation import Route, app_routes
 from tickets.lifecycle import NEXT_STEPS
 from tickets.models import Status, WorksOrder
 from tickets.scale import generate_demo_works_orders
+from tickets.views.detail import PANELS
 
 # Signing out, or into another shop, would leave the rest of the run signed out.
 NOT_FUZZED = {"logout", "switch_shop"}
@@ -252,6 +253,7 @@ def demo_values(shop) -> dict[str, list]:
         "kind": ["receive", "adjust", "transfer", "return"],
         "po_number": order_numbers,
         "take_number": [take.number],
+        "panel": list(PANELS),  # opened as a page: the works order with that panel's form drawn
     }
 
 
@@ -306,10 +308,12 @@ def find_forms(client: Client, routes: list[Route], values, shop) -> list[Form]:
             found.setdefault(("get", route.name), Form("get", url, [], url))
             if url.endswith((".pdf", ".csv")):
                 continue  # no forms in there, and slow to make
-            response = client.get(url)
+            response = client.get(url, follow=True)
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
-            finder = FormFinder(url)
+            # A redirect (a panel opened as a page) is read where it ended: forms without an
+            # action post there.
+            finder = FormFinder(response.redirect_chain[-1][0] if response.redirect_chain else url)
             finder.feed(response.content.decode())
             for form in finder.forms:
                 if url_name(form.url) not in (None, *NOT_FUZZED):
