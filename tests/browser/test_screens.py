@@ -89,3 +89,20 @@ def test_pages_on_a_phone(shoot, signed_in_page, live_server, personas, busy_sho
     }
     page.goto(live_server.url + path.format(**numbers))
     shoot("page-390" + (path.format(**numbers).rstrip("/").replace("/", "_") or "_home"))
+
+
+def test_the_final_price_on_the_way_to_qc(shoot, signed_in_page, live_server, personas, busy_shop):
+    job = busy_shop["jobs"]["in_progress"]
+    page = signed_in_page(personas.technician)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/works-orders/{job.number}/")
+    page.get_by_role("button", name="Move to…").click()
+    shoot("final-price-390-move-menu", full_page=False)
+    page.get_by_role("button", name="Send to QC").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    shoot("final-price-390-qc-dialog", full_page=False)
+    page.get_by_role("dialog").get_by_role("button", name="Send to QC").click()
+    shoot("final-price-390-qc-refused", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/works-orders/{job.number}/")
+    shoot("final-price-1280-detail")
