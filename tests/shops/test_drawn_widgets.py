@@ -1,0 +1,80 @@
+"""Widgets drawn in Python (shops.renderers.DrawnWidgetsRenderer) are the bytes Django's templates
+draw: in every state a busy form shows them in, escaping included."""
+
+import datetime
+
+import pytest
+from django import forms
+
+from shops.renderers import BootstrapFormRenderer, DrawnWidgetsRenderer
+
+CHOICES = [("", "Any"), ("a", "Apples & pears"), ('"q"', "<b>Quoted</b>"), (7, "Seven")]
+
+
+class EveryKindForm(forms.Form):
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"class": "x"}))
+    number = forms.IntegerField(required=False)
+    email = forms.EmailField()
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    choice = forms.ChoiceField(choices=CHOICES, required=False)
+    grouped = forms.ChoiceField(
+        choices=[("Fruit", [("a", "Apple"), ("b", "Banana")]), ("c", "Carrot")], required=False
+    )
+    many = forms.MultipleChoiceField(choices=CHOICES[1:], required=False)
+    ticks = forms.MultipleChoiceField(
+        choices=CHOICES[1:], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    radio = forms.ChoiceField(choices=CHOICES[1:], required=False, widget=forms.RadioSelect)
+
+
+def drawn_by(renderer_class, data=None, extra_attrs=None) -> list[str]:
+    form = EveryKindForm(data, renderer=renderer_class())
+    if data is not None:
+        form.is_valid()
+    html = []
+    for field in form:
+        html.append(field.as_widget(attrs=extra_attrs))
+        if field.widget_type in ("checkboxselectmultiple", "radioselect"):
+            for option in field:  # as a template draws them one by one, beside their labels
+                html.extend([option.tag(), option.tag(wrap_label=True)])
+    return html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {
+            "text": "O'Brien <script>\"",
+            "number": "12",
+            "email": "not an email",
+            "hidden": "h&h",
+            "day": datetime.date(2026, 12, 5),
+            "choice": '"q"',
+            "grouped": "b",
+            "many": ["a", "7"],
+            "ticks": ['"q"', "7"],
+            "radio": "a",
+        },
+    ],
+)
+def test_drawn_widgets_are_what_the_templates_draw(data):
+    attrs = {"class": "form-control is-invalid", "aria-invalid": "true", "required": True}
+
+    assert drawn_by(DrawnWidgetsRenderer, data) == drawn_by(BootstrapFormRenderer, data)
+    assert drawn_by(DrawnWidgetsRenderer, data, attrs) == drawn_by(
+        BootstrapFormRenderer, data, attrs
+    )
+
+
+def test_a_widget_with_a_template_of_its_own_is_drawn_by_it():
+    class OwnOption(forms.Select):
+        option_template_name = "django/forms/widgets/attrs.html"  # any other template will do
+
+    field = forms.ChoiceField(choices=CHOICES, widget=OwnOption)
+    form = forms.Form(renderer=DrawnWidgetsRenderer())
+    form.fields["own"] = field
+
+    assert "<option" not in form["own"].as_widget()
