@@ -33,6 +33,10 @@ class Customer(ShopOwned):
     address = models.TextField(blank=True, help_text="Only needed for courier repairs.")
     marketing_consent = models.BooleanField("happy to hear about offers", default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the customer texts STOP (or a synonym), cleared by START: no SMS goes to them
+    # meanwhile, and staff see when and why.
+    sms_opted_out_at = models.DateTimeField("opted out of SMS", null=True, blank=True)
+    sms_opt_out_word = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["full_name"]

@@ -129,6 +129,19 @@ class Shop(models.Model):
             "under Settings → Shop). 5 GiB holds roughly 10,000 photos as they are kept."
         ),
     )
+    # Customer messages. SMS written in quiet hours wait for the morning (the branch's time).
+    quiet_hours_from = models.TimeField(
+        "quiet hours from", default=datetime.time(20, 0), help_text="No SMS from this time…"
+    )
+    quiet_hours_until = models.TimeField(
+        "quiet hours until", default=datetime.time(8, 0), help_text="…until this time."
+    )
+    status_page_days = models.PositiveSmallIntegerField(
+        "status page open for (days after collection)",
+        default=90,
+        validators=[MaxValueValidator(3650)],
+        help_text="After this the customer's link shows a polite note instead of the repair.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -28,7 +28,7 @@ from tickets.models import (
 )
 from tickets.services import final_price_set, record
 
-# Sent after commit: works_order_id, step, source, target. The notifications app listens.
+# Sent inside the step's transaction; see tickets/signals.py.
 works_order_moved = Signal()
 
 TECHNICIANS = (*MANAGERS, Role.TECHNICIAN)
@@ -271,7 +271,7 @@ def _take_step(works_order: WorksOrder, step: str, by: Membership, inputs: dict)
             works_order.save()
             if step == "cancel":  # what it held goes back on the shelf and off draft orders
                 works_order_release_parts(works_order=works_order, by=by)
-            record(
+            entry = record(
                 works_order,
                 STEP_EVENTS.get(step, Event.STATUS),
                 by,
@@ -280,14 +280,15 @@ def _take_step(works_order: WorksOrder, step: str, by: Membership, inputs: dict)
                 source=source,
                 target=works_order.status,
             )
-            transaction.on_commit(
-                lambda: works_order_moved.send(
-                    WorksOrder,
-                    works_order_id=works_order.pk,
-                    step=step,
-                    source=source,
-                    target=works_order.status,
-                )
+            # Inside the step's transaction: what listeners write (the customer's message in
+            # the outbox) commits with the step or not at all.
+            works_order_moved.send(
+                WorksOrder,
+                works_order=works_order,
+                step=step,
+                source=source,
+                target=works_order.status,
+                entry=entry,  # what the step is known by: one message per step taken
             )
     except ConcurrentTransition:
         works_order.refresh_from_db()

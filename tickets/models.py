@@ -76,6 +76,10 @@ class PasscodeKind(models.TextChoices):
     REFUSED = "refused", "Customer declined to give it"
 
 
+def new_reply_code() -> str:
+    return f"{secrets.randbelow(10_000):04d}"
+
+
 def new_status_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -483,6 +487,7 @@ class Event(models.TextChoices):
     TIME = "time", "Time logged"
     COLLECTED = "collected", "Collected"
     DETAILS = "details", "Details changed"
+    MESSAGE = "message", "Customer message"
 
 
 class TimelineEntry(ShopOwned):
@@ -570,6 +575,8 @@ class Approval(ShopOwned):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     line_ids = ArrayField(models.BigIntegerField(), default=list)  # the extra lines asked for
+    # What the customer texts back with YES or NO, so a reply finds this approval and no other.
+    reply_code = models.CharField(max_length=6, default=new_reply_code, editable=False)
 
     class Meta:
         ordering = ["-requested_at"]

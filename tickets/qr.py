@@ -30,6 +30,12 @@ def status_url(request: HttpRequest, works_order: WorksOrder) -> str:
     return absolute_url(request, STATUS_PATH.format(token=works_order.status_token))
 
 
+def status_link(works_order: WorksOrder) -> str:
+    """The status link for messages, which have no request: on PUBLIC_BASE_URL."""
+    path = STATUS_PATH.format(token=works_order.status_token)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
 def staff_url(request: HttpRequest, works_order: WorksOrder) -> str:
     """The works order's page for staff (signed in); what the device tag's QR opens at the bench."""
     return absolute_url(request, reverse("works_order_detail", args=[works_order.number]))

@@ -37,6 +37,7 @@ from tickets.models import (
     WorksOrder,
     money,
 )
+from tickets.signals import customer_news
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def works_order_book_in(
         entries.append(_consent_entry(works_order, saved, by))
     TimelineEntry.objects.bulk_create(entries)
     photos_add(works_order=works_order, images=photos, by=by)
+    _tell_customer(works_order, "booked_in", entries[0])
     return works_order
 
 
@@ -321,7 +323,16 @@ def note_add(*, works_order: WorksOrder, text: str, kind: str, by: Membership) -
         raise ValidationError("Write something first.")
     if kind not in NoteKind.values:
         raise ValidationError("Choose who the note is for.")
-    return record(works_order, Event.NOTE, by, text.strip(), note_kind=kind)
+    entry = record(works_order, Event.NOTE, by, text.strip(), note_kind=kind)
+    if kind == NoteKind.CUSTOMER:
+        _tell_customer(works_order, "update", entry)
+    return entry
+
+
+def _tell_customer(works_order: WorksOrder, news: str, entry: TimelineEntry) -> None:
+    """Say `news` happened, inside the caller's transaction (notifications writes the customer's
+    message to its outbox, which commits with the news or not at all)."""
+    customer_news.send(WorksOrder, works_order=works_order, news=news, entry=entry)
 
 
 def works_order_cancel(*, works_order: WorksOrder, reason: str, by: Membership) -> WorksOrder:

@@ -129,7 +129,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+}
+
+# Where customers and providers reach this installation: links in SMS and emails (which have no
+# request to take a host from), and the address Twilio signs its webhooks for.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# SMS. Without these every SMS is kept as "not sent: SMS is not set up".
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "")  # tests point the client at a stand-in
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

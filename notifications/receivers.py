@@ -1,0 +1,54 @@
+"""Listening to tickets: each step and piece of news becomes the customer's message, written in
+the same transaction (see tickets/signals.py)."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from notifications.models import Stage, State
+from notifications.services import STAGE_OF_STATUS, stage_message
+from tickets.lifecycle import works_order_moved
+from tickets.models import Event, TimelineEntry, WorksOrder
+from tickets.services import record
+from tickets.signals import customer_news
+
+NEWS_STAGES = {
+    "booked_in": Stage.BOOKED_IN,
+    "update": Stage.UPDATE,
+    "parts_arrived": Stage.PARTS_ARRIVED,
+}
+
+
+@receiver(works_order_moved)
+def works_order_moved_tell(
+    sender, *, works_order: WorksOrder, step: str, source: str, target: str, entry, **kwargs
+) -> None:
+    stage = STAGE_OF_STATUS.get(target)
+    # Back on the bench after a wait or a failed QC is not news: "work started" is said once.
+    if stage is None or (stage == Stage.IN_PROGRESS and source != "assigned"):
+        return
+    approval = None
+    if stage == Stage.AWAITING_APPROVAL:
+        approval = works_order.approvals.filter(approved=None).order_by("-requested_at").first()
+    message = stage_message(works_order, stage, f"entry-{entry.pk}", approval=approval)
+    if stage == Stage.READY:
+        _record_ready_told(works_order, message)
+
+
+def _record_ready_told(works_order: WorksOrder, message) -> None:
+    """Ready means the customer was told: the timeline says how, or why they could not be."""
+    if message is None:
+        text = "Customer not told automatically: the shop sends no ready message; ring them."
+    elif message.state == State.NOT_SENT:
+        text = f"Customer not told automatically: {message.not_sent_reason}."
+    else:
+        text = f"Customer told it is ready: {message.get_channel_display()} to {message.recipient}"
+    record(works_order, Event.MESSAGE, None, text, message_id=getattr(message, "pk", None))
+
+
+@receiver(customer_news)
+def customer_news_tell(
+    sender, *, works_order: WorksOrder, news: str, entry: TimelineEntry, **kwargs
+) -> None:
+    note = entry.text if news == "update" else ""
+    stage_message(works_order, NEWS_STAGES[news], f"entry-{entry.pk}", note=note, by=entry.actor)

@@ -1,0 +1,251 @@
+"""Writing to customers: which message each event produces, on which channel, in whose words.
+
+`message_queue` is the one way a message comes to exist. It writes the outbox row in the
+caller's transaction, keyed so that a second call for the same event finds the first row, and
+asks a worker to send it after commit. Sending itself is notifications.tasks' business.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from customers.models import ContactMethod, Customer
+from notifications import texts
+from notifications.models import Channel, Message, MessageTemplate, Stage, State
+from shops.models import Branch, Membership, Shop
+from shops.money import format_money
+from tickets.models import Approval, WorksOrder
+
+# The works order's status after a step → what the customer hears of it.
+STAGE_OF_STATUS = {
+    "assigned": Stage.ASSIGNED,
+    "in_progress": Stage.IN_PROGRESS,
+    "awaiting_parts": Stage.AWAITING_PARTS,
+    "awaiting_approval": Stage.AWAITING_APPROVAL,
+    "ready": Stage.READY,
+    "collected": Stage.COLLECTED,
+    "cancelled": Stage.CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Where one stage's message goes, or why it goes nowhere."""
+
+    channel: str | None
+    recipient: str = ""
+    why_not: str = ""  # said to staff when channel is None or the message cannot be sent
+
+
+def wording(shop: Shop, stage: str, channel: str) -> texts.Wording:
+    """The shop's own wording of this stage on this channel, or the default."""
+    own = MessageTemplate.objects.for_shop(shop).filter(stage=stage, channel=channel).first()
+    if own is not None:
+        return texts.Wording(own.body, own.subject, own.enabled)
+    return texts.DEFAULTS[(stage, channel)]
+
+
+def channel_choice(customer: Customer) -> Choice:
+    """The customer's preferred channel, or the other one when the preferred is missing."""
+    if customer.preferred_contact == ContactMethod.PHONE:
+        return Choice(None, why_not="prefers a phone call: ring them")
+    wanted = [Channel.SMS, Channel.EMAIL]
+    if customer.preferred_contact == ContactMethod.EMAIL:
+        wanted.reverse()
+    opted_out = ""
+    for channel in wanted:
+        if channel == Channel.EMAIL and customer.email:
+            return Choice(Channel.EMAIL, customer.email)
+        if channel == Channel.SMS and customer.phone:
+            if customer.sms_opted_out_at is None:
+                return Choice(Channel.SMS, customer.phone)
+            opted_out = opted_out_text(customer)
+    if opted_out:
+        return Choice(Channel.SMS, customer.phone, why_not=opted_out)
+    return Choice(None, why_not="has no mobile number or email address on record")
+
+
+def opted_out_text(customer: Customer) -> str:
+    when = timezone.localtime(customer.sms_opted_out_at)
+    word = customer.sms_opt_out_word or "STOP"
+    return f"opted out of SMS (replied {word} on {when:%-d %b %Y})"
+
+
+def sms_hold_until(branch: Branch, now: datetime.datetime) -> datetime.datetime:
+    """When an SMS written `now` may go: now, or the end of the shop's quiet hours at the branch."""
+    shop = branch.shop
+    local = timezone.localtime(now, branch.tz)
+    start, end = shop.quiet_hours_from, shop.quiet_hours_until
+    at = local.time()
+    if start == end:
+        return now  # no quiet hours
+    quiet = (start <= at or at < end) if start > end else (start <= at < end)
+    if not quiet:
+        return now
+    day = local.date() if at < end else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, end, tzinfo=branch.tz)
+
+
+def works_order_fields(
+    works_order: WorksOrder, *, approval: Approval | None = None, note: str = ""
+) -> dict[str, str]:
+    """Everything a message about this works order may say, as text."""
+    from tickets.qr import status_link
+
+    shop, branch, customer, device = (
+        works_order.shop,
+        works_order.branch,
+        works_order.customer,
+        works_order.device,
+    )
+    currency = shop.currency
+    lines = list(works_order.lines.all())
+    quote = sum((line.gross for line in lines), start=0)
+    final = works_order.final_price
+    fields = {
+        "first_name": customer.full_name.split()[0] if customer.full_name.split() else "there",
+        "customer_name": customer.full_name,
+        "number": works_order.number,
+        "device": str(device),
+        "shop_name": shop.name,
+        "branch_name": branch.name,
+        "branch_phone": branch.phone or "the shop",
+        "branch_address": " ".join(branch.address.split()) or branch.name,
+        "opening_hours": _opening_hours(branch),
+        "status_link": status_link(works_order),
+        "quote_total": format_money(quote, currency),
+        "final_price": format_money(final if final is not None else quote, currency),
+        "what_was_done": ", ".join(line.description for line in lines) or "the repair",
+        "warranty": _warranty(works_order),
+        "parts_expected": _parts_expected(works_order),
+        "extra_work": "",
+        "approval_code": "",
+        "note": note,
+        "estimated_completion": (
+            f"{timezone.localtime(works_order.estimated_completion, branch.tz):%a %-d %b, %H:%M}"
+            if works_order.estimated_completion
+            else "to be confirmed"
+        ),
+    }
+    if approval is not None:
+        fields["extra_work"] = (
+            f"{approval.reason} (new total {format_money(approval.new_gross, currency)}, "
+            f"was {format_money(approval.previous_gross, currency)})"
+        )
+        fields["approval_code"] = approval.reply_code
+    return fields
+
+
+def _opening_hours(branch: Branch) -> str:
+    rows = branch.opening_hours.all().order_by("weekday", "opens")
+    return "\n".join(
+        f"{row.get_weekday_display()} {row.opens:%H:%M}–{row.closes:%H:%M}" for row in rows
+    )
+
+
+def _warranty(works_order: WorksOrder) -> str:
+    days = getattr(works_order, "warranty_days", None)
+    if days:
+        return f"{days} days from collection"
+    return "as stated on your receipt"
+
+
+def _parts_expected(works_order: WorksOrder) -> str:
+    from tickets import bench_parts
+
+    expected = [
+        line.expected_on
+        for line in bench_parts.parts_of(works_order)
+        if getattr(line, "expected_on", None)
+    ]
+    return f", expected {max(expected):%A %-d %B}" if expected else ""
+
+
+def message_queue(
+    *,
+    customer: Customer,
+    works_order: WorksOrder | None,
+    stage: str,
+    channel: str,
+    key: str,
+    body: str,
+    subject: str = "",
+    recipient: str = "",
+    why_not: str = "",
+    by: Membership | None = None,
+) -> Message:
+    """The outbox row for `key`, written now (or found, if it was written before); sent after
+    commit unless `why_not` says why it cannot be (kept and shown as "not sent")."""
+    shop = customer.shop
+    now = timezone.now()
+    message = Message(
+        shop=shop,
+        customer=customer,
+        works_order=works_order,
+        stage=stage,
+        channel=channel,
+        key=key[:120],
+        recipient=recipient or (customer.phone if channel == Channel.SMS else customer.email),
+        subject=subject[:200],
+        body=body,
+        created_by=by,
+        created_at=now,
+        state_changed_at=now,
+    )
+    if why_not:
+        message.state, message.not_sent_reason = State.NOT_SENT, why_not[:200]
+    elif channel == Channel.SMS and works_order is not None:
+        message.send_after = sms_hold_until(works_order.branch, now)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on either way
+            message.save(force_insert=True)
+    except IntegrityError:
+        return Message.objects.for_shop(shop).get(key=message.key)
+    if message.state == State.QUEUED and message.send_after <= now:
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from notifications.tasks import message_send
+
+    message_send.delay(message_id)
+
+
+def stage_message(
+    works_order: WorksOrder,
+    stage: str,
+    occasion: str,
+    *,
+    approval: Approval | None = None,
+    note: str = "",
+    by: Membership | None = None,
+) -> Message | None:
+    """The message this stage sends the customer (None when the shop sends none for it).
+
+    `occasion` names the event (a timeline entry): with the stage and channel it makes the key,
+    so the same event never writes twice, while the same stage reached again (a second wait
+    for parts) is news again."""
+    customer = works_order.customer
+    choice = channel_choice(customer)
+    channel = choice.channel or (Channel.SMS if customer.phone else Channel.EMAIL)
+    words = wording(works_order.shop, stage, channel)
+    if not words.enabled:
+        return None
+    fields = works_order_fields(works_order, approval=approval, note=note)
+    return message_queue(
+        customer=customer,
+        works_order=works_order,
+        stage=stage,
+        channel=channel,
+        key=f"{stage}:{occasion}:{channel}",
+        body=texts.render(words.body, fields),
+        subject=texts.render(words.subject, fields),
+        recipient=choice.recipient,
+        why_not=choice.why_not,
+        by=by,
+    )

@@ -1,0 +1,26 @@
+"""Thin tasks: take an id, send it, retry on the provider's transient errors only."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from notifications import outbox
+
+
+@shared_task(
+    autoretry_for=(outbox.Transient,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    max_retries=outbox.MAX_ATTEMPTS,
+)
+def message_send(message_id: int) -> None:
+    outbox.message_deliver(message_id)
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """Every minute: send what is due and still waiting (quiet hours over, a worker lost)."""
+    ids = outbox.waiting_ids()
+    for message_id in ids:
+        message_send.delay(message_id)
+    return len(ids)

@@ -1,0 +1,16 @@
+"""What tickets tells the apps above it (they import tickets; tickets never imports them).
+
+Both signals are sent inside the transaction that made the change, so what a listener writes
+(notifications puts the customer's message in its outbox) commits with it or not at all; a
+listener that must reach outside the database does so with `transaction.on_commit`.
+
+`works_order_moved` (tickets.lifecycle) is sent for every lifecycle step: works_order, step,
+source, target, entry. `customer_news` is sent for what the customer should hear of outside a
+step: works_order, news ("booked_in", "update" for a note written for the customer,
+"parts_arrived"), entry. `entry` is the timeline entry that records it: a listener that keys its
+work on the entry does it once.
+"""
+
+from django.dispatch import Signal
+
+customer_news = Signal()
