@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_works_order_list_indexes'),
+        ('tickets', '0010_works_order_list_status_indexes'),
     ]
 
     operations = [
