@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("parts.urls")),
     path("", include("pricebook.urls")),
+    path("s/", include("notifications.urls_status")),
+    path("hooks/", include("notifications.urls_hooks")),
+    path("", include("notifications.urls_staff")),
     *coming_sections,
 ]
 

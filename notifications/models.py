@@ -102,7 +102,7 @@ class Message(ShopOwned):
         constraints = [
             models.UniqueConstraint(fields=["shop", "key"], name="message_once_per_key"),
             models.UniqueConstraint(
-                fields=["channel", "provider_id"],
+                fields=["shop", "channel", "provider_id"],
                 condition=~models.Q(provider_id=""),
                 name="message_provider_id_once",
             ),
@@ -111,6 +111,12 @@ class Message(ShopOwned):
         indexes = [
             models.Index(fields=["shop", "works_order", "-created_at"], name="message_of_job"),
             models.Index(fields=["shop", "customer", "-created_at"], name="message_of_customer"),
+            # A status callback names only the provider's id, not the shop.
+            models.Index(
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="message_by_provider_id",
+            ),
             # The sweep: what is still queued (or stuck sending) across every shop.
             models.Index(
                 fields=["send_after"],
@@ -181,7 +187,9 @@ class InboundMessage(ShopOwned):
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["provider_id"], name="inbound_once_per_provider_id"),
+            models.UniqueConstraint(
+                fields=["shop", "provider_id"], name="inbound_once_per_provider_id"
+            ),
             models.UniqueConstraint(fields=["shop", "id"], name="inbound_shop_id_key"),
         ]
         indexes = [

@@ -8,9 +8,12 @@ asks a worker to send it after commit. Sending itself is notifications.tasks' bu
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from customers.models import ContactMethod, Customer
@@ -90,79 +93,120 @@ def sms_hold_until(branch: Branch, now: datetime.datetime) -> datetime.datetime:
     return datetime.datetime.combine(day, end, tzinfo=branch.tz)
 
 
-def works_order_fields(
-    works_order: WorksOrder, *, approval: Approval | None = None, note: str = ""
-) -> dict[str, str]:
-    """Everything a message about this works order may say, as text."""
-    from tickets.qr import status_link
+class WorksOrderFields(Mapping):
+    """Everything a message about this works order may say, as text, each worked out only when
+    the wording uses it (the opening hours and the parts cost a query each)."""
 
-    shop, branch, customer, device = (
-        works_order.shop,
-        works_order.branch,
-        works_order.customer,
-        works_order.device,
-    )
-    currency = shop.currency
-    lines = list(works_order.lines.all())
-    quote = sum((line.gross for line in lines), start=0)
-    final = works_order.final_price
-    fields = {
-        "first_name": customer.full_name.split()[0] if customer.full_name.split() else "there",
-        "customer_name": customer.full_name,
-        "number": works_order.number,
-        "device": str(device),
-        "shop_name": shop.name,
-        "branch_name": branch.name,
-        "branch_phone": branch.phone or "the shop",
-        "branch_address": " ".join(branch.address.split()) or branch.name,
-        "opening_hours": _opening_hours(branch),
-        "status_link": status_link(works_order),
-        "quote_total": format_money(quote, currency),
-        "final_price": format_money(final if final is not None else quote, currency),
-        "what_was_done": ", ".join(line.description for line in lines) or "the repair",
-        "warranty": _warranty(works_order),
-        "parts_expected": _parts_expected(works_order),
-        "extra_work": "",
-        "approval_code": "",
-        "note": note,
-        "estimated_completion": (
-            f"{timezone.localtime(works_order.estimated_completion, branch.tz):%a %-d %b, %H:%M}"
-            if works_order.estimated_completion
-            else "to be confirmed"
-        ),
-    }
-    if approval is not None:
-        fields["extra_work"] = (
-            f"{approval.reason} (new total {format_money(approval.new_gross, currency)}, "
-            f"was {format_money(approval.previous_gross, currency)})"
+    def __init__(
+        self, works_order: WorksOrder, *, approval: Approval | None = None, note: str = ""
+    ) -> None:
+        self.works_order, self.approval, self.note = works_order, approval, note
+        self._known: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in texts.FIELDS:
+            raise KeyError(name)
+        if name not in self._known:
+            self._known[name] = getattr(self, f"_{name}")()
+        return self._known[name]
+
+    def __iter__(self):
+        return iter(texts.FIELDS)
+
+    def __len__(self) -> int:
+        return len(texts.FIELDS)
+
+    @cached_property
+    def _lines(self) -> list:
+        return list(self.works_order.lines.all())
+
+    def _money(self, amount) -> str:
+        return format_money(amount, self.works_order.shop.currency)
+
+    def _quote(self):
+        return sum((line.gross for line in self._lines), start=Decimal(0))
+
+    def _first_name(self) -> str:
+        names = self.works_order.customer.full_name.split()
+        return names[0] if names else "there"
+
+    def _customer_name(self) -> str:
+        return self.works_order.customer.full_name
+
+    def _number(self) -> str:
+        return self.works_order.number
+
+    def _device(self) -> str:
+        return str(self.works_order.device)
+
+    def _shop_name(self) -> str:
+        return self.works_order.shop.name
+
+    def _branch_name(self) -> str:
+        return self.works_order.branch.name
+
+    def _branch_phone(self) -> str:
+        return self.works_order.branch.phone or "the shop"
+
+    def _branch_address(self) -> str:
+        branch = self.works_order.branch
+        return " ".join(branch.address.split()) or branch.name
+
+    def _opening_hours(self) -> str:
+        rows = self.works_order.branch.opening_hours.all().order_by("weekday", "opens")
+        return "\n".join(
+            f"{row.get_weekday_display()} {row.opens:%H:%M}–{row.closes:%H:%M}" for row in rows
         )
-        fields["approval_code"] = approval.reply_code
-    return fields
 
+    def _status_link(self) -> str:
+        from tickets.qr import status_link
 
-def _opening_hours(branch: Branch) -> str:
-    rows = branch.opening_hours.all().order_by("weekday", "opens")
-    return "\n".join(
-        f"{row.get_weekday_display()} {row.opens:%H:%M}–{row.closes:%H:%M}" for row in rows
-    )
+        return status_link(self.works_order)
 
+    def _quote_total(self) -> str:
+        return self._money(self._quote())
 
-def _warranty(works_order: WorksOrder) -> str:
-    days = getattr(works_order, "warranty_days", None)
-    if days:
-        return f"{days} days from collection"
-    return "as stated on your receipt"
+    def _final_price(self) -> str:
+        final = self.works_order.final_price
+        return self._money(final if final is not None else self._quote())
 
+    def _what_was_done(self) -> str:
+        return ", ".join(line.description for line in self._lines) or "the repair"
 
-def _parts_expected(works_order: WorksOrder) -> str:
-    from tickets import bench_parts
+    def _warranty(self) -> str:
+        days = getattr(self.works_order, "warranty_days", None)
+        return f"{days} days from collection" if days else "as stated on your receipt"
 
-    expected = [
-        line.expected_on
-        for line in bench_parts.parts_of(works_order)
-        if getattr(line, "expected_on", None)
-    ]
-    return f", expected {max(expected):%A %-d %B}" if expected else ""
+    def _parts_expected(self) -> str:
+        from tickets import bench_parts
+
+        expected = [
+            line.expected_on
+            for line in bench_parts.parts_of(self.works_order)
+            if getattr(line, "expected_on", None)
+        ]
+        return f", expected {max(expected):%A %-d %B}" if expected else ""
+
+    def _extra_work(self) -> str:
+        approval = self.approval
+        if approval is None:
+            return ""
+        return (
+            f"{approval.reason} (new total {self._money(approval.new_gross)}, "
+            f"was {self._money(approval.previous_gross)})"
+        )
+
+    def _approval_code(self) -> str:
+        return self.approval.reply_code if self.approval is not None else ""
+
+    def _note(self) -> str:
+        return self.note
+
+    def _estimated_completion(self) -> str:
+        when = self.works_order.estimated_completion
+        if when is None:
+            return "to be confirmed"
+        return f"{timezone.localtime(when, self.works_order.branch.tz):%a %-d %b, %H:%M}"
 
 
 def message_queue(
@@ -178,8 +222,8 @@ def message_queue(
     why_not: str = "",
     by: Membership | None = None,
 ) -> Message:
-    """The outbox row for `key`, written now (or found, if it was written before); sent after
-    commit unless `why_not` says why it cannot be (kept and shown as "not sent")."""
+    """The outbox row for `key`, written now (or, if it was written before, left as it was);
+    sent after commit unless `why_not` says why it cannot be (kept and shown as "not sent")."""
     shop = customer.shop
     now = timezone.now()
     message = Message(
@@ -200,11 +244,12 @@ def message_queue(
         message.state, message.not_sent_reason = State.NOT_SENT, why_not[:200]
     elif channel == Channel.SMS and works_order is not None:
         message.send_after = sms_hold_until(works_order.branch, now)
-    try:
-        with transaction.atomic():  # a savepoint: the caller's transaction goes on either way
-            message.save(force_insert=True)
-    except IntegrityError:
-        return Message.objects.for_shop(shop).get(key=message.key)
+    # One statement, no savepoint: INSERT … ON CONFLICT (shop, key) DO UPDATE (a no-op) RETURNING
+    # id, so a key queued before gives back the first row's id and adds nothing. Queuing that
+    # id again is harmless: only one worker can claim a message (outbox.message_claim).
+    Message.objects.bulk_create(
+        [message], update_conflicts=True, unique_fields=["shop", "key"], update_fields=["key"]
+    )
     if message.state == State.QUEUED and message.send_after <= now:
         transaction.on_commit(lambda: _enqueue(message.pk))
     return message
@@ -236,7 +281,7 @@ def stage_message(
     words = wording(works_order.shop, stage, channel)
     if not words.enabled:
         return None
-    fields = works_order_fields(works_order, approval=approval, note=note)
+    fields = WorksOrderFields(works_order, approval=approval, note=note)
     return message_queue(
         customer=customer,
         works_order=works_order,

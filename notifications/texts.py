@@ -9,6 +9,7 @@ never an attribute, a setting or a tag.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from notifications.models import Channel, Stage
@@ -167,7 +168,7 @@ DEFAULTS: dict[tuple[str, str], Wording] = {
 }
 
 
-def render(text: str, fields: dict[str, str]) -> str:
+def render(text: str, fields: Mapping[str, str]) -> str:
     """`text` with each known {field} filled in; anything else is left as written."""
     return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), text)
 

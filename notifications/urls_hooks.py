@@ -1,0 +1,3 @@
+"""Provider webhooks: Twilio status callbacks and inbound SMS, signed."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff pages for messages: the thread, resend, writing to a customer, templates, alerts."""
+
+urlpatterns: list = []

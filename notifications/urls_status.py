@@ -1,0 +1,3 @@
+"""The customer's status page: /s/<token>/ (no login)."""
+
+urlpatterns: list = []
