@@ -253,14 +253,18 @@ def works_order_advance(
     return _take_step(works_order, step, by, inputs)
 
 
-def works_order_resume_on_answer(*, works_order: WorksOrder, by: Membership, detail: str) -> None:
+def works_order_resume_on_answer(
+    *, works_order: WorksOrder, by: Membership | None, detail: str
+) -> None:
     """The customer answered the approval request: the job goes back on the bench, whoever
     recorded the answer (the counter may; it does not resume bench work otherwise)."""
     if works_order.status == Status.AWAITING_APPROVAL:
         _take_step(works_order, "resume", by, {"reason": detail})
 
 
-def _take_step(works_order: WorksOrder, step: str, by: Membership, inputs: dict) -> WorksOrder:
+def _take_step(
+    works_order: WorksOrder, step: str, by: Membership | None, inputs: dict
+) -> WorksOrder:
     source = works_order.status
     try:
         with transaction.atomic():

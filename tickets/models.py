@@ -577,6 +577,8 @@ class Approval(ShopOwned):
     line_ids = ArrayField(models.BigIntegerField(), default=list)  # the extra lines asked for
     # What the customer texts back with YES or NO, so a reply finds this approval and no other.
     reply_code = models.CharField(max_length=6, default=new_reply_code, editable=False)
+    # How a customer's own answer was given: when, from where, what they were shown.
+    evidence = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

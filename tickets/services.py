@@ -517,10 +517,19 @@ def extra_work_add(
 
 @transaction.atomic
 def approval_record(
-    *, works_order: WorksOrder, approved: bool, method: str, by: Membership
+    *,
+    works_order: WorksOrder,
+    approved: bool,
+    method: str,
+    by: Membership | None,
+    evidence: dict | None = None,
 ) -> Approval:
     """The customer's answer. Approved: the new total is agreed. Declined: the extra lines go and
-    the job carries on within the original scope. Either way the bench can go on."""
+    the job carries on within the original scope. Either way the bench can go on.
+
+    `by` is the member of staff who recorded it, or None when the customer answered themselves
+    (status page, SMS reply); `evidence` keeps how (time, address, browser, the amounts shown,
+    the reply's text and provider id)."""
     from tickets.lifecycle import works_order_resume_on_answer
 
     request = (
@@ -535,6 +544,7 @@ def approval_record(
         raise ValidationError("Say how the customer answered.")
     request.approved, request.method, request.decided_by = approved, method, by
     request.decided_at = timezone.now()
+    request.evidence = evidence or {}
     request.save()
     currency = works_order.shop.currency
     new, previous = (
