@@ -214,3 +214,24 @@ def test_the_answer_needs_the_csrf_token(personas):
     assert answer(strict, works_order, "approve").status_code == 403
     works_order.refresh_from_db()
     assert works_order.status == Status.AWAITING_APPROVAL
+
+
+def test_a_browser_posting_with_no_referrer_and_a_null_origin_is_accepted(personas):
+    from django.test import Client
+
+    works_order = waiting_for_approval(personas)
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(url(works_order))
+    token = page.context["csrf_token"]
+    approval = Approval.objects.for_shop(personas.shop).get()
+    data = {
+        "decision": "approve",
+        "csrfmiddlewaretoken": str(token),
+        "previous_gross": str(approval.previous_gross),
+        "new_gross": str(approval.new_gross),
+        "lines": ",".join(str(pk) for pk in approval.line_ids),
+    }
+    path = reverse("status_answer", args=[works_order.status_token])
+    response = browser.post(path, data, HTTP_ORIGIN="null", secure=True)
+    assert response.status_code == 302
+    assert Approval.objects.for_shop(personas.shop).get().approved is True
