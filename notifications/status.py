@@ -223,6 +223,7 @@ def page_context(works_order: WorksOrder) -> dict:
         "status": works_order.status,
         "status_label": works_order.get_status_display(),
         "shop_name": shop.name,
+        "branch_tz": branch.tz,
         "branch": {"name": branch.name, "phone": branch.phone, "address": branch.address},
         "opening_hours": OpeningHours.objects.for_shop(shop).filter(branch=branch),
         "device": str(works_order.device),

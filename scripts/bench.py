@@ -68,6 +68,7 @@ GOALS = {
     "search by number": (5, None),
     "search by name": (50, None),
     "intake POST": (25, None),
+    "customer status page": (10, 7),
 }
 
 
@@ -379,6 +380,22 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
         measure(
             "detail, job on the bench",
             lambda i: client.get(reverse("works_order_detail", args=[on_bench[i]])),
+            expect(200),
+        )
+    )
+    # The customer's status page, no login, for open jobs and recent collections: each request
+    # from its own address, so the per-address rate limit is not what is measured.
+    followed = list(
+        works_orders.filter(status__in=[Status.IN_PROGRESS, Status.AWAITING_PARTS, Status.READY])
+        .order_by("?")
+        .only("shop_id", "number", "status_link_version")[:total]
+    )
+    links = [f"/s/{followed[i % len(followed)].status_token}/" for i in range(total)]
+    customer = Client()
+    results.append(
+        measure(
+            "customer status page",
+            lambda i: customer.get(links[i], REMOTE_ADDR=f"10.9.{i // 250}.{i % 250}"),
             expect(200),
         )
     )
