@@ -16,14 +16,13 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
 
 from parts.models import PartStatus, WorksOrderPart
 from shops.models import OpeningHours
@@ -254,14 +253,15 @@ def page_context(works_order: WorksOrder) -> dict:
     }
 
 
-@require_http_methods(["GET", "HEAD"])
 @csrf_protect
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
     if over_rate_limit(request):
         return _respond(request, "notifications/status_slow_down.html", {}, status=429)
     works_order = find_works_order(token)
     if works_order is None:
-        return gone(request)
+        return gone(request)  # whatever the method: an unknown token says nothing more
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     context = page_context(works_order)
     context["answer"] = request.GET.get("answer", "")
     return _respond(request, "notifications/status.html", context)
@@ -275,7 +275,6 @@ def _amount(value: str) -> Decimal | None:
 
 
 @csrf_exempt  # from the site-wide check only: StatusPageCsrf checks the token
-@require_http_methods(["POST"])
 @decorator_from_middleware(StatusPageCsrf)
 def status_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer approves or declines the change they were shown, and only that change."""
@@ -284,6 +283,8 @@ def status_answer(request: HttpRequest, token: str) -> HttpResponse:
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)
+    if request.method != "POST":
+        return redirect("status_page", token=token)
     decision = request.POST.get("decision")
     if decision not in ("approve", "decline"):
         return redirect("status_page", token=token)

@@ -69,6 +69,9 @@ GOALS = {
     "search by name": (50, None),
     "intake POST": (25, None),
     "customer status page": (10, 7),
+    "pause for parts, customer told": (None, None),
+    "pause for parts, nobody told": (None, None),
+    "telling the customer (added)": (2, None),
 }
 
 
@@ -361,6 +364,40 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
             raise SystemExit(f"a move was refused: {response.headers['HX-Trigger']}")
 
     results.append(measure("card move", move, moved))
+
+    # What telling the customer adds to a move: a pause for parts writes the customer's message
+    # (the outbox row, in the move's transaction, and its task queued on commit). Timed with
+    # the listener and without it; each pause is undone after its timing, untimed.
+    from notifications.receivers import works_order_moved_tell
+    from tickets.lifecycle import works_order_moved
+
+    def pause(i: int):
+        url = reverse("board_move_form", args=[cards[i % len(cards)], "wait_for_parts"])
+        data = {"reason": "Screen assembly on order", "branch": BOARD_BRANCH}
+        return client.post(url, data, headers=htmx)
+
+    def paused_then_back(i: int, response) -> None:
+        moved(i, response)
+        data = {"number": cards[i % len(cards)], "column": Status.IN_PROGRESS}
+        data |= {"seen": "awaiting_parts", "branch": BOARD_BRANCH}
+        moved(i, client.post(reverse("board_move"), data, headers=htmx))
+
+    told = measure("pause for parts, customer told", pause, paused_then_back)
+    works_order_moved.disconnect(works_order_moved_tell)
+    try:
+        untold = measure("pause for parts, nobody told", pause, paused_then_back)
+    finally:
+        works_order_moved.connect(works_order_moved_tell)
+    added = Result(
+        "telling the customer (added)",
+        told.n,
+        told.p50 - untold.p50,
+        told.p95 - untold.p95,
+        told.queries - untold.queries,
+        told.sql - untold.sql,
+    )
+    say(f"  {added.operation:<26} p50 {added.p50:+6.1f} ms   p95 {added.p95:+6.1f} ms")
+    results.extend([told, untold, added])
 
     numbers = sample(works_orders, "number")
     results.append(

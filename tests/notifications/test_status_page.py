@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, WorksOrderFactory
+from tests.parts.conftest import battery, screen, supplier, supplies  # noqa: F401
 from tickets import services
 from tickets.lifecycle import works_order_advance
 from tickets.models import Approval, NoteKind, Status, WorksOrder
@@ -110,7 +111,7 @@ def test_a_guessed_token_and_an_expired_link_answer_the_same_polite_page(client,
     expired = client.get(url(works_order))
     assert guessed.status_code == expired.status_code == 404
     assert guessed.content == expired.content
-    assert b"This link is not available" in expired.content
+    assert b"This link doesn't work" in expired.content
     assert expired["Referrer-Policy"] == "no-referrer"
 
 
@@ -235,3 +236,23 @@ def test_a_browser_posting_with_no_referrer_and_a_null_origin_is_accepted(person
     response = browser.post(path, data, HTTP_ORIGIN="null", secure=True)
     assert response.status_code == 302
     assert Approval.objects.for_shop(personas.shop).get().approved is True
+
+
+@pytest.mark.usefixtures("supplies")
+def test_parts_on_order_show_their_date_then_parts_arrived(client, personas, screen):  # noqa: F811
+    from parts import services as parts
+
+    works_order = book(personas)
+    line = parts.works_order_order_part(
+        works_order=works_order, part=screen, quantity=1, by=personas.technician
+    )
+    order = parts.purchase_order_send(order=line.po_line.order, by=personas.manager)
+    html = client.get(url(works_order)).content.decode()
+    assert screen.name in html and "expected" in html and "parts arrived" not in html
+    parts.purchase_order_receive(
+        order=order,
+        deliveries=[parts.Delivery(order.lines.get(part=screen), 1)],
+        by=personas.front_desk,
+    )
+    html = client.get(url(works_order)).content.decode()
+    assert "parts arrived" in html
