@@ -1,6 +1,6 @@
 """The status link's token is no longer stored: only its SHA-256 (see tickets.models)."""
 
-from django.db import connection, migrations, models
+from django.db import migrations, models
 
 import tickets.models
 
@@ -12,6 +12,7 @@ def hash_tokens(apps, schema_editor):
     # answered them, so the worked-out token takes over (a reprint or the next message has it).
     from tickets.models import status_token_for, status_token_hash
 
+    connection = schema_editor.connection
     with connection.cursor() as read, connection.cursor() as write:
         last = 0
         while True:
