@@ -129,6 +129,7 @@ def find_works_order(token: str) -> WorksOrder | None:
     works_order = (
         WorksOrder.objects.all_shops()  # the token is global by design: it names the shop
         .select_related("shop", "branch", "device", "assigned_to__user")
+        .defer("passcode_secret", "collection_signature_png")  # never needed here
         .filter(status_token_hash=status_token_hash(token))
         .first()
     )
@@ -217,7 +218,6 @@ def page_context(works_order: WorksOrder) -> dict:
         works_order.assigned_to.user.full_name.split()[:1] if works_order.assigned_to else []
     )
     return {
-        "works_order": works_order,
         "number": works_order.number,
         "status": works_order.status,
         "status_label": works_order.get_status_display(),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from parts import services as parts
 from tests.browser.axe import axe_findings, sideways_overflow
 from tests.factories import WorksOrderFactory
 from tickets import services
@@ -77,6 +78,19 @@ def test_screens_of_the_status_page_in_each_stage(page: Page, live_server, perso
     folder.mkdir(parents=True, exist_ok=True)
     jobs = dict(busy_shop["jobs"]) if "jobs" in busy_shop else {}
     jobs["awaiting_approval"] = waiting_for_approval(personas)
+    line = parts.works_order_order_part(
+        works_order=jobs["awaiting_parts"],
+        part=busy_shop["part"],
+        quantity=1,
+        by=personas.technician,
+    )
+    parts.purchase_order_send(order=line.po_line.order, by=personas.manager)
+    services.note_add(
+        works_order=jobs["awaiting_parts"],
+        text="Your new screen is on its way from our supplier.",
+        kind="customer",
+        by=personas.technician,
+    )
     page.set_viewport_size(PHONE)
     for stage, works_order in jobs.items():
         page.goto(live_server.url + STATUS_PATH.format(token=works_order.status_token))
