@@ -68,6 +68,10 @@ GOALS = {
     "search by number": (5, None),
     "search by name": (50, None),
     "intake POST": (25, None),
+    "customer status page": (10, 7),
+    "pause for parts, customer told": (None, None),
+    "pause for parts, nobody told": (None, None),
+    "telling the customer (added)": (2, None),
 }
 
 
@@ -361,6 +365,40 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
 
     results.append(measure("card move", move, moved))
 
+    # What telling the customer adds to a move: a pause for parts writes the customer's message
+    # (the outbox row, in the move's transaction, and its task queued on commit). Timed with
+    # the listener and without it; each pause is undone after its timing, untimed.
+    from notifications.receivers import works_order_moved_tell
+    from tickets.lifecycle import works_order_moved
+
+    def pause(i: int):
+        url = reverse("board_move_form", args=[cards[i % len(cards)], "wait_for_parts"])
+        data = {"reason": "Screen assembly on order", "branch": BOARD_BRANCH}
+        return client.post(url, data, headers=htmx)
+
+    def paused_then_back(i: int, response) -> None:
+        moved(i, response)
+        data = {"number": cards[i % len(cards)], "column": Status.IN_PROGRESS}
+        data |= {"seen": "awaiting_parts", "branch": BOARD_BRANCH}
+        moved(i, client.post(reverse("board_move"), data, headers=htmx))
+
+    told = measure("pause for parts, customer told", pause, paused_then_back)
+    works_order_moved.disconnect(works_order_moved_tell)
+    try:
+        untold = measure("pause for parts, nobody told", pause, paused_then_back)
+    finally:
+        works_order_moved.connect(works_order_moved_tell)
+    added = Result(
+        "telling the customer (added)",
+        told.n,
+        told.p50 - untold.p50,
+        told.p95 - untold.p95,
+        told.queries - untold.queries,
+        told.sql - untold.sql,
+    )
+    say(f"  {added.operation:<26} p50 {added.p50:+6.1f} ms   p95 {added.p95:+6.1f} ms")
+    results.extend([told, untold, added])
+
     numbers = sample(works_orders, "number")
     results.append(
         measure(
@@ -379,6 +417,22 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
         measure(
             "detail, job on the bench",
             lambda i: client.get(reverse("works_order_detail", args=[on_bench[i]])),
+            expect(200),
+        )
+    )
+    # The customer's status page, no login, for open jobs and recent collections: each request
+    # from its own address, so the per-address rate limit is not what is measured.
+    followed = list(
+        works_orders.filter(status__in=[Status.IN_PROGRESS, Status.AWAITING_PARTS, Status.READY])
+        .order_by("?")
+        .only("shop_id", "number", "status_link_version")[:total]
+    )
+    links = [f"/s/{followed[i % len(followed)].status_token}/" for i in range(total)]
+    customer = Client()
+    results.append(
+        measure(
+            "customer status page",
+            lambda i: customer.get(links[i], REMOTE_ADDR=f"10.9.{i // 250}.{i % 250}"),
             expect(200),
         )
     )

@@ -36,6 +36,8 @@ from tickets.models import Photo
 PUBLIC_SECRET_ROUTES = {
     "accept_invitation": 404,
     "password_reset_confirm": 200,  # Django's own page: "This link no longer works"
+    "status_page": 404,  # the customer's status page, from the receipt and messages
+    "status_answer": 404,
 }
 PUBLIC_ROUTES = {
     "login",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -9,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from shops.tenancy import ShopOwned
@@ -80,8 +83,36 @@ def new_reply_code() -> str:
     return f"{secrets.randbelow(10_000):04d}"
 
 
+# The status link's token is worked out, not stored: the receipt can be reprinted and every
+# message can carry the link, while a copy of the database gives nobody a working link (only
+# the token's SHA-256 is kept). 22 characters of URL-safe base64 are 132 bits of HMAC-SHA256.
+# Keyed on (shop, number), which exist before the row is written, so booking in stays one
+# INSERT; `status_link_version` is bumped to revoke a link that got out.
+STATUS_TOKEN_SALT = "benchdesk.tickets.status-link"
+STATUS_TOKEN_LENGTH = 22
+
+
+def status_token_for(*, shop_id: int, number: str, version: int) -> str:
+    mac = salted_hmac(STATUS_TOKEN_SALT, f"{shop_id}:{number}:{version}", algorithm="sha256")
+    return base64.urlsafe_b64encode(mac.digest()).decode()[:STATUS_TOKEN_LENGTH]
+
+
+def status_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def new_status_token() -> str:
+    """The raw random token of before; migration 0001 still names it."""
     return secrets.token_urlsafe(16)
+
+
+class StatusTokenHashField(models.CharField):
+    """Filled in as the row is first written (save and bulk_create alike), once it is numbered."""
+
+    def pre_save(self, model_instance, add: bool):
+        if add and not getattr(model_instance, self.attname) and model_instance.number:
+            setattr(model_instance, self.attname, status_token_hash(model_instance.status_token))
+        return super().pre_save(model_instance, add)
 
 
 QC_BY_SOMEONE_ELSE = "QC must be signed by someone other than the technicians who worked on it."
@@ -121,9 +152,9 @@ def has_final_price(works_order: WorksOrder) -> bool:
 
 class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     number = models.CharField(max_length=20, editable=False)
-    status_token = models.CharField(
-        max_length=32, unique=True, default=new_status_token, editable=False
-    )
+    # sha256 of the status link's token (see status_token_for); the token itself is never kept.
+    status_token_hash = StatusTokenHashField(max_length=64, unique=True, editable=False)
+    status_link_version = models.PositiveSmallIntegerField(default=1, db_default=1)
     branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="works_orders"
@@ -248,6 +279,13 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def status_token(self) -> str:
+        """The customer's status link token; only its hash is stored."""
+        return status_token_for(
+            shop_id=self.shop_id, number=self.number, version=self.status_link_version
+        )
 
     @property
     def is_open(self) -> bool:

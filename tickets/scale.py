@@ -31,7 +31,6 @@ import json
 import math
 import operator
 import random
-import secrets
 import time
 import zoneinfo
 from collections import Counter, defaultdict
@@ -75,6 +74,8 @@ from tickets.models import (
     TimeEntry,
     TimelineEntry,
     WorksOrder,
+    status_token_for,
+    status_token_hash,
 )
 from tickets.services import final_price_text
 
@@ -1137,7 +1138,7 @@ WO_COLUMNS = [
     "id",
     "shop_id",
     "number",
-    "status_token",
+    "status_token_hash",
     "branch_id",
     "customer_id",
     "device_id",
@@ -1990,7 +1991,7 @@ class Filler:
                 wo_id,
                 c.shop_id,
                 number,
-                secrets.token_urlsafe(16),
+                status_token_hash(status_token_for(shop_id=c.shop_id, number=number, version=1)),
                 branch.id,
                 customer.id,
                 device[0],

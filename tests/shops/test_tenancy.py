@@ -11,7 +11,7 @@ from shops.models import Branch, Membership, OpeningHours
 from shops.tenancy import ShopOwned, UnscopedQuery
 
 # A secret looked up before any shop is known (the link in an email) is unique by design.
-GLOBAL_SECRETS = {"Invitation.token_hash", "WorksOrder.status_token"}
+GLOBAL_SECRETS = {"Invitation.token_hash", "WorksOrder.status_token_hash"}
 
 
 def tenant_models() -> list[type[models.Model]]:

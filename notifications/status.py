@@ -1,0 +1,351 @@
+"""The customer's status page, /s/<token>/: no login, no JavaScript needed, nothing internal.
+
+Only what the template is given can reach the customer, so the page is built from a short,
+explicit list of facts below (never the model objects' internal fields): the shop's and
+branch's public contact, the device, the stage with its times, parts on order, updates written
+for the customer, the quote and the final price, and an approval waiting for an answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from parts.models import PartStatus, WorksOrderPart
+from shops.models import OpeningHours
+from shops.money import format_money
+from tickets.models import (
+    Approval,
+    NoteKind,
+    QuoteLine,
+    Status,
+    TimelineEntry,
+    WorksOrder,
+    status_token_hash,
+)
+from tickets.services import approval_record
+
+RATE_LIMIT = 60  # requests per client address per minute
+HEADERS = {
+    "Referrer-Policy": "no-referrer",  # the token must not leak to a link the page shows
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private, no-store",
+}
+
+# The progress line, in the customer's words. The middle step says what the bench is doing.
+STEPS = [
+    ("booked_in", "Booked in"),
+    ("assigned", "With a technician"),
+    ("bench", "Being repaired"),
+    ("quality_control", "Quality check"),
+    ("ready", "Ready for collection"),
+    ("collected", "Collected"),
+]
+STEP_OF_STATUS = {
+    Status.INTAKE: "booked_in",
+    Status.ASSIGNED: "assigned",
+    Status.IN_PROGRESS: "bench",
+    Status.AWAITING_PARTS: "bench",
+    Status.AWAITING_APPROVAL: "bench",
+    Status.QUALITY_CONTROL: "quality_control",
+    Status.READY: "ready",
+    Status.COLLECTED: "collected",
+}
+BENCH_LABEL = {
+    Status.AWAITING_PARTS: "Waiting for parts",
+    Status.AWAITING_APPROVAL: "Waiting for your approval",
+}
+
+
+@dataclass
+class Step:
+    label: str
+    at: datetime.datetime | None
+    done: bool
+    current: bool
+
+
+class StatusPageCsrf(CsrfViewMiddleware):
+    """The page sends `Referrer-Policy: no-referrer`, so the browser posts its form with
+    `Origin: null` and no Referer, which Django's origin and Referer checks refuse. The CSRF
+    token (cookie and form) is still checked; and a forged post would need the unguessable
+    token in the address too."""
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        return request.META.get("HTTP_ORIGIN") == "null" or super()._origin_verified(request)
+
+    def _check_referer(self, request: HttpRequest) -> None:
+        if request.META.get("HTTP_REFERER"):
+            super()._check_referer(request)
+
+
+def client_address(request: HttpRequest) -> str:
+    # The proxy in front (production) sets REMOTE_ADDR to the client's address.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def over_rate_limit(request: HttpRequest) -> bool:
+    """Fixed one-minute windows per address in the shared cache: cheap, and enough to make
+    guessing tokens pointless (they have 132 bits)."""
+    key = f"status-page:{client_address(request)}:{int(timezone.now().timestamp() // 60)}"
+    if cache.add(key, 1, timeout=70):
+        return False
+    try:
+        return cache.incr(key) > RATE_LIMIT
+    except ValueError:  # expired between add and incr
+        return False
+
+
+def _respond(request: HttpRequest, template: str, context: dict, status: int = 200):
+    response = render(request, template, context, status=status)
+    for name, value in HEADERS.items():
+        response[name] = value
+    return response
+
+
+def gone(request: HttpRequest) -> HttpResponse:
+    """Unknown, guessed, revoked or expired: one page, so a guess learns nothing."""
+    return _respond(request, "notifications/status_gone.html", {}, status=404)
+
+
+def find_works_order(token: str) -> WorksOrder | None:
+    """The works order whose link this is, if it is still open to the customer. The token alone
+    identifies it (and so the shop)."""
+    if not 16 <= len(token) <= 64:
+        return None
+    works_order = (
+        WorksOrder.objects.all_shops()  # the token is global by design: it names the shop
+        .select_related("shop", "branch", "device", "assigned_to__user")
+        .defer("passcode_secret", "collection_signature_png")  # never needed here
+        .filter(status_token_hash=status_token_hash(token))
+        .first()
+    )
+    if works_order is None:
+        return None
+    ended = works_order.collected_at or works_order.cancelled_at
+    if works_order.status in (Status.COLLECTED, Status.CANCELLED):
+        ended = ended or works_order.created_at
+        if ended < timezone.now() - datetime.timedelta(days=works_order.shop.status_page_days):
+            return None
+    return works_order
+
+
+def progress(works_order: WorksOrder, reached: dict[str, datetime.datetime]) -> list[Step]:
+    current = STEP_OF_STATUS.get(works_order.status)
+    times = {
+        "booked_in": works_order.created_at,
+        "assigned": works_order.assigned_at or reached.get(Status.ASSIGNED),
+        "bench": works_order.started_at or reached.get(Status.IN_PROGRESS),
+        "quality_control": reached.get(Status.QUALITY_CONTROL),
+        "ready": works_order.ready_at or reached.get(Status.READY),
+        "collected": works_order.collected_at,
+    }
+    order = [key for key, _ in STEPS]
+    position = order.index(current) if current else -1
+    steps = []
+    for index, (key, label) in enumerate(STEPS):
+        if key == "bench" and works_order.status in BENCH_LABEL:
+            label = BENCH_LABEL[works_order.status]
+        steps.append(
+            Step(
+                label=label,
+                at=times[key] if index <= position else None,
+                done=index < position,
+                current=index == position,
+            )
+        )
+    return steps
+
+
+def page_context(works_order: WorksOrder) -> dict:
+    shop, branch = works_order.shop, works_order.branch
+    currency = shop.currency
+    lines = list(QuoteLine.objects.for_shop(shop).filter(works_order=works_order))
+    entries = list(
+        TimelineEntry.objects.for_shop(shop)
+        .filter(works_order=works_order)
+        .filter(Q(note_kind=NoteKind.CUSTOMER) | Q(data__has_key="target"))
+        .only("at", "text", "note_kind", "data")
+        .order_by("at", "id")
+    )
+    reached: dict[str, datetime.datetime] = {}
+    for entry in entries:
+        if target := entry.data.get("target"):
+            reached[target] = entry.at  # the latest time it got there
+    updates = [
+        {"at": e.at, "text": e.text} for e in reversed(entries) if e.note_kind == NoteKind.CUSTOMER
+    ]
+    parts = []
+    for line in (
+        WorksOrderPart.objects.for_shop(shop)
+        .filter(works_order=works_order, po_line__isnull=False)
+        .select_related("part", "po_line__order")
+    ):
+        order = line.po_line.order
+        arrived = line.status in (PartStatus.RESERVED, PartStatus.USED)
+        if line.status == PartStatus.RELEASED:
+            continue
+        parts.append(
+            {
+                "name": line.part.name,
+                "expected_on": order.expected_on if not arrived else None,
+                "arrived": arrived,
+                "arrived_on": order.received_on if arrived else None,
+            }
+        )
+    approval = None
+    if works_order.status == Status.AWAITING_APPROVAL:
+        approval = (
+            Approval.objects.for_shop(shop)
+            .filter(works_order=works_order, approved__isnull=True)
+            .first()
+        )
+    quote_total = sum((line.gross for line in lines), Decimal("0.00"))
+    technician = (
+        works_order.assigned_to.user.full_name.split()[:1] if works_order.assigned_to else []
+    )
+    return {
+        "number": works_order.number,
+        "status": works_order.status,
+        "status_label": works_order.get_status_display(),
+        "shop_name": shop.name,
+        "branch_tz": branch.tz,
+        "branch": {"name": branch.name, "phone": branch.phone, "address": branch.address},
+        "opening_hours": OpeningHours.objects.for_shop(shop).filter(branch=branch),
+        "device": str(works_order.device),
+        "technician_first_name": technician[0] if technician else "",
+        "steps": progress(works_order, reached),
+        "estimated_completion": works_order.estimated_completion if works_order.is_open else None,
+        "parts": parts,
+        "updates": updates,
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "gross": format_money(line.gross, currency),
+                "extra": approval is not None and line.pk in approval.line_ids,
+            }
+            for line in lines
+        ],
+        "quote_total": format_money(quote_total, currency),
+        "final_price": (
+            format_money(works_order.final_price, currency)
+            if works_order.final_price is not None
+            else ""
+        ),
+        "approval": approval,
+        "approval_previous": approval and format_money(approval.previous_gross, currency),
+        "approval_new": approval and format_money(approval.new_gross, currency),
+        "cancelled": works_order.status == Status.CANCELLED,
+    }
+
+
+@csrf_protect
+def status_page(request: HttpRequest, token: str) -> HttpResponse:
+    if over_rate_limit(request):
+        return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+    works_order = find_works_order(token)
+    if works_order is None:
+        return gone(request)  # whatever the method: an unknown token says nothing more
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    context = page_context(works_order)
+    context["answer"] = request.GET.get("answer", "")
+    return _respond(request, "notifications/status.html", context)
+
+
+def _amount(value: str) -> Decimal | None:
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError):
+        return None
+
+
+@csrf_exempt  # from the site-wide check only: StatusPageCsrf checks the token
+@decorator_from_middleware(StatusPageCsrf)
+def status_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer approves or declines the change they were shown, and only that change."""
+    if over_rate_limit(request):
+        return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+    works_order = find_works_order(token)
+    if works_order is None:
+        return gone(request)
+    if request.method != "POST":
+        return redirect("status_page", token=token)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        return redirect("status_page", token=token)
+    with transaction.atomic():
+        # Locked, so a double submit waits here and then finds the approval answered.
+        approval = (
+            Approval.objects.for_shop(works_order.shop_id)
+            .select_for_update()
+            .filter(works_order=works_order, approved__isnull=True)
+            .first()
+        )
+        shown = (
+            _amount(request.POST.get("previous_gross")),
+            _amount(request.POST.get("new_gross")),
+            request.POST.get("lines", ""),
+        )
+        current = None
+        if approval is not None:
+            current = (
+                approval.previous_gross,
+                approval.new_gross,
+                ",".join(str(pk) for pk in approval.line_ids),
+            )
+        if approval is None or works_order.status != Status.AWAITING_APPROVAL:
+            return _refused(request, works_order, "This change has already been answered.")
+        if shown != current:
+            return _refused(
+                request,
+                works_order,
+                "The price changed after you opened this page, so nothing was recorded. "
+                "Please look at the new amounts below and answer again.",
+            )
+        lines = list(
+            QuoteLine.objects.for_shop(works_order.shop_id)
+            .filter(pk__in=approval.line_ids)
+            .values_list("description", flat=True)
+        )
+        evidence = {
+            "at": timezone.now().isoformat(),
+            "ip": client_address(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
+            "previous_gross": str(approval.previous_gross),
+            "new_gross": str(approval.new_gross),
+            "lines_shown": lines,
+            "line_ids": approval.line_ids,
+        }
+        try:
+            approval_record(
+                works_order=works_order,
+                approved=decision == "approve",
+                method="web",
+                by=None,
+                evidence=evidence,
+            )
+        except ValidationError:
+            return _refused(request, works_order, "This change has already been answered.")
+    return redirect(reverse("status_page", args=[token]) + f"?answer={decision}")
+
+
+def _refused(request: HttpRequest, works_order: WorksOrder, reason: str) -> HttpResponse:
+    works_order.refresh_from_db()
+    context = page_context(works_order)
+    context["refusal"] = reason
+    return _respond(request, "notifications/status.html", context, status=409)
