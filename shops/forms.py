@@ -115,10 +115,24 @@ class WorkshopSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ["auto_assign", "approval_threshold", "qc_checklist"]
+        fields = [
+            "auto_assign",
+            "approval_threshold",
+            "qc_checklist",
+            "quiet_hours_from",
+            "quiet_hours_until",
+            "status_page_days",
+        ]
+        widgets = {
+            "quiet_hours_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
         help_texts = {
+            "quiet_hours_from": "No SMS to customers from this time (the branch's local time); "
+            "they wait until quiet hours end. The same time in both boxes means no quiet hours.",
+            "quiet_hours_until": "…until this time.",
             "auto_assign": "Once the customer has agreed to the quote, give each new job to the "
-            "technician at its branch with the right skills and the least open work."
+            "technician at its branch with the right skills and the least open work.",
         }
 
     def __init__(self, *args, **kwargs) -> None:
