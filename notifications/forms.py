@@ -24,7 +24,9 @@ def _unknown_fields_error(text: str) -> None:
 class WriteForm(forms.Form):
     """A free-text SMS or email to the works order's customer."""
 
-    channel = forms.ChoiceField(choices=Channel.choices, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(
+        choices=Channel.choices, widget=forms.RadioSelect(attrs={"class": "form-check-input"})
+    )
     subject = forms.CharField(
         required=False, max_length=200, help_text="Email only. Left empty, the number is used."
     )

@@ -67,6 +67,7 @@ def _thread(outgoing: list[Message], incoming: list[InboundMessage]) -> list[dic
             "at": m.created_at,
             "out": m,
             "state": state_in_words(m),
+            "resent": m.key.startswith("resend:"),
             "attempt": resends.get(m.pk, 0) + 1 if m.state in RESENDABLE else None,
         }
         for m in outgoing
@@ -78,7 +79,11 @@ def _thread(outgoing: list[Message], incoming: list[InboundMessage]) -> list[dic
 
 def _works_order_thread(request: ShopRequest, works_order: WorksOrder, form=None) -> dict:
     shop = request.shop
-    outgoing = list(Message.objects.for_shop(shop).filter(works_order=works_order)[:THREAD_LENGTH])
+    outgoing = list(
+        Message.objects.for_shop(shop)
+        .filter(works_order=works_order)
+        .select_related("created_by__user")[:THREAD_LENGTH]
+    )
     incoming = list(
         InboundMessage.objects.for_shop(shop).filter(works_order=works_order)[:THREAD_LENGTH]
     )
@@ -165,7 +170,7 @@ def _customer_thread(request: ShopRequest, customer: Customer) -> dict:
     outgoing = list(
         Message.objects.for_shop(shop)
         .filter(customer=customer)
-        .select_related("works_order")[:THREAD_LENGTH]
+        .select_related("works_order", "created_by__user")[:THREAD_LENGTH]
     )
     incoming = list(
         InboundMessage.objects.for_shop(shop)
@@ -317,7 +322,9 @@ def message_templates(request: ShopRequest) -> HttpResponse:
                 {
                     "channel": c,
                     "label": Channel(c).label,
-                    "enabled": own[(s, c)].enabled if (s, c) in own else True,
+                    "enabled": own[(s, c)].enabled
+                    if (s, c) in own
+                    else texts.DEFAULTS[(s, c)].enabled,
                     "own": (s, c) in own,
                     "current": (s, c) == (stage, channel),
                 }

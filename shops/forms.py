@@ -138,6 +138,18 @@ class WorkshopSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.initial["qc_checklist"] = "\n".join(self.instance.qc_checklist)
+        for name in self.KEPT_WHEN_EMPTY:
+            self.fields[name].required = False
+
+    # Left empty, these keep what the shop has (they all have a sensible default).
+    KEPT_WHEN_EMPTY = ("quiet_hours_from", "quiet_hours_until", "status_page_days")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in self.KEPT_WHEN_EMPTY:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def clean_qc_checklist(self) -> list[str]:
         checks, seen = [], set()

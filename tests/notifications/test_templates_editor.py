@@ -22,6 +22,7 @@ def test_it_lists_every_stage_and_the_fields(personas, client_as):
     html = client_as(personas.manager).get(reverse("message_templates")).content.decode()
     assert "Ready for collection" in html and "Waiting for parts" in html
     assert "{first_name}" in html and "The customer&#x27;s first name" in html
+    assert ">off<" in html  # "Parts arrived" is off until a shop switches it on
 
 
 def test_only_managers_and_owners_may_edit(personas, client_as):
