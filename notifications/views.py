@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -116,10 +116,11 @@ def _respond(request: ShopRequest, page: str, context: dict) -> HttpResponse:
     return response
 
 
-@require_GET
 @shop_member_required()
 def works_order_messages(request: ShopRequest, number: str) -> HttpResponse:
     works_order = get_works_order(request, number)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return _respond(
         request,
         "notifications/works_order_messages.html",
@@ -186,17 +187,18 @@ def _customer_thread(request: ShopRequest, customer: Customer) -> dict:
     }
 
 
-@require_GET
 @shop_member_required()
 def customer_messages(request: ShopRequest, customer_id: int) -> HttpResponse:
     customer = _customer_of(request, customer_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return _respond(
         request, "notifications/customer_messages.html", _customer_thread(request, customer)
     )
 
 
-@require_POST
 @shop_member_required()
+@require_POST
 def message_resend(request: ShopRequest) -> HttpResponse:
     form = ResendForm(request.POST)
     if not form.is_valid():
@@ -229,8 +231,8 @@ def message_resend(request: ShopRequest) -> HttpResponse:
     return redirect(reverse("works_order_detail", args=[message.works_order.number]) + "#messages")
 
 
-@require_GET
 @shop_member_required()
+@require_GET
 def sms_length(request: ShopRequest) -> HttpResponse:
     """The live count under a message box: how many SMS the text makes."""
     text = request.GET.get("body", "")[:2000]
@@ -348,8 +350,8 @@ def message_templates(request: ShopRequest) -> HttpResponse:
     return render(request, "notifications/templates.html", context)
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="change the customer messages")
+@require_POST
 def message_template_preview(request: ShopRequest) -> HttpResponse:
     _stage, channel = _chosen(request)
     subject = request.POST.get("subject", "")[:200]
@@ -365,8 +367,8 @@ def _unread(request: ShopRequest):
     return Alert.objects.for_shop(request.shop).filter(member=request.member, read_at=None)
 
 
-@require_GET
 @shop_member_required()
+@require_GET
 def alerts_bell(request: ShopRequest) -> HttpResponse:
     """The unread count in the nav, fetched after the page (one query)."""
     response = render(
@@ -376,16 +378,16 @@ def alerts_bell(request: ShopRequest) -> HttpResponse:
     return response
 
 
-@require_GET
 @shop_member_required()
+@require_GET
 def alerts(request: ShopRequest) -> HttpResponse:
     rows = list(Alert.objects.for_shop(request.shop).filter(member=request.member)[:100])
     unread = sum(1 for alert in rows if alert.read_at is None)
     return render(request, "notifications/alerts.html", {"alerts": rows, "unread": unread})
 
 
-@require_POST
 @shop_member_required()
+@require_POST
 def alerts_read(request: ShopRequest) -> HttpResponse:
     """Marks one alert read (`alert`), or all of them; then follows the alert's link if asked."""
     alert_id = request.POST.get("alert", "")
