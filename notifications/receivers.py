@@ -52,3 +52,22 @@ def customer_news_tell(
 ) -> None:
     note = entry.text if news == "update" else ""
     stage_message(works_order, NEWS_STAGES[news], f"entry-{entry.pk}", note=note, by=entry.actor)
+    if news == "parts_arrived" and works_order.assigned_to_id is not None:
+        _alert_parts_arrived(works_order, entry)
+
+
+def _alert_parts_arrived(works_order: WorksOrder, entry: TimelineEntry) -> None:
+    """The job's technician hears the parts are in, once per job and delivery."""
+    from django.urls import reverse
+
+    from notifications.services import alert_add
+    from shops.models import Membership
+
+    technician = Membership.objects.for_shop(works_order.shop_id).get(pk=works_order.assigned_to_id)
+    alert_add(
+        member=technician,
+        key=f"parts-arrived:{entry.data.get('delivery') or entry.pk}",
+        text=f"Parts arrived for {works_order.number} ({works_order.device}): "
+        "it can go back on the bench.",
+        url=reverse("works_order_detail", args=[works_order.number]),
+    )

@@ -294,3 +294,101 @@ def stage_message(
         why_not=choice.why_not,
         by=by,
     )
+
+
+# Staff writing and resending ------------------------------------------------------------------
+
+
+def why_not_to(customer: Customer, channel: str) -> str:
+    """Why this customer cannot be written to on `channel` ("" when they can)."""
+    if channel == Channel.SMS:
+        if not customer.phone:
+            return "no mobile number on record"
+        if customer.sms_opted_out_at is not None:
+            return opted_out_text(customer)
+        return ""
+    return "" if customer.email else "no email address on record"
+
+
+def message_resend(*, message: Message, attempt: int, by: Membership) -> Message:
+    """A new message with the same words as `message`, to the customer's details as they are
+    now; `attempt` (the form's count) makes the key, so a double click sends once."""
+    customer = message.customer
+    return message_queue(
+        customer=customer,
+        works_order=message.works_order,
+        stage=message.stage,
+        channel=message.channel,
+        key=f"resend:{message.pk}:{attempt}",
+        body=message.body,
+        subject=message.subject,
+        why_not=why_not_to(customer, message.channel),
+        by=by,
+    )
+
+
+def message_write(
+    *,
+    works_order: WorksOrder,
+    channel: str,
+    body: str,
+    subject: str,
+    token: str,
+    by: Membership,
+) -> Message:
+    """Staff's own words to the works order's customer, once per form (`token`)."""
+    customer = works_order.customer
+    if channel == Channel.EMAIL and not subject:
+        subject = f"{works_order.number}: a message from {works_order.shop.name}"
+    return message_queue(
+        customer=customer,
+        works_order=works_order,
+        stage=Stage.FREE_TEXT,
+        channel=channel,
+        key=f"free:{token}",
+        body=body,
+        subject=subject,
+        why_not=why_not_to(customer, channel),
+        by=by,
+    )
+
+
+def message_template_save(
+    *, shop: Shop, stage: str, channel: str, enabled: bool, subject: str, body: str, by: Membership
+) -> MessageTemplate:
+    """The shop's wording of this stage on this channel, kept as plain text."""
+    template, _ = MessageTemplate.objects.update_or_create(
+        shop=shop,
+        stage=stage,
+        channel=channel,
+        defaults={"enabled": enabled, "subject": subject, "body": body, "updated_by": by},
+    )
+    return template
+
+
+def message_template_reset(*, shop: Shop, stage: str, channel: str) -> None:
+    """Back to the default wording (texts.DEFAULTS)."""
+    MessageTemplate.objects.for_shop(shop).filter(stage=stage, channel=channel).delete()
+
+
+# Alerts -------------------------------------------------------------------------------------
+
+
+def alert_add(*, member: Membership, key: str, text: str, url: str = "") -> None:
+    """An alert for `member`, once per key however often its cause is reported."""
+    from notifications.models import Alert
+
+    Alert.objects.bulk_create(
+        [Alert(shop=member.shop, member=member, key=key[:120], text=text[:300], url=url[:300])],
+        ignore_conflicts=True,
+    )
+
+
+def alerts_mark_read(*, member: Membership, alert_id: int | None = None) -> int:
+    """Marks one of `member`'s alerts read, or all of them; returns how many changed."""
+    from notifications.models import Alert
+
+    unread = Alert.objects.for_shop(member.shop).filter(member=member, read_at=None)
+    if alert_id is not None:
+        unread = unread.filter(pk=alert_id)
+    return unread.update(read_at=timezone.now())

@@ -843,7 +843,29 @@ def purchase_order_receive(
     order.take_delivery(complete=max(outstanding.values()) <= 0, on=timezone.localdate())
     order.save()
     _who_can_go_ahead(receipt, {d.line.part_id for d in arriving})
+    _tell_parts_arrived(receipt, {d.line.pk for d in arriving}, by)
     return receipt
+
+
+def _tell_parts_arrived(receipt: Receipt, line_ids: set[int], by: Membership) -> None:
+    """A job waiting for parts whose last one came in with this delivery hears of it: the
+    timeline says "Parts arrived" (the customer is told, the technician alerted), once per job
+    and delivery."""
+    from tickets.models import Status
+    from tickets.services import works_order_parts_arrived
+
+    order = receipt.order
+    fed = set(
+        WorksOrderPart.objects.for_shop(order.shop_id)
+        .filter(po_line_id__in=line_ids, status=PartStatus.RESERVED)
+        .values_list("works_order_id", flat=True)
+    )
+    delivery = f"{order.number}:{min(m.pk for m in receipt.movements)}"
+    for works_order in receipt.ready:
+        if works_order.pk in fed and works_order.status == Status.AWAITING_PARTS:
+            works_order_parts_arrived(
+                works_order=works_order, delivery=f"{delivery}:{works_order.pk}", by=by
+            )
 
 
 def _who_can_go_ahead(receipt: Receipt, part_ids: set[int]) -> None:

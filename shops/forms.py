@@ -115,15 +115,41 @@ class WorkshopSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ["auto_assign", "approval_threshold", "qc_checklist"]
+        fields = [
+            "auto_assign",
+            "approval_threshold",
+            "qc_checklist",
+            "quiet_hours_from",
+            "quiet_hours_until",
+            "status_page_days",
+        ]
+        widgets = {
+            "quiet_hours_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
         help_texts = {
+            "quiet_hours_from": "No SMS to customers from this time (the branch's local time); "
+            "they wait until quiet hours end. The same time in both boxes means no quiet hours.",
+            "quiet_hours_until": "…until this time.",
             "auto_assign": "Once the customer has agreed to the quote, give each new job to the "
-            "technician at its branch with the right skills and the least open work."
+            "technician at its branch with the right skills and the least open work.",
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.initial["qc_checklist"] = "\n".join(self.instance.qc_checklist)
+        for name in self.KEPT_WHEN_EMPTY:
+            self.fields[name].required = False
+
+    # Left empty, these keep what the shop has (they all have a sensible default).
+    KEPT_WHEN_EMPTY = ("quiet_hours_from", "quiet_hours_until", "status_page_days")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in self.KEPT_WHEN_EMPTY:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def clean_qc_checklist(self) -> list[str]:
         checks, seen = [], set()

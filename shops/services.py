@@ -68,8 +68,18 @@ def shop_update_settings(*, shop: Shop, changed_terms: bool) -> Shop:
 
 
 def shop_update_workshop(*, shop: Shop) -> Shop:
-    """Save how jobs move through the workshop (assignment, approval threshold, QC checks)."""
-    shop.save(update_fields=["auto_assign", "approval_threshold", "qc_checklist"])
+    """Save how jobs move through the workshop (assignment, approval threshold, QC checks) and
+    what customers are sent when (quiet hours, how long the status page stays open)."""
+    shop.save(
+        update_fields=[
+            "auto_assign",
+            "approval_threshold",
+            "qc_checklist",
+            "quiet_hours_from",
+            "quiet_hours_until",
+            "status_page_days",
+        ]
+    )
     return shop
 
 

@@ -329,6 +329,19 @@ def note_add(*, works_order: WorksOrder, text: str, kind: str, by: Membership) -
     return entry
 
 
+def works_order_parts_arrived(
+    *, works_order: WorksOrder, delivery: str, by: Membership | None
+) -> TimelineEntry:
+    """Record that the parts a waiting job needs are in (an update the customer sees), and say
+    so in this transaction: the customer gets the parts-arrived message, the technician an
+    alert. `delivery` names the delivery, so listeners can key their work on it."""
+    entry = record(
+        works_order, Event.NOTE, by, "Parts arrived", note_kind=NoteKind.CUSTOMER, delivery=delivery
+    )
+    _tell_customer(works_order, "parts_arrived", entry)
+    return entry
+
+
 def _tell_customer(works_order: WorksOrder, news: str, entry: TimelineEntry) -> None:
     """Say `news` happened, inside the caller's transaction (notifications writes the customer's
     message to its outbox, which commits with the news or not at all)."""

@@ -99,6 +99,11 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         f"/pricebook/options/{busy_shop['option'].pk}/",
         "/settings/",
         "/settings/workshop/",
+        "/settings/messages/",
+        "/settings/messages/?stage=ready&channel=email",
+        f"/works-orders/{busy_shop['jobs']['ready'].number}/messages/",
+        f"/customers/{busy_shop['customer'].pk}/messages/",
+        "/alerts/",
         "/settings/branches/",
         "/settings/branches/new/",
         f"/settings/branches/{personas.branch.code}/",
@@ -126,7 +131,15 @@ def test_the_front_desk_s_pages_and_the_refusal(walk, signed_in_page, personas, 
 
 def test_a_technician_s_pages(walk, signed_in_page, personas, busy_shop):
     signed_in_page(personas.technician)
-    for path in ["/", "/board/", "/board/?mine=1", "/works-orders/", "/stock/", "/pricebook/"]:
+    for path in [
+        "/",
+        "/board/",
+        "/board/?mine=1",
+        "/works-orders/",
+        "/stock/",
+        "/pricebook/",
+        "/alerts/",
+    ]:
         walk.visit(path)
     for state in ("assigned", "in_progress", "awaiting_parts", "qc"):
         walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/")
