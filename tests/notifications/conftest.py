@@ -9,6 +9,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.factories import CustomerFactory, WorksOrderFactory
 from tests.fakes.twilio import FakeTwilio, Server
+from tickets.services import ConsentData
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://bench.example.test"
@@ -40,4 +41,9 @@ def customer(personas):
 
 @pytest.fixture
 def works_order(personas, customer):
-    return WorksOrderFactory(branch=personas.branch, by=personas.front_desk, customer=customer)
+    return WorksOrderFactory(
+        branch=personas.branch,
+        by=personas.front_desk,
+        customer=customer,
+        consent=ConsentData(method="on_behalf", signed_name="Dee Lane"),
+    )
