@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,8 +40,10 @@ class FakeTwilio:
     failures: list[int] = field(default_factory=list)
     # Seconds to wait before answering a create (after taking the message).
     delay: float = 0.0
-    # Set when a create has been taken and the answer is being held back by `delay`.
+    # Set when a create has been taken (and its answer is being held back by `delay`).
     taken: threading.Event = field(default_factory=threading.Event)
+    # Set to let held answers go at once (the server does so when it stops).
+    released: threading.Event = field(default_factory=threading.Event)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -140,7 +141,7 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 return self._answer(404, {"code": 20404, "message": "Not found", "status": 404})
             status, payload = fake._create(account, form)
             if status == 201 and fake.delay:
-                time.sleep(fake.delay)
+                fake.released.wait(fake.delay)
             self._answer(status, payload)
 
         def do_GET(self) -> None:
@@ -167,5 +168,6 @@ class Server:
         return self.fake
 
     def __exit__(self, *exc) -> None:
+        self.fake.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -144,3 +144,14 @@ def test_the_sweep_finds_queued_and_stale_sending_messages_only(twilio, customer
     monkeypatch.setattr("notifications.tasks.message_send.delay", sent.append)
     assert outbox_sweep() == 2
     assert sorted(sent) == sorted([due.pk, stale.pk])
+
+
+def test_a_queued_message_goes_to_the_worker_after_commit(
+    customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    handed: list[int] = []
+    monkeypatch.setattr("notifications.services._enqueue", handed.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(customer)
+        assert handed == []
+    assert handed == [message.pk]
