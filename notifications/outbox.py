@@ -18,6 +18,7 @@ from notifications.models import STATE_RANK, Channel, Message, State
 # A send that has not answered within this is taken to have died with its worker.
 STALE = datetime.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+BACKOFF, BACKOFF_MAX = 10, 600  # seconds
 
 CLAIM_SQL = """
 UPDATE notifications_message
@@ -62,7 +63,7 @@ def message_deliver(message_id: int) -> None:
         if message.attempts >= MAX_ATTEMPTS:
             _finish(message, State.FAILED, error=f"gave up after {message.attempts} tries: {error}")
             return
-        _finish(message, State.QUEUED, error=str(error))
+        _finish(message, State.QUEUED, error=str(error), retry_in=backoff(message.attempts))
         raise Transient(str(error)) from error
     else:
         _finish(message, State.SENT, provider_id=provider_id or "")
@@ -138,11 +139,26 @@ def report_error(payload: dict) -> str:
     return f"Twilio error {code}" if code else ""
 
 
+def backoff(attempts: int) -> datetime.timedelta:
+    """How long to wait after `attempts` tries: 10 s, 20 s, 40 s … at most 10 minutes. The
+    task's own retry countdown is the same (tasks.message_send), and the sweep does not take
+    the message before then either (its send_after)."""
+    return datetime.timedelta(seconds=min(BACKOFF * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
+
+
 def _finish(
-    message: Message, state: str, *, reason: str = "", error: str = "", provider_id: str = ""
+    message: Message,
+    state: str,
+    *,
+    reason: str = "",
+    error: str = "",
+    provider_id: str = "",
+    retry_in: datetime.timedelta | None = None,
 ) -> None:
     now = timezone.now()
     changes = {"state": state, "state_changed_at": now, "sending_since": None}
+    if retry_in is not None:
+        changes["send_after"] = now + retry_in
     if reason:
         changes["not_sent_reason"] = reason[:200]
     if error:

@@ -26,6 +26,16 @@ def queue(customer, works_order=None, key="update:1:sms", body="Your repair is r
         )
 
 
+def backoff_over(message: Message) -> None:
+    """Move the clock past the message's backoff (rather than wait for it)."""
+    Message.objects.all_shops().filter(pk=message.pk).update(send_after=timezone.now())
+
+
+def test_the_backoff_doubles_up_to_ten_minutes():
+    waits = [outbox.backoff(n).total_seconds() for n in range(1, 9)]
+    assert waits == [10, 20, 40, 80, 160, 320, 600, 600]
+
+
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
     """These tests call the outbox directly; the task queued on commit is not run here."""
@@ -63,6 +73,10 @@ def test_a_transient_error_is_retried_and_sent_once(twilio, customer, status):
     message.refresh_from_db()
     assert message.state == State.QUEUED
     assert f"Twilio {status}" in message.last_error
+    assert message.send_after > timezone.now()  # backing off: not even the sweep takes it yet
+    outbox.message_deliver(message.pk)
+    assert len(twilio.creates) == 1
+    backoff_over(message)
     outbox.message_deliver(message.pk)
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.SENT, 2)
@@ -121,6 +135,7 @@ def test_an_earlier_sid_of_another_message_with_the_same_words_is_not_adopted(tw
     twilio.fail_next(500)
     with pytest.raises(outbox.Transient):
         outbox.message_deliver(second.pk)
+    backoff_over(second)
     outbox.message_deliver(second.pk)
     first.refresh_from_db()
     second.refresh_from_db()
