@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.urls import reverse
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 if TYPE_CHECKING:
     from notifications.models import Message
+
+
+TIMEOUT = 30  # seconds
 
 
 class NotSetUp(Exception):
@@ -39,7 +43,13 @@ def configured() -> bool:
 
 
 def client() -> Client:
-    twilio = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    # A timeout, so a Twilio that never answers frees the worker: the retry then asks Twilio
+    # whether it took the message after all (already_taken) before sending again.
+    twilio = Client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        http_client=TwilioHttpClient(timeout=TIMEOUT),
+    )
     if settings.TWILIO_API_BASE_URL:  # a local stand-in for Twilio, in tests
         twilio.api.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
     return twilio

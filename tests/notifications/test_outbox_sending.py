@@ -170,3 +170,21 @@ def test_a_queued_message_goes_to_the_worker_after_commit(
         message = queue(customer)
         assert handed == []
     assert handed == [message.pk]
+
+
+def test_a_twilio_that_does_not_answer_in_time_is_retried_without_a_second_sms(
+    twilio, customer, monkeypatch
+):
+    monkeypatch.setattr(sms, "TIMEOUT", 0.5)
+    twilio.delay = 30  # it takes the message, then holds the answer past our timeout
+    message = queue(customer)
+    with pytest.raises(outbox.Transient):
+        outbox.message_deliver(message.pk)
+    twilio.released.set()
+    twilio.delay = 0
+    backoff_over(message)
+    outbox.message_deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.SENT, 2)
+    assert message.provider_id == twilio.messages[0]["sid"]
+    assert len(twilio.creates) == 1
