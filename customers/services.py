@@ -7,6 +7,8 @@ contact is refused with the existing customer named, so the counter can use them
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -155,3 +157,23 @@ def customer_update(*, customer: Customer, **changes: object) -> Customer:
         for name, value in before.items():  # the caller's object stays as it was saved
             setattr(customer, name, value)
         raise
+
+
+def customer_sms_opt_out(*, phone: str, word: str, at: datetime.datetime) -> int:
+    """Every customer with this number (in any shop: they share the sending number) gets no
+    more SMS from now; the time and word are kept to show staff why. How many were opted out."""
+    return (
+        Customer.objects.all_shops()
+        .filter(phone=phone, sms_opted_out_at=None)
+        .update(sms_opted_out_at=at, sms_opt_out_word=word[:20])
+    )
+
+
+def customer_sms_opt_in(*, phone: str) -> int:
+    """The number asked for SMS again (START): every customer with it may be sent SMS."""
+    return (
+        Customer.objects.all_shops()
+        .filter(phone=phone)
+        .exclude(sms_opted_out_at=None)
+        .update(sms_opted_out_at=None, sms_opt_out_word="")
+    )

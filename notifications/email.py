@@ -48,5 +48,18 @@ def send(message: Message) -> str:
 
 
 def _reply_to(message: Message) -> str:
+    """Where the customer's reply goes: the branch's or shop's address once they have one,
+    until then the shop owner's sign-in address (replies must reach the shop, not no-reply)."""
+    from shops.models import Membership, Role
+
     branch = message.works_order.branch if message.works_order_id else None
-    return getattr(branch, "email", "") or getattr(message.shop, "email", "")
+    own = getattr(branch, "email", "") or getattr(message.shop, "email", "")
+    if own:
+        return own
+    owner = (
+        Membership.objects.filter(shop=message.shop, role=Role.OWNER, is_active=True)
+        .order_by("joined_at", "pk")
+        .values_list("user__email", flat=True)
+        .first()
+    )
+    return owner or ""

@@ -239,6 +239,7 @@ def message_queue(
         created_by=by,
         created_at=now,
         state_changed_at=now,
+        send_after=now,  # the field's default is a moment later than `now`: never "due" below
     )
     if why_not:
         message.state, message.not_sent_reason = State.NOT_SENT, why_not[:200]

@@ -9,8 +9,9 @@ from notifications import outbox
 
 @shared_task(
     autoretry_for=(outbox.Transient,),
-    retry_backoff=10,
-    retry_backoff_max=600,
+    retry_backoff=outbox.BACKOFF,
+    retry_backoff_max=outbox.BACKOFF_MAX,
+    retry_jitter=False,  # the same wait as the message's send_after (outbox.backoff)
     max_retries=outbox.MAX_ATTEMPTS,
 )
 def message_send(message_id: int) -> None:

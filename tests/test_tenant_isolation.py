@@ -47,6 +47,9 @@ PUBLIC_ROUTES = {
     "password_reset_complete",
     "healthz",
 }
+# Called by a provider, not a person: no session, but nothing is accepted without the
+# provider's signature (see test_webhooks_refuse_unsigned_requests).
+SIGNED_WEBHOOK_ROUTES = {"twilio_status", "twilio_inbound"}
 SKIPPED_PREFIXES = ("admin/",)  # superusers only; see test_admin_is_for_superusers_only
 
 
@@ -195,13 +198,22 @@ def test_secret_links_with_a_made_up_secret_reveal_nothing(filled, client):
 
 def test_signed_out_every_private_url_sends_to_sign_in(filled, client):
     for route, url in filled:
-        if route.name in PUBLIC_ROUTES or route.name in PUBLIC_SECRET_ROUTES:
+        if (
+            route.name in PUBLIC_ROUTES | SIGNED_WEBHOOK_ROUTES
+            or route.name in PUBLIC_SECRET_ROUTES
+        ):
             continue
         for response in (client.get(url), client.post(url, {})):
             assert response.status_code == 302, (
                 f"{route.name} {url} answered {response.status_code}"
             )
             assert response["Location"].startswith("/sign-in/"), url
+
+
+def test_webhooks_refuse_unsigned_requests(filled, client):
+    for route, url in filled:
+        if route.name in SIGNED_WEBHOOK_ROUTES:
+            assert client.post(url, {"MessageSid": "SM1"}).status_code == 403, url
 
 
 def test_pages_without_parameters_open_for_the_owner(filled, client_as, personas):
