@@ -276,10 +276,14 @@ def stage_message(
     `occasion` names the event (a timeline entry): with the stage and channel it makes the key,
     so the same event never writes twice, while the same stage reached again (a second wait
     for parts) is news again."""
+    # One shop row for all of them: the job, its customer and its branch each read it otherwise.
+    shop = works_order.shop
     customer = works_order.customer
+    customer.shop = shop
+    works_order.branch.shop = shop
     choice = channel_choice(customer)
     channel = choice.channel or (Channel.SMS if customer.phone else Channel.EMAIL)
-    words = wording(works_order.shop, stage, channel)
+    words = wording(shop, stage, channel)
     if not words.enabled:
         return None
     fields = WorksOrderFields(works_order, approval=approval, note=note)
