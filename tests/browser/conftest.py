@@ -1,8 +1,10 @@
 """Browser-test fixtures: a shop with something on every page."""
 
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from parts import services as parts
 from tests.factories import (
@@ -16,6 +18,29 @@ from tests.factories import (
 from tickets import services as tickets
 from tickets.lifecycle import works_order_advance
 from tickets.services import ConsentData
+
+
+@pytest.fixture(autouse=True)
+def server_quiet_before_flush(live_server, page):
+    """After each test, wait until the live server has finished what the page last asked of it.
+
+    A test may end while a panel it opened is still loading; the database is then emptied under
+    that request, and the two deadlock. Set up after the database and the page, this runs first
+    at teardown: it leaves the page, then waits until no other session is working on the database.
+    """
+    yield
+    page.goto("about:blank")
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state <> 'idle'"
+                " AND backend_type = 'client backend'"
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
 
 
 def _to_qc(personas, works_order):

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from notifications.models import Channel, InboundMessage, Message, Stage
 from notifications.services import message_queue
 from tests.browser.axe import axe_findings, describe
+from tests.browser.htmx import htmx_settled
 from tests.factories import CustomerFactory, WorksOrderFactory
 
 pytestmark = pytest.mark.browser
@@ -66,6 +67,7 @@ def test_staff_see_the_sms_thread_on_the_works_order_and_write_back(
 
     section.get_by_role("button", name="Resend").click()
     expect(section.get_by_text("is ready to collect.")).to_have_count(2)  # sent again, once
+    htmx_settled(page)  # the new form's length counter listens only once settled
     box = section.get_by_label("Message", exact=True)
     box.fill("We have your phone ready — see you at 5.")
     expect(section.get_by_text("UCS-2")).to_be_visible()  # the dash is not GSM-7

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from parts import services
+from tests.browser.htmx import htmx_settled
 from tests.factories import PartFactory, SupplierFactory, SupplierPartFactory
 
 pytestmark = pytest.mark.browser
@@ -76,9 +77,7 @@ def test_a_stock_take_counted_by_scanner_and_by_hand_posts_its_differences(
     expect(page.get_by_text("No part has the barcode or part number “NOT-A-PART”.")).to_be_visible()
     # The toast comes with the answer's headers, before its table is swapped in: wait for the
     # swap, or the count typed next goes into a row that is about to be replaced.
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
+    htmx_settled(page)
 
     counted = page.get_by_label("Counted: Charge port flex")
     counted.fill("2")
