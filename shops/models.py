@@ -142,6 +142,19 @@ class Shop(models.Model):
         validators=[MaxValueValidator(3650)],
         help_text="After this the customer's link shows a polite note instead of the repair.",
     )
+    # SLA (tickets/sla.py): targets per priority are SlaTarget rows.
+    sla_risk_percent = models.PositiveSmallIntegerField(
+        "at risk when this much of the time is used (%)",
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="A job turns amber here, and managers are told.",
+    )
+    sla_parts_clock = models.BooleanField(
+        "waiting for parts counts against the promise",
+        default=True,
+        help_text="Unticked, the SLA clock stops while a job waits for parts, as it always does "
+        "while it waits for the customer's approval.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -215,6 +228,22 @@ class Branch(ShopOwned):
     phone = models.CharField(max_length=40, blank=True)
     timezone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    # Public holidays the branch is closed on, from the `holidays` package; no country: none.
+    # Closed dates (ClosedDate) add to them.
+    holidays_country = models.CharField(
+        "public holidays of (country)",
+        max_length=2,
+        blank=True,
+        default="GB",
+        help_text="Two-letter country code, e.g. GB; empty to count no public holidays.",
+    )
+    holidays_region = models.CharField(
+        "region",
+        max_length=10,
+        blank=True,
+        default="ENG",
+        help_text="The country's region where holidays differ, e.g. ENG, SCT, WLS or NIR.",
     )
     is_active = models.BooleanField(default=True)
 

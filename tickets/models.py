@@ -8,6 +8,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -193,7 +194,21 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # Authorisation
     scope_agreed = models.TextField("work agreed", blank=True)
     scope_excluded = models.TextField("not included", blank=True)
+    # The completion time staff promised the customer, when they typed one (else the SLA's).
     estimated_completion = models.DateTimeField(null=True, blank=True)
+    repair_type = models.ForeignKey(
+        "pricebook.RepairType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # SLA (tickets/sla.py): the target from priority and the branch's business hours, and when
+    # the job turns "at risk". While the clock is stopped (waiting for the customer, or for
+    # parts where the shop says so) `sla_paused_at` holds when it stopped; on resuming both
+    # times move on by the business time paused. `sla_next_at` is the next threshold the sweep
+    # has yet to record (at risk, then due), None once both are recorded or while paused.
+    sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
+    sla_risk_at = models.DateTimeField("SLA at risk from", null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_next_at = models.DateTimeField(null=True, blank=True)
     estimated_minutes = models.PositiveIntegerField(
         "bench time (minutes)",
         null=True,
@@ -268,6 +283,16 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
             models.Index(
                 fields=["shop", "assigned_to", "status", "-created_at", "-id"],
                 name="works_order_list_tech_status",
+            ),
+            # The SLA sweep: only the jobs with a threshold still to record, across every shop.
+            models.Index(
+                fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="sla_next"
+            ),
+            # The SLA view: open jobs of a shop by due time.
+            models.Index(
+                fields=["shop", "sla_due_at"],
+                condition=~Q(status__in=["collected", "cancelled"]),
+                name="works_order_sla_open",
             ),
             # Today's collections on the board, among years of them.
             models.Index(
@@ -638,3 +663,71 @@ class NumberCounter(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.series}: {self.last}"
+
+
+class SlaUnit(models.TextChoices):
+    BUSINESS_HOURS = "hours", "business hours"
+    BUSINESS_DAYS = "days", "business days"
+    NEXT_BUSINESS_DAY = "next_day", "by the end of the next business day"
+    PER_JOB = "per_job", "a due time set on each job"
+
+
+class SlaTarget(ShopOwned):
+    """How long a shop gives itself for a priority, in its branches' business time. A priority
+    without a row uses DEFAULT_SLA_TARGETS."""
+
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    unit = models.CharField(max_length=10, choices=SlaUnit.choices)
+    amount = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "priority"], name="sla_target_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: {self.amount} {self.get_unit_display()}"
+
+
+DEFAULT_SLA_TARGETS = {
+    Priority.STANDARD: (SlaUnit.BUSINESS_DAYS, 5),
+    Priority.URGENT: (SlaUnit.NEXT_BUSINESS_DAY, 1),
+    Priority.VIP: (SlaUnit.BUSINESS_HOURS, 4),
+    Priority.WARRANTY: (SlaUnit.PER_JOB, 1),
+}
+
+
+class SlaThreshold(models.TextChoices):
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+
+
+class SlaCrossing(ShopOwned):
+    """A works order passing an SLA threshold, recorded once by the sweep (tickets/sla_sweep.py)
+    for the due time it was measured against: a new due time (priority changed) may cross again."""
+
+    works_order = models.ForeignKey(
+        WorksOrder, on_delete=models.CASCADE, related_name="sla_crossings"
+    )
+    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
+    threshold = models.CharField(max_length=10, choices=SlaThreshold.choices)
+    due_at = models.DateTimeField()
+    crossed_at = models.DateTimeField()  # the threshold's time, not when the sweep saw it
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-crossed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "works_order", "threshold", "due_at"], name="sla_crossing_once"
+            ),
+            models.UniqueConstraint(fields=["shop", "id"], name="sla_crossing_shop_id_key"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "threshold", "-crossed_at"], name="sla_crossing_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.works_order_id} {self.threshold} at {self.crossed_at:%Y-%m-%d %H:%M}"
