@@ -203,11 +203,13 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # SLA (tickets/sla.py): the target from priority and the branch's business hours, and when
     # the job turns "at risk". While the clock is stopped (waiting for the customer, or for
     # parts where the shop says so) `sla_paused_at` holds when it stopped; on resuming both
-    # times move on by the business time paused. `sla_next_at` is the next threshold the sweep
+    # times move on by the business time paused (summed in `sla_paused_seconds`, so a new
+    # target after a priority change keeps the pauses). `sla_next_at` is the next threshold the sweep
     # has yet to record (at risk, then due), None once both are recorded or while paused.
     sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
     sla_risk_at = models.DateTimeField("SLA at risk from", null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)  # business time
     sla_next_at = models.DateTimeField(null=True, blank=True)
     estimated_minutes = models.PositiveIntegerField(
         "bench time (minutes)",
