@@ -204,8 +204,8 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # the job turns "at risk". While the clock is stopped (waiting for the customer, or for
     # parts where the shop says so) `sla_paused_at` holds when it stopped; on resuming both
     # times move on by the business time paused (summed in `sla_paused_seconds`, so a new
-    # target after a priority change keeps the pauses). `sla_next_at` is the next threshold the sweep
-    # has yet to record (at risk, then due), None once both are recorded or while paused.
+    # target after a priority change keeps the pauses). `sla_next_at` is the next threshold the
+    # sweep has yet to record (at risk, then due), None once both are recorded or while paused.
     sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
     sla_risk_at = models.DateTimeField("SLA at risk from", null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
