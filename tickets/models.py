@@ -297,6 +297,20 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
                 condition=~Q(status__in=["collected", "cancelled"]),
                 name="works_order_sla_open",
             ),
+            # Predicted completion (tickets/prediction.py): a shop's latest finished jobs, of a
+            # repair type or of any, with the times it needs read from the index itself.
+            models.Index(
+                fields=["shop", "repair_type", "-ready_at"],
+                include=["created_at", "started_at", "estimated_minutes", "device"],
+                condition=Q(ready_at__isnull=False),
+                name="works_order_turnaround_type",
+            ),
+            models.Index(
+                fields=["shop", "-ready_at"],
+                include=["created_at", "started_at", "estimated_minutes"],
+                condition=Q(ready_at__isnull=False),
+                name="works_order_turnaround",
+            ),
             # Today's collections on the board, among years of them.
             models.Index(
                 fields=["shop", "branch", "collected_at"],
