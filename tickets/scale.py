@@ -46,6 +46,7 @@ from psycopg.types.json import set_json_dumps
 
 from customers.models import Customer
 from devices.models import Device, DeviceModel
+from pricebook.models import RepairType
 from shops.models import (
     Branch,
     Membership,
@@ -434,6 +435,35 @@ REPAIRS = {
     ),
 }
 REPAIRS["other"] = REPAIRS["console"]
+# The pricebook's repair type of each generated repair (by its fault): the starter names where
+# one fits (pricebook.starter), a few more where none does. Each shop gets the rows it lacks.
+REPAIR_TYPE_OF = {
+    "Screen cracked after a drop; touch still works": "Screen replacement",
+    "Battery drains by lunchtime and shuts down at 20 %": "Battery replacement",
+    "Only charges if the cable is held at an angle": "Charging port",
+    "Back glass shattered": "Back glass",
+    "Camera is blurry and will not focus": "Rear camera",
+    "Dropped in the bath; no power": "Water damage diagnostic",
+    "People cannot hear me on calls": "Microphone",
+    "Face ID stopped working after a drop": "Face ID repair",
+    "Stuck on the logo and keeps restarting": "Software restore",
+    "Restarts now and then; not sure what is wrong": "Diagnostics",
+    "Screen cracked; the child dropped it": "Screen replacement",
+    "Battery will not hold a charge": "Battery replacement",
+    "Will not charge": "Charging port",
+    "Home button does nothing": "Buttons",
+    "Keyboard has sticky keys after a coffee spill": "Keyboard",
+    "Battery lasts 40 minutes; says Service Recommended": "Battery replacement",
+    "Screen flickers and has lines": "Screen replacement",
+    "Very slow; fan is loud all the time": "Service and upgrade",
+    "Will not turn on": "Board repair",
+    "Need my photos off a dead laptop": "Data recovery",
+    "No picture on the TV": "HDMI port",
+    "Overheats and shuts down": "Clean and repaste",
+    "Controller drifts to the left": "Joystick",
+    "Screen smashed": "Screen replacement",
+    "Battery lasts half a day": "Battery replacement",
+}
 EXTRA_WORK = [
     ("part", "Replacement battery (found swollen)", 39, 89),
     ("part", "Charging port flex (corroded)", 35, 79),
@@ -854,6 +884,8 @@ class ShopContext:
     phones: set[str] = field(default_factory=set)  # already in use (into an existing shop)
     emails: set[str] = field(default_factory=set)
     imeis: set[str] = field(default_factory=set)
+    repair_types: dict[str, int] = field(default_factory=dict)  # fault → RepairType id
+    sla_risk_percent: int = 75
 
 
 @dataclass
@@ -1093,6 +1125,22 @@ def load_context(shop: Shop, *, existing: bool, only_branch: str | None = None) 
     ):
         catalogue[category].append((pk, make, name, tacs[0] if tacs else tac_for(make, name)))
     terms = TermsVersion.objects.for_shop(shop).get(version=shop.terms_version)
+    # The repair types the generated repairs are sold as: the shop's own (any case), else new.
+    have = {
+        name.casefold(): pk
+        for pk, name in RepairType.objects.for_shop(shop).values_list("id", "name")
+    }
+    wanted = list(dict.fromkeys(REPAIR_TYPE_OF.values()))
+    missing = [name for name in wanted if name.casefold() not in have]
+    if missing:
+        start = 1 + max([0, *RepairType.objects.for_shop(shop).values_list("position", flat=True)])
+        for position, created in enumerate(
+            RepairType.objects.bulk_create(
+                RepairType(shop=shop, name=name, position=start + i)
+                for i, name in enumerate(missing)
+            )
+        ):
+            have[missing[position].casefold()] = created.pk
     qc_items = list(getattr(shop, "qc_checklist", []) or [])
     context = ShopContext(
         shop_id=shop.pk,
@@ -1106,6 +1154,8 @@ def load_context(shop: Shop, *, existing: bool, only_branch: str | None = None) 
         branches=staffed,
         managers=managers,
         catalogue=dict(catalogue),
+        repair_types={fault: have[name.casefold()] for fault, name in REPAIR_TYPE_OF.items()},
+        sla_risk_percent=shop.sla_risk_percent,
     )
     if existing:
         customers = Customer.objects.for_shop(shop)
@@ -1176,6 +1226,12 @@ WO_COLUMNS = [
     "started_at",
     "ready_at",
     "collected_at",
+    # the pricebook and the SLA
+    "repair_type_id",
+    "sla_due_at",
+    "sla_risk_at",
+    "sla_paused_at",
+    "sla_next_at",
 ]
 CUSTOMER_COLUMNS = [
     "id",
@@ -1255,6 +1311,168 @@ APPROVAL_COLUMNS = [
 ONE = Decimal("1.00")
 SERIAL_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 BUSINESS_HOURS = {d: (9 * 3600, 17 * 3600 + 1800) for d in range(5)} | {5: (10 * 3600, 16 * 3600)}
+
+# --- SLA times, approximately ---------------------------------------------------------------
+#
+# The app counts a target in its branch's own business calendar (tickets/sla.py: opening hours,
+# closed dates, bank holidays). Generated history only needs times that look like it, fast and
+# the same in Python (new rows) and SQL (sla_backfill, for data generated before the columns),
+# so: London time, every branch open as BUSINESS_HOURS says, no holidays or closed dates:
+# - standard: 5 business days later at the same time, a business day any day but Sunday;
+#   warranty (a due time set per job): 10 business days the same way;
+# - urgent: the end of the next business day (17:30, 16:00 on a Saturday);
+# - VIP: 4 opening hours, what is left of them at closing time carried into the next opening;
+# - at risk: the shop's sla_risk_percent of the time to the due time (wall-clock, not business
+#   time), never paused: waits for the customer's approval are not given back. The clock stops
+#   for good at ready (sla_paused_at = ready_at) or cancelled (cancelled_at), and for a job
+#   still waiting for approval when it was asked; waiting for parts counts (the default).
+# - sla_next_at: the at-risk time of every open job whose clock runs, past or not: no crossing
+#   is generated, so the first sweep records those already passed (every shop has some).
+SLA_BUSINESS_DAYS = {Priority.STANDARD.value: 5, Priority.WARRANTY.value: 10}
+SLA_VIP_SECONDS = 4 * 3600
+SLA_URGENT_CLOSE = {5: 16 * 3600}  # weekday → closing second; 17:30 on the others
+RUNNING_STATUSES = (
+    Status.INTAKE.value,
+    Status.ASSIGNED.value,
+    Status.IN_PROGRESS.value,
+    Status.AWAITING_PARTS.value,
+    Status.QUALITY_CONTROL.value,
+)
+
+
+def _next_business_day(day: datetime.date) -> datetime.date:
+    day += datetime.timedelta(days=1)
+    return day + datetime.timedelta(days=1) if day.weekday() == 6 else day
+
+
+def sla_due_local(priority: str, local: datetime.datetime) -> datetime.datetime:
+    """The due time, in London wall time (naive), of a job booked in at `local` (naive)."""
+    day = local.date()
+    business_days = SLA_BUSINESS_DAYS.get(priority)
+    if business_days:
+        # Mon…Sat are business days: from weekday w (Sunday counting as -1), n of them are
+        # n calendar days plus one for each Sunday crossed.
+        w = local.isoweekday() % 7 - 1
+        return local + datetime.timedelta(days=business_days + (w + business_days) // 6)
+    if priority == Priority.URGENT:
+        following = _next_business_day(day)
+        close = SLA_URGENT_CLOSE.get(following.weekday(), 17 * 3600 + 1800)
+        return datetime.datetime.combine(following, datetime.time()) + datetime.timedelta(
+            seconds=close
+        )
+    midnight = datetime.datetime.combine(day, datetime.time())
+    hours = BUSINESS_HOURS.get(local.weekday())
+    remaining = SLA_VIP_SECONDS
+    if hours:
+        start = max((local - midnight).total_seconds(), hours[0])
+        if hours[1] - start >= remaining:
+            return midnight + datetime.timedelta(seconds=start + remaining)
+        remaining -= max(hours[1] - start, 0)
+    following = _next_business_day(day)
+    opens = BUSINESS_HOURS[following.weekday()][0]
+    return datetime.datetime.combine(following, datetime.time()) + datetime.timedelta(
+        seconds=opens + remaining
+    )
+
+
+def sla_times(
+    priority: str, created: datetime.datetime, risk_percent: int
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """(due, at risk from), UTC, for a job booked in at `created`."""
+    local = created.astimezone(LONDON).replace(tzinfo=None)
+    due = sla_due_local(priority, local).replace(tzinfo=LONDON).astimezone(UTC)
+    return due, created + (due - created) * risk_percent // 100
+
+
+# The same in SQL, for works orders generated before the columns were (see sla_backfill).
+_SLA_DUE_SQL = """
+CASE
+WHEN t.priority IN ('standard', 'warranty') THEN
+    t.l + make_interval(days => h.n + ((extract(isodow FROM t.l)::int %% 7) - 1 + h.n) / 6)
+WHEN t.priority = 'urgent' THEN
+    h.following + make_interval(
+        secs => CASE WHEN extract(isodow FROM h.following) = 6 THEN 57600 ELSE 63000 END)
+WHEN h.opens IS NOT NULL AND h.closes - GREATEST(h.second, h.opens) >= 14400 THEN
+    t.l::date + make_interval(secs => GREATEST(h.second, h.opens) + 14400)
+ELSE
+    h.following + make_interval(
+        secs => CASE WHEN extract(isodow FROM h.following) = 6 THEN 36000 ELSE 32400 END
+                + 14400 - COALESCE(GREATEST(h.closes - GREATEST(h.second, h.opens), 0), 0))
+END"""
+
+SLA_BACKFILL_SQL = f"""
+WITH kinds AS (
+    SELECT r.shop_id, f.fault, r.id AS repair_type_id
+    FROM unnest(%(faults)s::text[], %(names)s::text[]) AS f(fault, name)
+    JOIN pricebook_repairtype r ON lower(r.name) = lower(f.name)
+), timed AS (
+    SELECT w.id, w.created_at, w.priority, k.repair_type_id, s.sla_risk_percent,
+           (w.created_at AT TIME ZONE 'Europe/London') AS l
+    FROM tickets_worksorder w
+    JOIN shops_shop s ON s.id = w.shop_id
+    LEFT JOIN kinds k ON k.shop_id = w.shop_id AND k.fault = w.fault_reported
+    WHERE w.sla_due_at IS NULL AND (%(shop)s::bigint IS NULL OR w.shop_id = %(shop)s::bigint)
+), due AS (
+    SELECT t.id, t.created_at, t.repair_type_id, t.sla_risk_percent,
+           ({_SLA_DUE_SQL}) AT TIME ZONE 'Europe/London' AS due_at
+    FROM timed t
+    CROSS JOIN LATERAL (
+        SELECT CASE t.priority WHEN 'warranty' THEN 10 ELSE 5 END AS n,
+               extract(epoch FROM t.l::time) AS second,
+               CASE extract(isodow FROM t.l) WHEN 7 THEN NULL WHEN 6 THEN 36000 ELSE 32400 END
+                   AS opens,
+               CASE extract(isodow FROM t.l) WHEN 7 THEN NULL WHEN 6 THEN 57600 ELSE 63000 END
+                   AS closes,
+               t.l::date + CASE WHEN extract(isodow FROM t.l::date + 1) = 7 THEN 2 ELSE 1 END
+                   AS following
+    ) h
+)
+UPDATE tickets_worksorder w SET
+    repair_type_id = COALESCE(w.repair_type_id, d.repair_type_id),
+    sla_due_at = d.due_at,
+    sla_risk_at = d.created_at + make_interval(
+        secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
+                      * d.sla_risk_percent / 100) / 1000000),
+    sla_paused_at = CASE
+        WHEN w.status IN ('ready', 'collected') THEN w.ready_at
+        WHEN w.status = 'cancelled' THEN w.cancelled_at
+        WHEN w.status = 'awaiting_approval' THEN (
+            SELECT max(a.requested_at) FROM tickets_approval a
+            WHERE a.shop_id = w.shop_id AND a.works_order_id = w.id AND a.decided_at IS NULL)
+        END,
+    sla_next_at = CASE WHEN w.status = ANY(%(running)s::text[]) THEN d.created_at + make_interval(
+        secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
+                      * d.sla_risk_percent / 100) / 1000000) END
+FROM due d
+WHERE d.id = w.id
+"""
+
+REPAIR_TYPES_SQL = """
+INSERT INTO pricebook_repairtype (shop_id, name, position, is_active)
+SELECT s.id, t.name, 100 + t.n, true
+FROM shops_shop s CROSS JOIN unnest(%(names)s::text[]) WITH ORDINALITY AS t(name, n)
+WHERE %(shop)s::bigint IS NULL OR s.id = %(shop)s::bigint
+ON CONFLICT DO NOTHING
+"""
+
+
+def sla_backfill(*, shop_id: int | None = None) -> int:
+    """Repair types and SLA times, as the generator now writes them, for works orders written
+    before it did (every shop, or one): set-based, and only rows without a due time, so a rerun
+    changes nothing. Returns the works orders filled in."""
+    names = list(dict.fromkeys(REPAIR_TYPE_OF.values()))
+    with connection.cursor() as cursor:
+        cursor.execute(REPAIR_TYPES_SQL, {"names": names, "shop": shop_id})
+        cursor.execute(
+            SLA_BACKFILL_SQL,
+            {
+                "faults": list(REPAIR_TYPE_OF),
+                "names": list(REPAIR_TYPE_OF.values()),
+                "shop": shop_id,
+                "running": list(RUNNING_STATUSES),
+            },
+        )
+        return cursor.rowcount
 
 
 @dataclass
@@ -1959,6 +2177,15 @@ class Filler:
 
         # The works order itself.
         is_open = final not in (Status.COLLECTED, Status.CANCELLED)
+        sla_due, sla_risk = sla_times(priority, created, c.sla_risk_percent)
+        if final in (Status.READY, Status.COLLECTED):
+            sla_paused = stamps["ready"]
+        elif final == Status.CANCELLED:
+            sla_paused = stamps["cancelled"]
+        elif final == Status.AWAITING_APPROVAL:
+            sla_paused = stamps["asked"]
+        else:
+            sla_paused = None
         passcode_kind = PASSCODE(rng)
         secret = None
         if is_open and passcode_kind in ("pin", "password", "pattern"):
@@ -2028,6 +2255,11 @@ class Filler:
                 stamps.get("started"),
                 stamps.get("ready"),
                 stamps.get("collected"),
+                c.repair_types[repair.fault],
+                sla_due,
+                sla_risk,
+                sla_paused,
+                sla_risk if final in RUNNING_STATUSES else None,
             )
         )
 

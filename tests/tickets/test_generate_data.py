@@ -21,6 +21,7 @@ from stdnum import imei as stdnum_imei
 
 from customers.models import Customer
 from devices.models import Device
+from pricebook.models import RepairType
 from shops.models import Branch, Membership, MembershipBranch, NumberingScheme, Role, Shop
 from shops.tenancy import ShopOwned
 from tickets import scale
@@ -224,6 +225,58 @@ def test_work_on_older_jobs_happens_while_the_branch_is_open(shops):
         local = timezone.localtime(at, LONDON)
         opens, closes = hours[local.weekday()]
         assert opens <= local.hour * 60 + local.minute < closes, local
+
+
+def test_every_job_carries_its_repair_type_and_sla_times(shops):
+    for shop in shops:
+        types = dict(RepairType.objects.for_shop(shop).values_list("id", "name"))
+        jobs = list(WorksOrder.objects.for_shop(shop))
+        for wo in jobs:
+            assert types[wo.repair_type_id] == scale.REPAIR_TYPE_OF[wo.fault_reported]
+            assert wo.created_at < wo.sla_risk_at < wo.sla_due_at, wo.number
+            local_due = timezone.localtime(wo.sla_due_at, LONDON)
+            assert local_due.weekday() != 6, wo.number  # never due on a Sunday
+            if wo.priority == "urgent":
+                assert local_due.date() > timezone.localtime(wo.created_at, LONDON).date()
+                assert (local_due.hour, local_due.minute) in ((17, 30), (16, 0))
+            if wo.priority == "vip":
+                assert wo.sla_due_at - wo.created_at < datetime.timedelta(days=3)
+            stopped = {
+                Status.READY: wo.ready_at,
+                Status.COLLECTED: wo.ready_at,
+                Status.CANCELLED: wo.cancelled_at,
+            }.get(wo.status)
+            if wo.status == Status.AWAITING_APPROVAL:
+                assert wo.sla_paused_at is not None and wo.sla_next_at is None
+            else:
+                assert wo.sla_paused_at == stopped, wo.number
+            running = wo.is_open and wo.sla_paused_at is None
+            assert wo.sla_next_at == (wo.sla_risk_at if running else None), wo.number
+        # The sweep has work in every shop: open jobs already past their at-risk time.
+        now = timezone.now()
+        assert any(wo.sla_next_at and wo.sla_next_at <= now for wo in jobs), shop.slug
+        # Most finished jobs were ready in time; some were not.
+        ready = [wo for wo in jobs if wo.ready_at]
+        met = sum(wo.ready_at <= wo.sla_due_at for wo in ready)
+        assert 0.75 * len(ready) <= met < len(ready), shop.slug
+
+
+def test_the_backfill_gives_older_data_the_same_times_as_the_generator(shops):
+    fields = ["repair_type_id", "sla_due_at", "sla_risk_at", "sla_paused_at", "sla_next_at"]
+    shop = shops[1]
+    jobs = WorksOrder.objects.for_shop(shop)
+    generated = {row[0]: row[1:] for row in jobs.values_list("id", *fields)}
+    jobs.update(**dict.fromkeys(fields))
+
+    assert scale.sla_backfill(shop_id=shop.pk) == len(generated)
+    assert scale.sla_backfill(shop_id=shop.pk) == 0  # once only
+
+    for pk, *filled in jobs.values_list("id", *fields):
+        for name, got, wanted in zip(fields, filled, generated[pk], strict=True):
+            if isinstance(wanted, datetime.datetime):
+                assert abs(got - wanted) <= datetime.timedelta(microseconds=1), (pk, name)
+            else:
+                assert got == wanted, (pk, name)
 
 
 @pytest.mark.parametrize("keep_triggers", [False, True], ids=["batch checks", "triggers"])
