@@ -72,7 +72,16 @@ GOALS = {
     "pause for parts, customer told": (None, None),
     "pause for parts, nobody told": (None, None),
     "telling the customer (added)": (2, None),
+    # Issue 12: the SLA sweep over every shop, the manager's SLA view, the predicted completion.
+    "SLA sweep, nothing crosses": (100, None),
+    "SLA sweep, 10,000 cross": (2000, None),
+    "SLA view (all branches)": (150, None),
+    "predicted completion": (None, None),
+    "prediction right ± 1 day": (None, None),
 }
+SWEEP_CROSSINGS = 10_000
+SWEEP_RUNS = 5  # the 10,000-crossing sweep, each on the same rows set up afresh
+ACCURACY_SAMPLE = 500
 
 
 def say(message: str) -> None:
@@ -172,6 +181,41 @@ def generate(scale: Scale, marker: Path) -> None:
         cursor.execute("VACUUM ANALYZE")
     timings["vacuum"] = time.monotonic() - started
     marker.write_text(json.dumps({"shop": biggest.slug, "seconds": timings}, indent=2))
+
+
+def sla_marker_path(scale_name: str) -> Path:
+    return ROOT / ".devdata" / f"bench-{scale_name}-sla.json"
+
+
+def prepare_sla(scale_name: str) -> None:
+    """Once per data set: repair types and SLA times for works orders generated before the
+    generator wrote them (tickets.scale.sla_backfill: set-based, only rows without a due time,
+    so a rerun is harmless), then VACUUM ANALYZE so the new indexes serve index-only scans."""
+    from django.db import connection
+
+    from tickets import scale
+
+    marker = sla_marker_path(scale_name)
+    if marker.exists():
+        return
+    say("Filling in repair types and SLA times (once)…")
+    started = time.monotonic()
+    filled = scale.sla_backfill()
+    backfill = time.monotonic() - started
+    connection.close()
+    with connection.cursor() as cursor:  # autocommit outside a transaction: VACUUM may run
+        cursor.execute("VACUUM ANALYZE tickets_worksorder")
+        cursor.execute("VACUUM ANALYZE pricebook_repairtype")
+    marker.write_text(
+        json.dumps(
+            {"filled": filled, "seconds": {"backfill": backfill}, "vacuumed": True}, indent=2
+        )
+    )
+    say(f"  {filled:,} works orders filled in {elapsed_text(backfill)}.")
+
+
+def elapsed_text(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 # --- Measuring -----------------------------------------------------------------------------
@@ -598,6 +642,230 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
     return results
 
 
+MOVE_INTO_THE_PAST_SQL = """
+WITH picked AS (
+    SELECT id FROM tickets_worksorder
+    WHERE status NOT IN ('collected', 'cancelled')
+    ORDER BY created_at DESC, id DESC
+    LIMIT %(n)s
+)
+UPDATE tickets_worksorder w
+SET sla_due_at = COALESCE(w.sla_paused_at, %(now)s) - interval '1 minute',
+    sla_risk_at = COALESCE(w.sla_paused_at, %(now)s) - interval '2 hours',
+    sla_next_at = COALESCE(w.sla_paused_at, %(now)s) - interval '2 hours'
+FROM picked
+WHERE w.id = picked.id
+"""
+
+
+def skipped(operation: str, why: str) -> Result:
+    say(f"  {operation:<26} skipped: {why}")
+    return Result(operation, note=f"skipped: {why}")
+
+
+def run_sla_benchmarks(shop_slug: str) -> list[Result]:
+    """The SLA sweep over every shop (nothing crossing, then 10,000 jobs crossing at once), the
+    manager's SLA view in the big shop, and the predicted completion: its time and how often it
+    was right on the generated history. Whatever the sweep writes is rolled back."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from shops.middleware import SESSION_KEY
+    from shops.models import Membership, Role, Shop
+
+    results = []
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    shop = Shop.objects.get(slug=shop_slug)
+    now = timezone.now()
+    say("")
+    say("SLA (issue 12):")
+
+    # The sweep. Its crossings, alerts and outbox rows are rolled back afterwards (nothing is
+    # sent: the sends wait for a commit that never comes), so every run starts from the same data.
+    try:
+        from tickets.sla_sweep import sla_sweep
+    except ImportError as error:
+        results.append(skipped("SLA sweep, nothing crosses", f"no tickets.sla_sweep ({error})"))
+        results.append(skipped("SLA sweep, 10,000 cross", "no tickets.sla_sweep"))
+    else:
+        with transaction.atomic():
+            started = time.perf_counter()
+            first = sla_sweep(now=now)
+            say(
+                f"  first sweep, catching up on the data set: {first.jobs:,} jobs, "
+                f"{first.crossings:,} crossings in {(time.perf_counter() - started) * 1000:.0f} ms"
+            )
+
+            def nothing_crossed(_i: int, result) -> None:
+                if result.crossings:
+                    raise SystemExit(f"a sweep with nothing due recorded {result.crossings}")
+
+            results.append(
+                measure("SLA sweep, nothing crosses", lambda i: sla_sweep(now=now), nothing_crossed)
+            )
+            counter = QueryCounter()
+            times, queries, sql = [], [], []
+            crossings = moved = 0
+            for _run in range(SWEEP_RUNS):
+                savepoint = transaction.savepoint()
+                with connection.cursor() as cursor:
+                    cursor.execute(MOVE_INTO_THE_PAST_SQL, {"n": SWEEP_CROSSINGS, "now": now})
+                    moved = cursor.rowcount
+                counter.count, counter.seconds = 0, 0.0
+                with connection.execute_wrapper(counter):
+                    started = time.perf_counter()
+                    result = sla_sweep(now=now)
+                    times.append((time.perf_counter() - started) * 1000)
+                queries.append(counter.count)
+                sql.append(counter.seconds * 1000)
+                crossings = result.crossings
+                if crossings != 2 * moved:
+                    raise SystemExit(f"{moved} jobs moved past due, {crossings} crossings")
+                transaction.savepoint_rollback(savepoint)
+            transaction.set_rollback(True)
+        crossed = Result(
+            "SLA sweep, 10,000 cross",
+            len(times),
+            statistics.median(times),
+            percentile(times, 0.95),
+            max(queries),
+            statistics.median(sql),
+        )
+        say(
+            f"  {crossed.operation:<26} p50 {crossed.p50:6.1f} ms   p95 {crossed.p95:6.1f} ms   "
+            f"{crossed.queries} queries; {moved:,} jobs past due, {crossings:,} crossings "
+            f"(at risk and breached), alerts queued, not sent"
+        )
+        if moved < SWEEP_CROSSINGS:
+            say(f"  (only {moved:,} open jobs in this data set, not {SWEEP_CROSSINGS:,})")
+        results.append(crossed)
+
+    # The manager's SLA view of the big shop, all branches.
+    try:
+        view_url = reverse("sla_view")
+    except NoReverseMatch:
+        results.append(skipped("SLA view (all branches)", "no URL named sla_view"))
+    else:
+        owner = Membership.objects.for_shop(shop).filter(role=Role.OWNER).select_related("user")[0]
+        client = Client()
+        client.force_login(owner.user)
+        session = client.session
+        session[SESSION_KEY] = shop.pk
+        session.save()
+        results.append(
+            measure("SLA view (all branches)", lambda i: client.get(view_url), expect(200))
+        )
+
+    results.extend(measure_prediction(shop))
+    return results
+
+
+def measure_prediction(shop) -> list[Result]:
+    """predict_completion's time at intake in the big shop, and its accuracy on the history: for
+    finished jobs across every shop, predicted with only what was known at their intake."""
+    from django.utils import timezone
+
+    from devices.models import DeviceModel
+    from pricebook.models import RepairType
+    from shops.models import Branch
+    from tickets.models import WorksOrder
+    from tickets.prediction import predict_completion
+
+    rng = random.Random(SEED)
+    total = WARM_UP + REQUESTS
+    recent = list(
+        WorksOrder.objects.for_shop(shop)
+        .filter(repair_type__isnull=False, device__device_model__isnull=False)
+        .order_by("-created_at")
+        .values_list("branch_id", "device__device_model_id", "repair_type_id")[:2000]
+    )
+    asks = [rng.choice(recent) for _ in range(total)]
+    branches = Branch.objects.for_shop(shop).in_bulk()
+    models = DeviceModel.objects.for_shop(shop).in_bulk()
+    types = RepairType.objects.for_shop(shop).in_bulk()
+
+    def predict(i: int):
+        branch_id, model_id, type_id = asks[i]
+        return predict_completion(
+            branch=branches[branch_id],
+            device_model=models[model_id],
+            repair_type=types[type_id],
+            now=timezone.now(),
+        )
+
+    def predicted(i: int, prediction) -> None:
+        if prediction is None:
+            raise SystemExit(f"no prediction for {asks[i]} in a shop with years of history")
+
+    timed = measure("predicted completion", predict, predicted)
+
+    # Accuracy: finished jobs booked in at least two months into the history (so there was
+    # history to go on), each predicted as at its intake.
+    oldest = (
+        WorksOrder.objects.all_shops()
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[0]
+    )
+    finished = list(
+        WorksOrder.objects.all_shops()
+        .filter(ready_at__isnull=False, created_at__gte=oldest + datetime.timedelta(days=60))
+        .order_by("?")
+        .values_list(
+            "shop_id",
+            "branch_id",
+            "device__device_model_id",
+            "repair_type_id",
+            "device__category",
+            "created_at",
+            "ready_at",
+            "sla_due_at",
+        )[:ACCURACY_SAMPLE]
+    )
+    shops = {row[0] for row in finished}
+    branches = Branch.objects.all_shops().filter(shop__in=shops).in_bulk()
+    models = DeviceModel.objects.all_shops().filter(shop__in=shops).in_bulk()
+    types = RepairType.objects.all_shops().filter(shop__in=shops).in_bulk()
+    day = datetime.timedelta(days=1)
+    errors, promised, levels = [], [], {}
+    for _shop, branch_id, model_id, type_id, category, created, ready, due in finished:
+        prediction = predict_completion(
+            branch=branches[branch_id],
+            device_model=models.get(model_id),
+            repair_type=types.get(type_id),
+            now=created,
+            category=category,
+        )
+        if prediction is None:
+            continue
+        levels[prediction.level] = levels.get(prediction.level, 0) + 1
+        errors.append(abs(prediction.at - ready))
+        if due:
+            promised.append(abs(due - ready))
+    if not errors:
+        return [timed, skipped("prediction right ± 1 day", "no finished jobs with history")]
+    within = sum(e <= day for e in errors) / len(errors)
+    median_error = statistics.median(errors)
+    note = (
+        f"{within:.0%} of {len(errors)} finished jobs within ± 1 day; "
+        f"median error {median_error.total_seconds() / 3600:.1f} h"
+    )
+    say(f"  {'prediction right ± 1 day':<26} {note}")
+    say(
+        "    history used: "
+        + ", ".join(f"{level.replace('_', ' ')} {n}" for level, n in sorted(levels.items()))
+    )
+    if promised:
+        naive = sum(e <= day for e in promised) / len(promised)
+        say(
+            f"    (the SLA due time as a guess: {naive:.0%} within ± 1 day, median error "
+            f"{statistics.median(promised).total_seconds() / 3600:.1f} h)"
+        )
+    return [timed, Result("prediction right ± 1 day", note=note)]
+
+
 # --- The report ----------------------------------------------------------------------------
 
 
@@ -671,6 +939,7 @@ def main() -> int:
     if fresh:
         say(f"No finished {scale_name} data set in {scale.database}: generating it (once).")
         marker.unlink(missing_ok=True)
+        sla_marker_path(scale_name).unlink(missing_ok=True)
         recreate_database(url)
 
     os.environ["DATABASE_URL"] = url
@@ -687,8 +956,10 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         say(f"Reusing the {scale_name} data set in {scale.database}.")
     shop_slug = json.loads(marker.read_text())["shop"]
+    prepare_sla(scale_name)
     load = os.getloadavg()
     results = run_benchmarks(shop_slug)
+    results += run_sla_benchmarks(shop_slug)
     say("")
     say(table(results))
     say("")
