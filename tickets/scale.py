@@ -1504,6 +1504,7 @@ class Filler:
         self.tac_counter: dict[str, list[int]] = {}
         self.data_json: dict[tuple, str] = {}
         self.offsets: dict[int, datetime.timedelta] = {}
+        self.overdue_given = False  # see works_order: one open job past its at-risk time
         self.branch_pick = Picker((b, b.weight) for b in context.branches)
         self.category_pick = Picker(
             (c, w) for c, w in CATEGORY_WEIGHTS.items() if context.catalogue.get(c)
@@ -1862,6 +1863,12 @@ class Filler:
         category = device[1]
         repair: Repair = REPAIR[category](rng)
         priority = PRIORITY(rng)
+        if status in RUNNING_STATUSES and not self.overdue_given:
+            # The shop's oldest open job on the clock: if it is not yet at risk, it is the VIP
+            # promised four hours and still waiting, so every shop gives the sweep work.
+            self.overdue_given = True
+            if sla_times(priority, created, c.sla_risk_percent)[1] > self.now:
+                priority = Priority.VIP.value
         desk = rng.choice(branch.desk)
         skill = SKILL_OF.get(category)
         able = [t for t in branch.technicians if skill in t.skills] or branch.technicians
@@ -1958,7 +1965,7 @@ class Filler:
                     events.append((t, "step", "submit_for_qc", technician))
             if reach in (Status.READY, Status.COLLECTED):
                 signed = rng.choice(others)
-                t += rng.uniform(300, 4 * 3600)
+                t += rng.uniform(300, 3600 if fast else 4 * 3600)  # a VIP waits for nobody
                 events.append((t, "step", "pass_qc", signed))
             if reach == Status.COLLECTED:
                 t += rng.choice([rng.uniform(3600, 86400), rng.uniform(86400, 7 * 86400)])
