@@ -1411,8 +1411,9 @@ WITH kinds AS (
     FROM tickets_worksorder w
     JOIN shops_shop s ON s.id = w.shop_id
     LEFT JOIN kinds k ON k.shop_id = w.shop_id AND k.fault = w.fault_reported
-    WHERE w.sla_due_at IS NULL AND (%(shop)s::bigint IS NULL OR w.shop_id = %(shop)s::bigint)
-), due AS (
+    WHERE (w.sla_due_at IS NULL OR (w.repair_type_id IS NULL AND k.repair_type_id IS NOT NULL))
+      AND (%(shop)s::bigint IS NULL OR w.shop_id = %(shop)s::bigint)
+), due_only AS (
     SELECT t.id, t.created_at, t.repair_type_id, t.sla_risk_percent,
            ({_SLA_DUE_SQL}) AT TIME ZONE 'Europe/London' AS due_at
     FROM timed t
@@ -1426,23 +1427,25 @@ WITH kinds AS (
                t.l::date + CASE WHEN extract(isodow FROM t.l::date + 1) = 7 THEN 2 ELSE 1 END
                    AS following
     ) h
+), due AS (
+    SELECT d.*, d.created_at + make_interval(
+               secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
+                             * d.sla_risk_percent / 100) / 1000000) AS risk_at
+    FROM due_only d
 )
 UPDATE tickets_worksorder w SET
     repair_type_id = COALESCE(w.repair_type_id, d.repair_type_id),
-    sla_due_at = d.due_at,
-    sla_risk_at = d.created_at + make_interval(
-        secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
-                      * d.sla_risk_percent / 100) / 1000000),
-    sla_paused_at = CASE
+    sla_due_at = COALESCE(w.sla_due_at, d.due_at),
+    sla_risk_at = CASE WHEN w.sla_due_at IS NOT NULL THEN w.sla_risk_at ELSE d.risk_at END,
+    sla_paused_at = CASE WHEN w.sla_due_at IS NOT NULL THEN w.sla_paused_at
         WHEN w.status IN ('ready', 'collected') THEN w.ready_at
         WHEN w.status = 'cancelled' THEN w.cancelled_at
         WHEN w.status = 'awaiting_approval' THEN (
             SELECT max(a.requested_at) FROM tickets_approval a
             WHERE a.shop_id = w.shop_id AND a.works_order_id = w.id AND a.decided_at IS NULL)
         END,
-    sla_next_at = CASE WHEN w.status = ANY(%(running)s::text[]) THEN d.created_at + make_interval(
-        secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
-                      * d.sla_risk_percent / 100) / 1000000) END
+    sla_next_at = CASE WHEN w.sla_due_at IS NOT NULL THEN w.sla_next_at
+        WHEN w.status = ANY(%(running)s::text[]) THEN d.risk_at END
 FROM due d
 WHERE d.id = w.id
 """
@@ -1458,8 +1461,9 @@ ON CONFLICT DO NOTHING
 
 def sla_backfill(*, shop_id: int | None = None) -> int:
     """Repair types and SLA times, as the generator now writes them, for works orders written
-    before it did (every shop, or one): set-based, and only rows without a due time, so a rerun
-    changes nothing. Returns the works orders filled in."""
+    before it did (every shop, or one): set-based, only rows without a due time or a repair
+    type, so a rerun changes nothing; SLA times already there (tickets migration 0014 promises
+    the open jobs) are kept. Returns the works orders filled in."""
     names = list(dict.fromkeys(REPAIR_TYPE_OF.values()))
     with connection.cursor() as cursor:
         cursor.execute(REPAIR_TYPES_SQL, {"names": names, "shop": shop_id})

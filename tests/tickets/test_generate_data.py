@@ -270,6 +270,13 @@ def test_the_backfill_gives_older_data_the_same_times_as_the_generator(shops):
 
     assert scale.sla_backfill(shop_id=shop.pk) == len(generated)
     assert scale.sla_backfill(shop_id=shop.pk) == 0  # once only
+    promised = jobs.filter(status=Status.INTAKE).first()  # promised by the app: kept
+    jobs.filter(pk=promised.pk).update(repair_type=None, sla_due_at=promised.created_at)
+    assert scale.sla_backfill(shop_id=shop.pk) == 1
+    promised.refresh_from_db()
+    assert promised.repair_type_id == generated[promised.pk][0]
+    assert promised.sla_due_at == promised.created_at
+    jobs.filter(pk=promised.pk).update(sla_due_at=generated[promised.pk][1])
 
     for pk, *filled in jobs.values_list("id", *fields):
         for name, got, wanted in zip(fields, filled, generated[pk], strict=True):
