@@ -19,7 +19,7 @@ The model, and why:
   `MODEL_SCAN` only, so a rare model costs no more than a common one (and falls back to the
   repair type). One SQL statement computes the three medians with `percentile_cont`, reading
   the partial indexes `works_order_turnaround_type` and `works_order_turnaround` (migration
-  0014), which carry the times in the index itself. Only jobs finished before `now` are used,
+  0015), which carry the times in the index itself. Only jobs finished before `now` are used,
   so a past intake can be replayed with what was known then (`make bench` measures accuracy
   this way).
 - **The queue, when it is longer than usual.** The history already contains the usual wait

@@ -4,13 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("customers", "0003_sms_opt_out"),
-        ("devices", "0003_lookup_indexes"),
-        ("pricebook", "0003_starter_repair_types"),
-        ("shops", "0008_sla"),
-        ("tickets", "0013_sla"),
-    ]
+    dependencies = [("tickets", "0014_sla_open_jobs")]
 
     operations = [
         migrations.AddIndex(
