@@ -90,12 +90,18 @@ def _local(when: datetime.datetime, works_order) -> datetime.datetime:
 
 @register.simple_tag
 def sla_badge(
-    works_order, *, when: bool = True, fmt: str = "j M, H:i", say_due: bool = True
+    works_order,
+    *,
+    when: bool = True,
+    fmt: str = "j M, H:i",
+    say_due: bool = True,
+    stacked: bool = False,
 ) -> SafeString | str:
     """The SLA status badge, then (with `when`) the due time or why the clock is stopped:
     "[At risk] due 12 Mar, 16:00", "[Breached] was due 10 Mar, 12:00",
     "[On track] clock stopped (waiting for customer)". `say_due=False` leaves out the word
-    "due" where the page has just said it (a breach still says "was due")."""
+    "due" where the page has just said it (a breach still says "was due"); `stacked` puts the
+    time under the badge (a table's narrow column)."""
     state = sla_state(works_order)
     if state is None:
         return ""
@@ -114,13 +120,16 @@ def sla_badge(
     if note in ("due", "was due"):
         due = _local(works_order.sla_due_at, works_order)
         return format_html(
-            '{} <span class="small">{}<time datetime="{}">{}</time></span>',
+            '{} <span class="small{}">{}<time datetime="{}">{}</time></span>',
             shown,
+            " d-block text-nowrap" if stacked else "",
             "" if note == "due" and not say_due else f"{note} ",
             works_order.sla_due_at.isoformat(),
             date_format(due, fmt),
         )
-    return format_html('{} <span class="small">{}</span>', shown, note)
+    return format_html(
+        '{} <span class="small{}">{}</span>', shown, " d-block" if stacked else "", note
+    )
 
 
 @register.simple_tag
