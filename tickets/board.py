@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from customers.models import Customer
@@ -23,6 +24,7 @@ from parts.models import PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import Branch, Membership, MembershipBranch, User
 from tickets.lifecycle import ACTIVE, BOARD_COLUMNS, COLUMN_OF
 from tickets.models import Photo, Priority, Status, TimelineEntry, WorksOrder
+from tickets.sla_status import SEVERITY, SLA_STATUS_SQL, SlaStatus
 
 if TYPE_CHECKING:
     from shops.models import Shop
@@ -42,6 +44,9 @@ PAUSED = {
     Status.AWAITING_APPROVAL: "Waiting for approval",
 }
 PRIORITY_LABELS = dict(Priority.choices)
+SLA_CHOICES = SlaStatus.choices
+# How the board can be ordered: the default (priority, then due time) and worst SLA first.
+SORTS = [("", "Priority"), ("sla", "SLA: breached first")]
 
 
 @dataclass(frozen=True)
@@ -51,29 +56,40 @@ class BoardFilters:
     branch: Branch | None
     technician: Membership | None = None
     priority: str = ""
+    sla: str = ""  # an SlaStatus value, or "" for any
     mine: bool = False
+    sort: str = ""  # a key of SORTS
+
+    @property
+    def narrowed(self) -> bool:
+        """Some cards may be left out: the filters show as on, with a way to clear them."""
+        return bool(self.technician or self.priority or self.sla or self.mine)
 
     def query(self) -> str:
         """The query string that shows this board again (empty fields left out)."""
         params = {"branch": self.branch.code if self.branch else ""}
         if self.technician is not None:
             params["technician"] = self.technician.pk
-        if self.priority:
-            params["priority"] = self.priority
+        params["priority"] = self.priority
+        params["sla"] = self.sla
         if self.mine:
             params["mine"] = "1"
+        params["sort"] = self.sort
         return urlencode({name: value for name, value in params.items() if value})
 
 
 def read_filters(params, technicians: list[Membership]) -> dict:
-    """Technician, priority and mine from GET/POST; unknown values are ignored, never an error."""
+    """Technician, priority, SLA status, mine and sort from GET/POST; unknown values are
+    ignored, never an error."""
     technician_id = params.get("technician", "")
     technician = next((t for t in technicians if str(t.pk) == technician_id), None)
-    priority = params.get("priority", "")
+    priority, sla, sort = params.get("priority", ""), params.get("sla", ""), params.get("sort", "")
     return {
         "technician": technician,
         "priority": priority if priority in Priority.values else "",
+        "sla": sla if sla in SlaStatus.values else "",
         "mine": params.get("mine") in ("1", "on", "true"),
+        "sort": sort if sort in dict(SORTS) else "",
     }
 
 
@@ -109,7 +125,9 @@ _ON_BOARD = """(w.status = ANY(%(open)s)
 # cancelled) changes the count; one arriving writes a timeline entry; and the branch's date is
 # part of the token, so at midnight yesterday's collections leave the board. "t.id + 0" makes
 # Postgres read each job's few entries through the works-order index, instead of walking the
-# whole timeline backwards by id.
+# whole timeline backwards by id. A card's SLA colour changes with the clock alone, writing
+# nothing: the token counts the cards at risk and breached, which can only go up while time
+# passes (a job only ever moves on track → at risk → breached until something is written).
 _STATE_SQL = """
 WITH branches AS (
     SELECT b.*, EXISTS (SELECT 1 FROM {membership_branch} mb
@@ -121,25 +139,38 @@ WITH branches AS (
 ), version AS (
     SELECT (SELECT to_char(now() AT TIME ZONE timezone, 'YYYYMMDD') FROM chosen) AS day,
            count(*) AS cards,
-           max((SELECT max(t.id + 0) FROM {timeline} t WHERE t.works_order_id = w.id)) AS last
+           max((SELECT max(t.id + 0) FROM {timeline} t WHERE t.works_order_id = w.id)) AS last,
+           count(*) FILTER (WHERE {sla} = 'at_risk') AS at_risk,
+           count(*) FILTER (WHERE {sla} = 'breached') AS breached
     FROM {works_order} w
     WHERE w.shop_id = %(shop)s AND w.branch_id = (SELECT id FROM chosen)
       AND w.status = ANY(%(open)s)
 )
 SELECT branches.*, branches.id = (SELECT id FROM chosen) AS chosen,
-       version.day || '.' || version.cards || '.' || coalesce(version.last, 0) AS version
+       version.day || '.' || version.cards || '.' || coalesce(version.last, 0)
+       || '.' || version.at_risk || '.' || version.breached AS version
 FROM branches, version
 ORDER BY branches.name, branches.id
-""".format(**_TABLES)
+""".format(sla=SLA_STATUS_SQL, **_TABLES)
 
-# When a job is due, as the card shows it, formatted by Postgres (faster than parsing 300
-# timestamps in Python): 'UTC ISO time|days from today|weekday|day month|HH:MM|overdue', the
-# dates in local time, overdue 't' or 'f'.
-_DUE = """to_char(w.estimated_completion AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    || '|' || ((w.estimated_completion AT TIME ZONE b.timezone)::date
-               - (now() AT TIME ZONE b.timezone)::date)
-    || '|' || to_char(w.estimated_completion AT TIME ZONE b.timezone, 'Dy|FMDD Mon|HH24:MI')
-    || '|' || (w.estimated_completion < now())::text"""
+
+# A time as the card shows it, formatted by Postgres (faster than parsing 300 timestamps in
+# Python): 'UTC ISO time|days from today|weekday|day month|HH:MM', the dates in the branch's
+# local time.
+def _when(column: str) -> str:
+    local = f"({column} AT TIME ZONE b.timezone)"
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    || '|' || ({local}::date - (%(now)s AT TIME ZONE b.timezone)::date)
+    || '|' || to_char({local}, 'Dy|FMDD Mon|HH24:MI')"""
+
+
+# The SLA (status, due time, whether the clock is stopped), and the completion staff promised
+# when it is not the SLA's own due time (to the minute): the card shows it second.
+_DUE = f"""{SLA_STATUS_SQL}, {_when("w.sla_due_at")}, w.sla_paused_at IS NOT NULL,
+    CASE WHEN w.sla_due_at IS NULL
+           OR date_trunc('minute', w.estimated_completion) <> date_trunc('minute', w.sla_due_at)
+         THEN {_when("w.estimated_completion")} END,
+    w.estimated_completion < %(now)s"""
 
 # Parts bought for the job (released ones aside): how many are still to come, and when. A few
 # jobs have any, so each card's look-up finds nothing in the works-order parts index.
@@ -165,9 +196,23 @@ LEFT JOIN {membership} m ON m.id = w.assigned_to_id
 LEFT JOIN {user} u ON u.id = m.user_id
 {parts}
 WHERE w.shop_id = %(shop)s AND w.branch_id = %(branch)s AND {on_board} {{filters}}
-ORDER BY CASE w.priority WHEN 'vip' THEN 0 WHEN 'urgent' THEN 1 WHEN 'warranty' THEN 2 ELSE 3 END,
-         w.estimated_completion, w.created_at, w.id
+ORDER BY {{order}} w.created_at, w.id
 """.format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, **_TABLES)
+
+_BY_PRIORITY = (
+    "CASE w.priority WHEN 'vip' THEN 0 WHEN 'urgent' THEN 1 WHEN 'warranty' THEN 2 ELSE 3 END"
+)
+# The due time: the SLA's, else the one staff typed (old jobs, a warranty job with none set).
+_BY_DUE = "coalesce(w.sla_due_at, w.estimated_completion)"
+_ORDERS = {
+    "": f"{_BY_PRIORITY}, {_BY_DUE},",
+    # Worst first, each by due time; jobs with no SLA last, by priority.
+    "sla": "CASE {status} {severity} END, w.sla_due_at, {priority}, w.estimated_completion,".format(
+        status=SLA_STATUS_SQL,
+        severity=" ".join(f"WHEN '{status}' THEN {rank}" for status, rank in SEVERITY.items()),
+        priority=_BY_PRIORITY,
+    ),
+}
 
 
 _WORKLOAD_SQL = """
@@ -212,7 +257,13 @@ def board_state(shop: Shop, member: Membership, code: str) -> BoardState:
     One query: the board reads it on every draw, and every open board polls it.
     """
     code = "" if "\x00" in code else code  # no branch code has a NUL: the member's own board
-    params = {"shop": shop.pk, "member": member.pk, "code": code, "open": BOARD_OPEN}
+    params = {
+        "shop": shop.pk,
+        "member": member.pk,
+        "code": code,
+        "open": BOARD_OPEN,
+        "now": timezone.now(),
+    }
     branches = list(Branch.objects.raw(_STATE_SQL, params))
     branch = next((b for b in branches if b.chosen), None)
     return BoardState(branches, branch, branches[0].version if branches else "")
@@ -238,18 +289,52 @@ def _parts_text(status: str, outstanding: int | None, due: str | None) -> tuple[
     return (f"Parts due {due}", "due") if due else ("Parts on order, not sent yet", "due")
 
 
-def _due_text(parts: list[str]) -> str:
-    _, days, weekday, day_month, time, _ = parts
+def _when_text(when: str, *, past: bool = False) -> str:
+    """'16:00 today', 'Thu 16:00', '12 Dec 16:00' from a _when() string, as people say them.
+
+    A weekday is the coming one; a past one only where the words say it is past (`past`:
+    "was due Tue 12:00"); other days get their date."""
+    _, days, weekday, day_month, time = when.split("|")
     days = int(days)
     if days == 0:
-        return f"Today {time}"
+        return f"{time} today"
     if days == 1:
-        return f"Tomorrow {time}"
+        return f"{time} tomorrow"
     if days == -1:
-        return f"Yesterday {time}"
-    if 0 < days < 7:  # a weekday is always the coming one; past days get their date
+        return f"{time} yesterday"
+    if 0 < days < 7 or (past and -7 < days < 0):
         return f"{weekday} {time}"
     return f"{day_month} {time}"
+
+
+# Why the clock is stopped, by the status that stopped it (the engine stops it for these).
+CLOCK_STOPPED = {
+    Status.AWAITING_APPROVAL: "waiting for customer",
+    Status.AWAITING_PARTS: "waiting for parts",
+}
+DONE = {Status.READY, Status.COLLECTED}  # the clock stopped for good: the SLA met or not
+
+
+def _sla(status: str, sla: str, due: str | None, stopped: bool) -> tuple[str, str, str]:
+    """(classes, words, time) of the card's SLA line: its colour and icon, what it says, and
+    the due time; ("", "", "") for a job with no SLA due time.
+
+    The colour is the status's (sla-on_track, sla-at_risk, sla-breached); a stopped clock
+    (sla-stopped) and a job done in time (sla-met) change the icon. The words always say it:
+    never colour alone.
+    """
+    if not sla or due is None:
+        return "", "", ""
+    label = SlaStatus(sla).label
+    if sla == SlaStatus.BREACHED and (status in DONE or not stopped):
+        return f"sla-{sla}", f"{label} · was due", _when_text(due, past=True)
+    if status in DONE:
+        return "sla-on_track sla-met", "Done in time", ""
+    if stopped:
+        reason = CLOCK_STOPPED.get(status, "")
+        words = f"{label} · clock stopped{f' ({reason})' if reason else ''}"
+        return f"sla-{sla} sla-stopped", words, ""
+    return f"sla-{sla}", f"{label} · due", _when_text(due)
 
 
 def board_cards(
@@ -258,19 +343,25 @@ def board_cards(
     branch: Branch,
     technician: Membership | None = None,
     priority: str = "",
+    sla: str = "",
     mine_of: Membership | None = None,
+    sort: str = "",
+    now: datetime.datetime | None = None,
 ) -> list[dict]:
-    """The branch's cards, most pressing first (priority, then due time, then oldest).
+    """The branch's cards, most pressing first: by priority, then due time, then oldest; or
+    (`sort="sla"`) breached, at risk, on track, each by SLA due time.
 
     One query; each card is a plain dict of display-ready strings, because building a model
     instance per card (with its customer, device and assignee) costs more than the whole page.
     """
-    today = datetime.datetime.now(branch.tz).date()
+    now = now or timezone.now()
+    today = now.astimezone(branch.tz).date()
     params = {
         "shop": shop.pk,
         "branch": branch.pk,
         "open": BOARD_OPEN,
         "today": datetime.datetime.combine(today, datetime.time.min, tzinfo=branch.tz),
+        "now": now,
     }
     filters = ""
     for name, value in (("technician", technician), ("mine", mine_of)):
@@ -280,13 +371,17 @@ def board_cards(
     if priority:
         filters += " AND w.priority = %(priority)s"
         params["priority"] = priority
+    if sla:
+        filters += f" AND {SLA_STATUS_SQL} = %(sla)s"
+        params["sla"] = sla
     with connection.cursor() as cursor:
-        cursor.execute(_CARDS_SQL.format(filters=filters), params)
+        cursor.execute(_CARDS_SQL.format(filters=filters, order=_ORDERS[sort]), params)
         rows = cursor.fetchall()
     cards = []
     for row in rows:
-        number, status, prio, due, make, model_name, customer, assignee, photo_count = row[:9]
-        due_parts = due.split("|") if due else None
+        number, status, prio, sla_status, due, stopped, promise, promise_passed = row[:8]
+        make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:]
+        sla_classes, sla_words, sla_time = _sla(status, sla_status, due, stopped)
         cards.append(
             {
                 "number": number,
@@ -295,13 +390,18 @@ def board_cards(
                 "priority": prio,
                 "priority_label": "" if prio == Priority.STANDARD else PRIORITY_LABELS[prio],
                 "paused": PAUSED.get(status, ""),
-                "parts": _parts_text(status, *row[9:]),
+                "parts": _parts_text(status, outstanding, parts_due),
                 "device": f"{make} {model_name}".strip(),
                 "customer": _first_name(customer),
                 "assignee": _first_name(assignee) if assignee else "",
-                "due": due_parts[0] if due_parts else "",
-                "due_text": _due_text(due_parts) if due_parts else "",
-                "overdue": bool(due_parts) and due_parts[-1] == "true",
+                "sla": sla_status if sla_classes else "",
+                "sla_classes": sla_classes,
+                "sla_words": sla_words,
+                "sla_time": sla_time,
+                "due": due.split("|", 1)[0] if due and sla_classes else "",
+                "promise": promise.split("|", 1)[0] if promise else "",
+                "promise_text": _when_text(promise, past=bool(promise_passed)) if promise else "",
+                "promise_passed": bool(promise and promise_passed and status not in DONE),
                 "photos": photo_count,
             }
         )
@@ -361,12 +461,21 @@ def card_html(card: dict, detail_url: str) -> str:
     parts_text, parts_style = card["parts"]
     if parts_text:
         parts.append(f'<span class="bc-parts bc-parts-{parts_style}">{parts_text}</span>')
-    parts.append('<div class="bc-foot">')
-    if card["due"]:
-        late = " bc-late" if card["overdue"] else ""
+    if card["sla_classes"]:
+        # The SLA on a line of its own: words for the status, an icon and a colour.
+        time = card["sla_time"]
+        when = f' <time datetime="{card["due"]}">{time}</time>' if time else ""
         parts.append(
-            f'<time class="sla bc-due{late}" datetime="{card["due"]}" data-due="{card["due"]}" '
-            f'title="{"Overdue: was due" if late else "Due"}">{card["due_text"]}</time>'
+            f'<span class="bc-sla {card["sla_classes"]}" data-sla="{card["sla"]}">'
+            f"{card['sla_words']}{when}</span>"
+        )
+    parts.append('<div class="bc-foot">')
+    if card["promise"]:
+        late = " bc-late" if card["promise_passed"] else ""
+        title = "Promised to the customer" + (": passed" if late else "")
+        parts.append(
+            f'<time class="bc-due{late}" datetime="{card["promise"]}" title="{title}">'
+            f"Promised {card['promise_text']}</time>"
         )
     if card["assignee"]:
         parts.append(f'<span class="bc-who" title="Assigned to">{escape(card["assignee"])}</span>')

@@ -9,6 +9,7 @@ from shops.models import Branch, Membership, Role, Shop
 from shops.renderers import DrawnWidgetsRenderer
 from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
+from tickets.sla_status import SlaStatus
 
 
 class WorksOrderFilterForm(forms.Form):
@@ -25,6 +26,9 @@ class WorksOrderFilterForm(forms.Form):
     )
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
     technician = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    sla = forms.ChoiceField(
+        label="SLA", choices=[("", "Any SLA status"), *SlaStatus.choices], required=False
+    )
     booked_from = DateField(
         label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -68,6 +72,7 @@ class WorksOrderFilterForm(forms.Form):
             technician=self.technicians.get(data.get("technician")),
             booked_from=data.get("booked_from"),
             booked_to=data.get("booked_to"),
+            sla=data.get("sla") or "",
         )
 
     def status_summary(self) -> str:

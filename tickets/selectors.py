@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from customers.phones import try_e164
 from tickets.models import QuoteLine, Status, WorksOrder
+from tickets.sla_status import sla_status, sla_status_filter
 
 if TYPE_CHECKING:
     from shops.models import Branch, Membership, Shop
@@ -62,6 +63,7 @@ class ListFilters:
     technician: Membership | None = None
     booked_from: datetime.date | None = None
     booked_to: datetime.date | None = None
+    sla: str = ""  # an SlaStatus value, or "" for any
 
     @property
     def any(self) -> bool:
@@ -72,6 +74,7 @@ class ListFilters:
             or self.technician
             or self.booked_from
             or self.booked_to
+            or self.sla
         )
 
 
@@ -92,6 +95,11 @@ def works_order_list(shop: Shop, filters: ListFilters | None = None) -> QuerySet
         works_orders = works_orders.filter(priority=filters.priority)
     if filters.technician is not None:
         works_orders = works_orders.filter(assigned_to=filters.technician)
+    if filters.sla:
+        # As the badge says: a cancelled job shows no SLA, so it is in no SLA status.
+        works_orders = works_orders.filter(sla_status_filter(filters.sla)).exclude(
+            status=Status.CANCELLED
+        )
     # Whole days in the shop's time, as bounds on created_at so the (shop, -created_at) index works.
     if filters.booked_from:
         works_orders = works_orders.filter(created_at__gte=_start_of(filters.booked_from))
@@ -120,10 +128,11 @@ def works_order_rows(shop: Shop, chosen: QuerySet[WorksOrder]) -> QuerySet[Works
         .select_related("branch", "customer", "device", "assigned_to__user")
         .only(
             *("shop", "number", "created_at", "status", "priority", "fault_reported"),
-            *("branch__code", "branch__name", "customer__full_name"),
+            *("sla_due_at", "sla_paused_at"),
+            *("branch__code", "branch__name", "branch__timezone", "customer__full_name"),
             *("device__make", "device__model_name", "assigned_to__user__full_name"),
         )
-        .annotate(quote_gross=quote_gross_subquery(shop))
+        .annotate(quote_gross=quote_gross_subquery(shop), sla_status=sla_status())
         .order_by("-created_at", "-id")
     )
 

@@ -1,10 +1,12 @@
 """Browser-test fixtures: a shop with something on every page."""
 
+import datetime
 import time
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from parts import services as parts
 from tests.factories import (
@@ -17,6 +19,7 @@ from tests.factories import (
 )
 from tickets import services as tickets
 from tickets.lifecycle import works_order_advance
+from tickets.models import WorksOrder
 from tickets.services import ConsentData
 
 
@@ -50,6 +53,26 @@ def _to_qc(personas, works_order):
         works_order=works_order, step="submit_for_qc", by=jack, amount=Decimal("120.00")
     )
     return works_order
+
+
+def _sla_in_every_state(jobs: dict) -> None:
+    """Give the jobs SLA times in every state the pages show (set directly: the engine that
+    works them out is tested on its own): breached, at risk, on track, a stopped clock, done in
+    time, done late."""
+    now, hour = timezone.now(), datetime.timedelta(hours=1)
+    states = {
+        "intake": (now - 3 * hour, now - hour, None),  # breached
+        "assigned": (now - hour, now + 2 * hour, None),  # at risk
+        "in_progress": (now + 20 * hour, now + 30 * hour, None),  # on track
+        "awaiting_parts": (now + 2 * hour, now + 5 * hour, now - hour),  # clock stopped
+        "qc": (now + 48 * hour, now + 60 * hour, None),
+        "ready": (now - hour, now + hour, now - 2 * hour),  # done in time
+        "collected": (now - 30 * hour, now - 20 * hour, now - 10 * hour),  # done late
+    }
+    for name, (risk, due, paused) in states.items():
+        WorksOrder.objects.for_shop(jobs[name].shop_id).filter(pk=jobs[name].pk).update(
+            sla_risk_at=risk, sla_due_at=due, sla_paused_at=paused
+        )
 
 
 @pytest.fixture
@@ -99,6 +122,8 @@ def busy_shop(personas):
     jobs["cancelled"] = tickets.works_order_cancel(
         works_order=book(), reason="Customer changed their mind", by=desk
     )
+
+    _sla_in_every_state(jobs)
 
     screen = PartFactory(shop=personas.shop, name="iPhone 13 screen (OEM)")
     supplier = SupplierFactory(shop=personas.shop, name="Mobile Parts Direct")

@@ -5,6 +5,7 @@ Only when asked: `SCREENS_DIR=/some/folder make test ARGS=tests/browser/test_scr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,26 @@ def test_the_final_price_on_the_way_to_qc(shoot, signed_in_page, live_server, pe
     page.set_viewport_size(DESKTOP)
     page.goto(f"{live_server.url}/works-orders/{job.number}/")
     shoot("final-price-1280-detail")
+
+
+def test_the_sla_colours(shoot, signed_in_page, live_server, personas, busy_shop):
+    """The board, the list and a works order with jobs in every SLA state."""
+    page = signed_in_page(personas.manager)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/board/")
+    shoot("sla-board-1280", full_page=False)
+    page.goto(f"{live_server.url}/board/?sort=sla")
+    shoot("sla-board-1280-sorted", full_page=False)
+    page.goto(f"{live_server.url}/works-orders/")
+    shoot("sla-list-1280")
+    page.goto(f"{live_server.url}/works-orders/{busy_shop['jobs']['assigned'].number}/")
+    shoot("sla-detail-1280-at-risk", full_page=False)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/board/")
+    for column in ("Intake", "Assigned", "In progress", "Ready"):
+        page.get_by_role("button", name=re.compile(f"^{column}")).click()
+        shoot(f"sla-board-390-{column.lower().replace(' ', '-')}", full_page=False)
+    page.goto(f"{live_server.url}/works-orders/{busy_shop['jobs']['awaiting_parts'].number}/")
+    shoot("sla-detail-390-clock-stopped", full_page=False)
+    page.goto(f"{live_server.url}/works-orders/?sla=breached")
+    shoot("sla-list-390-breached")

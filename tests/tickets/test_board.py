@@ -3,6 +3,7 @@
 import datetime
 import json
 import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from shops.models import Role
 from tests.factories import CustomerFactory, DeviceFactory, MembershipFactory, WorksOrderFactory
-from tickets import services
+from tickets import board, services
 from tickets.lifecycle import works_order_advance
 from tickets.models import (
     Event,
@@ -159,6 +160,7 @@ def test_a_card_shows_what_the_bench_needs_to_know(client_as, personas):
         priority=Priority.URGENT,
         estimated_completion=due,
     )
+    sla(works_order, due=due, risk=due - datetime.timedelta(hours=2))
     for _ in range(2):
         Photo.objects.create(
             shop=personas.shop,
@@ -179,43 +181,169 @@ def test_a_card_shows_what_the_bench_needs_to_know(client_as, personas):
     assert "Jack" in shown and "Morgan" not in shown  # the assignee's first name
     assert '<span class="bc-ph" title="Photos">2</span>' in shown
     in_utc = due.astimezone(datetime.UTC)
-    assert f'data-due="{in_utc:%Y-%m-%dT%H:%M:%S}Z"' in shown and 'class="sla bc-due"' in shown
-    assert "Tomorrow 15:30" in shown
+    assert f'<time datetime="{in_utc:%Y-%m-%dT%H:%M:%S}Z">15:30 tomorrow</time>' in shown
+    assert 'class="bc-sla sla-on_track" data-sla="on_track">On track · due' in shown
+    assert "Promised" not in shown  # the promise is the SLA's own due time: said once
     assert f'aria-label="Move {works_order.number} to…"' in shown
 
 
-def test_due_times_read_as_people_say_them(client_as, personas):
-    tz = personas.branch.tz
-    today = timezone.localdate(timezone=tz)
+# The SLA on the cards ----------------------------------------------------------------------
 
-    def due_in(days: int, hour: int) -> WorksOrder:
-        day = today + datetime.timedelta(days=days)
-        when = datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=tz)
-        return book(personas, estimated_completion=when)
+# The branch's time zone (the default), and a Thursday morning there: the board is read "now",
+# at this time.
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+THURSDAY = datetime.datetime(2026, 3, 12, 10, 0, tzinfo=LONDON)
 
-    def date(days: int) -> str:
-        day = today + datetime.timedelta(days=days)
-        return f"{day.day} {day:%b}"
 
-    cases = {
-        due_in(0, 17): "Today 17:00",
-        due_in(-1, 9): "Yesterday 09:00",
-        due_in(1, 12): "Tomorrow 12:00",
-        due_in(3, 10): f"{today + datetime.timedelta(days=3):%a} 10:00",
-        due_in(12, 16): f"{date(12)} 16:00",
-        # A weekday means the coming one: a day gone by shows its date.
-        due_in(-3, 10): f"{date(-3)} 10:00",
-    }
-    undated = book(personas)
-    response = client_as(personas.front_desk).get(BOARD)
-    for works_order, text in cases.items():
-        assert f">{text}</time>" in card(response, works_order.number)
-    assert "bc-due" not in card(response, undated.number)  # no due time, no clock
-    for past in list(cases)[1::4]:  # yesterday and three days ago: overdue, and it says so
-        assert 'class="sla bc-due bc-late"' in card(response, past.number)
-        assert 'title="Overdue: was due"' in card(response, past.number)
-    for coming in list(cases)[2:5]:
-        assert 'title="Due"' in card(response, coming.number)
+def sla(works_order: WorksOrder, *, due=None, risk=None, paused=None, **fields) -> None:
+    """Set the SLA's times directly, as the engine (tickets/sla.py, tested on its own) would."""
+    WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
+        sla_due_at=due, sla_risk_at=risk, sla_paused_at=paused, **fields
+    )
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime.datetime:
+    """Day `day` of March 2026, at the branch."""
+    return datetime.datetime(2026, 3, day, hour, minute, tzinfo=LONDON)
+
+
+def sla_lines(personas, **filters) -> dict[str, str]:
+    """Works-order number → the words of its card's SLA line ("" for none), read on THURSDAY."""
+    assert personas.branch.tz == LONDON
+    cards = board.board_cards(personas.shop, branch=personas.branch, now=THURSDAY, **filters)
+    lines = {}
+    for c in cards:
+        html = board.card_html(c, detail_url="/wo/__number__/")
+        found = re.search(r'<span class="bc-sla ([^"]*)" data-sla="(\w*)">(.*?)</span>', html)
+        lines[c["number"]] = (
+            f"{found[1]}|{found[2]}|{re.sub(r'<[^>]+>', '', found[3])}" if found else ""
+        )
+    return lines
+
+
+def test_a_card_says_its_sla_status_in_words_with_its_colour_and_icon(personas):
+    on_track = book(personas)
+    sla(on_track, risk=local(13, 12), due=local(13, 16))
+    next_week = book(personas)
+    sla(next_week, risk=local(16, 9), due=local(16, 16))
+    at_risk = book(personas)
+    sla(at_risk, risk=local(12, 9), due=local(12, 16))
+    breached = book(personas)
+    sla(breached, risk=local(9, 17), due=local(10, 12))
+    long_ago = book(personas)
+    sla(long_ago, risk=local(1, 9), due=local(2, 12))
+    no_sla = book(personas)
+    sla(no_sla)
+
+    lines = sla_lines(personas)
+
+    assert lines[on_track.number] == "sla-on_track|on_track|On track · due 16:00 tomorrow"
+    assert lines[next_week.number] == "sla-on_track|on_track|On track · due Mon 16:00"
+    assert lines[at_risk.number] == "sla-at_risk|at_risk|At risk · due 16:00 today"
+    assert lines[breached.number] == "sla-breached|breached|Breached · was due Tue 12:00"
+    assert lines[long_ago.number] == "sla-breached|breached|Breached · was due 2 Mar 12:00"
+    assert lines[no_sla.number] == ""  # no SLA due time, no SLA line
+
+
+def test_a_stopped_clock_says_so_and_keeps_the_colour_it_stopped_at(personas):
+    approval = in_progress(personas)
+    put(approval, Status.AWAITING_APPROVAL)
+    # Stopped before the job turned at risk: on track, though the due time has gone by since.
+    sla(approval, risk=local(11, 9), due=local(11, 16), paused=local(10, 15))
+    parts = in_progress(personas)
+    put(parts, Status.AWAITING_PARTS)
+    sla(parts, risk=local(11, 9), due=local(13, 16), paused=local(11, 10))
+    parts_clock_running = in_progress(personas)
+    put(parts_clock_running, Status.AWAITING_PARTS)
+    sla(parts_clock_running, risk=local(13, 9), due=local(13, 16))
+
+    lines = sla_lines(personas)
+
+    assert lines[approval.number] == (
+        "sla-on_track sla-stopped|on_track|On track · clock stopped (waiting for customer)"
+    )
+    assert lines[parts.number] == (
+        "sla-at_risk sla-stopped|at_risk|At risk · clock stopped (waiting for parts)"
+    )
+    assert (
+        lines[parts_clock_running.number] == "sla-on_track|on_track|On track · due 16:00 tomorrow"
+    )
+
+
+def test_a_job_ready_in_time_says_so_and_one_ready_late_says_it_was_breached(personas):
+    in_time, late = book(personas), book(personas)
+    put(in_time, Status.READY)
+    sla(in_time, risk=local(11, 9), due=local(11, 16), paused=local(11, 12))
+    put(late, Status.READY)
+    sla(late, risk=local(10, 9), due=local(10, 16), paused=local(11, 12))
+
+    lines = sla_lines(personas)
+
+    assert lines[in_time.number] == "sla-on_track sla-met|at_risk|Done in time"
+    assert lines[late.number] == "sla-breached|breached|Breached · was due Tue 16:00"
+
+
+def test_a_promise_other_than_the_sla_is_shown_second(personas):
+    promised_later = book(personas, estimated_completion=local(13, 18))
+    sla(promised_later, risk=local(13, 12), due=local(13, 16))
+    promised_the_same = book(personas, estimated_completion=local(13, 16))
+    sla(promised_the_same, risk=local(13, 12), due=local(13, 16, 0) + datetime.timedelta(seconds=5))
+    no_sla_but_promised = book(personas, estimated_completion=local(11, 17))
+    sla(no_sla_but_promised)
+
+    shown = board.board_cards(personas.shop, branch=personas.branch, now=THURSDAY)
+    cards = {c["number"]: c for c in shown}
+    html = {n: board.card_html(c, detail_url="/wo/__number__/") for n, c in cards.items()}
+
+    assert (
+        '<time class="bc-due" datetime="2026-03-13T18:00:00Z" title="Promised to the customer">'
+        "Promised 18:00 tomorrow</time>"
+    ) in html[promised_later.number]
+    assert "Promised" not in html[promised_the_same.number]
+    assert "bc-sla" not in html[no_sla_but_promised.number]
+    assert (
+        'class="bc-due bc-late" datetime="2026-03-11T17:00:00Z" '
+        'title="Promised to the customer: passed">Promised 17:00 yesterday</time>'
+    ) in html[no_sla_but_promised.number]
+
+
+def test_the_board_filters_by_sla_status_and_sorts_worst_first(client_as, personas):
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+    on_track_soon, on_track_later = book(personas), book(personas, priority=Priority.VIP)
+    sla(on_track_soon, risk=now + hour, due=now + 2 * hour)
+    sla(on_track_later, risk=now + 3 * hour, due=now + 4 * hour)
+    at_risk = book(personas)
+    sla(at_risk, risk=now - hour, due=now + 5 * hour)
+    breached_long_ago, breached_just = book(personas), book(personas)
+    sla(breached_long_ago, risk=now - 9 * hour, due=now - 8 * hour)
+    sla(breached_just, risk=now - 3 * hour, due=now - hour)
+    no_sla = book(personas, priority=Priority.VIP)
+    sla(no_sla)
+    client = client_as(personas.front_desk)
+
+    def shown(**params):
+        return on_board(client.get(BOARD, params))
+
+    assert shown(sla="breached") == [breached_long_ago.number, breached_just.number]
+    assert shown(sla="at_risk") == [at_risk.number]
+    assert shown(sla="on_track") == [on_track_later.number, on_track_soon.number]  # VIP first
+    assert shown(sort="sla") == [
+        breached_long_ago.number,
+        breached_just.number,
+        at_risk.number,
+        on_track_soon.number,
+        on_track_later.number,
+        no_sla.number,
+    ]
+    assert shown(sla="on_track", sort="sla") == [on_track_soon.number, on_track_later.number]
+    everyone = set(shown())
+    assert set(shown(sla="nonsense", sort="nonsense")) == everyone  # ignored, never an error
+    assert shown(sla="breached\x00") == shown()
+    page = client.get(BOARD, {"sla": "at_risk", "sort": "sla"}).content.decode()
+    assert '<option value="at_risk" selected>At risk</option>' in page
+    assert '<option value="sla" selected>SLA: breached first</option>' in page
+    assert "clear filters</a>" in page and "Branch, filters and order (on)" in page
 
 
 def test_paused_jobs_stay_in_progress_with_a_badge(client_as, personas):
@@ -301,6 +429,9 @@ def test_the_board_costs_the_same_queries_for_10_and_300_cards(client_as, person
     device = DeviceFactory(shop=personas.shop, customer=customer)
     statuses = [s for s in Status if s not in (Status.COLLECTED, Status.CANCELLED)]
 
+    def status_paused(status: str) -> bool:
+        return status in (Status.AWAITING_APPROVAL, Status.READY)
+
     def fill(up_to: int) -> None:
         have = WorksOrder.objects.for_shop(personas.shop).count()
         WorksOrder.objects.bulk_create(
@@ -316,6 +447,12 @@ def test_the_board_costs_the_same_queries_for_10_and_300_cards(client_as, person
                 fault_reported="Cracked",
                 created_by=personas.front_desk,
                 estimated_completion=timezone.now() + datetime.timedelta(hours=n),
+                # Some breached, some at risk, most on track: every card has its SLA line.
+                sla_risk_at=timezone.now() + datetime.timedelta(hours=n - 20),
+                sla_due_at=timezone.now() + datetime.timedelta(hours=n - 10),
+                sla_paused_at=timezone.now()
+                if status_paused(statuses[n % len(statuses)])
+                else None,
             )
             for n in range(have, up_to)
         )
@@ -328,6 +465,7 @@ def test_the_board_costs_the_same_queries_for_10_and_300_cards(client_as, person
         with CaptureQueriesContext(connection) as queries:
             response = client.get(BOARD)
         assert sum(len(c) for c in columns(response).values()) == cards
+        assert response.content.decode().count('class="bc-sla ') == cards
         counts[cards] = [q["sql"] for q in queries.captured_queries]
     assert len(counts[10]) == len(counts[300])
     # Signing in: the user with their memberships and shops, one query on every page; the
@@ -582,10 +720,12 @@ def test_a_move_without_htmx_redirects_back_to_the_same_board(client_as, persona
             "column": "in_progress",
             "branch": "BHM",
             "priority": "standard",
+            "sla": "on_track",
+            "sort": "sla",
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"{BOARD}?branch=BHM&priority=standard"
+    assert response["Location"] == f"{BOARD}?branch=BHM&priority=standard&sla=on_track&sort=sla"
     assert status_of(works_order) == Status.IN_PROGRESS
 
 
@@ -767,6 +907,28 @@ def test_a_card_leaving_the_board_changes_the_version(client_as, personas):
     put(first, Status.CANCELLED)  # no timeline entry, yet the board must redraw
     assert client.get(CHANGED, {"branch": "BHM", "since": since}).status_code == 200
     assert second.number in client.get(BOARD).content.decode()
+
+
+def test_a_card_changing_colour_with_the_clock_alone_changes_the_version(client_as, personas):
+    """Nothing is written when a job turns at risk or breached (the sweep records the crossing,
+    but the board must not wait for it): the version counts the cards in each colour."""
+    works_order = book(personas)
+    now, hour = timezone.now(), datetime.timedelta(hours=1)
+    sla(works_order, risk=now + hour, due=now + 2 * hour)
+    client = client_as(personas.front_desk)
+
+    def version() -> str:
+        body = client.get(BOARD).content.decode()
+        return re.search(r"since=([\d.]+)", body).group(1)
+
+    on_track = version()
+    assert client.get(CHANGED, {"branch": "BHM", "since": on_track}).status_code == 204
+    sla(works_order, risk=now - hour, due=now + hour)  # as if an hour had gone by
+    assert client.get(CHANGED, {"branch": "BHM", "since": on_track}).status_code == 200
+    at_risk = version()
+    sla(works_order, risk=now - 2 * hour, due=now - hour)
+    assert client.get(CHANGED, {"branch": "BHM", "since": at_risk}).status_code == 200
+    assert version() not in (on_track, at_risk)
 
 
 def test_the_board_refreshes_itself_when_told(client_as, personas):

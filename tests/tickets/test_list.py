@@ -233,9 +233,13 @@ def test_the_query_count_does_not_grow_with_the_rows(
     for _ in range(55):
         book(personas, assigned_to=personas.technician, status=Status.ASSIGNED)
     assert WorksOrder.objects.for_shop(personas.shop).count() == 60
+    # Each row with its SLA badge costs nothing more: the status is worked out in the query.
+    now = timezone.now()
+    WorksOrder.objects.for_shop(personas.shop).update(sla_due_at=now, sla_risk_at=now)
     # One more on a longer list: the count, which a list that fits on its page does not need.
     with django_assert_max_num_queries(len(few.captured_queries) + 1):
-        assert len(listed(client.get(URL))) == 25
+        response = client.get(URL)
+    assert len(listed(response)) == 25 and response.content.decode().count("sla-badge") == 25
     with django_assert_max_num_queries(len(few_filtered.captured_queries) + 1):
         assert len(listed(client.get(URL, filtered))) == 25
 
@@ -251,8 +255,13 @@ def test_the_query_count_does_not_grow_with_the_rows(
         {"booked_from": "2026-01-01", "booked_to": "2030-12-31"},
         {"branch": "BHM", "status": "assigned", "technician": "JACK", "priority": "urgent"},
         {"page": 2},
+        {"sla": "on_track"},
+        {"sla": "breached", "branch": "BHM", "status": "assigned"},
     ],
-    ids=["none", "statuses", "branch", "priority", "technician", "dates", "all", "page 2"],
+    ids=[
+        *("none", "statuses", "branch", "priority", "technician", "dates", "all", "page 2"),
+        *("sla", "sla and more"),
+    ],
 )
 def test_a_page_of_25_takes_at_most_six_queries_whatever_the_filters(
     client_as, personas, django_assert_max_num_queries, filters
@@ -265,6 +274,11 @@ def test_a_page_of_25_takes_at_most_six_queries_whatever_the_filters(
             assigned_to=personas.technician,
             status=Status.ASSIGNED,
         )
+    # Every job on track, or every job breached: the page is full either way.
+    due = timezone.now() + datetime.timedelta(hours=-1 if filters.get("sla") == "breached" else 5)
+    WorksOrder.objects.for_shop(personas.shop).update(
+        sla_due_at=due, sla_risk_at=due - datetime.timedelta(hours=1)
+    )
     if filters.get("technician"):
         filters = {**filters, "technician": personas.technician.pk}
     client = client_as(personas.owner)
@@ -272,3 +286,81 @@ def test_a_page_of_25_takes_at_most_six_queries_whatever_the_filters(
     with django_assert_max_num_queries(6):
         response = client.get(URL, filters)
     assert len(listed(response)) == 25
+
+
+# The SLA -----------------------------------------------------------------------------------
+
+
+def sla(works_order, *, due=None, risk=None, paused=None) -> None:
+    """Set the SLA's times directly, as the engine (tickets/sla.py, tested on its own) would."""
+    WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
+        sla_due_at=due, sla_risk_at=risk, sla_paused_at=paused
+    )
+
+
+def sla_cells(response) -> dict[str, str]:
+    """Works-order number → the words in its SLA cell."""
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", response.content.decode(), re.S)
+    cells = {}
+    for row in rows:
+        number = re.search(r'href="/works-orders/([^/]+)/"', row)
+        tds = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        if number and len(tds) > 6:
+            cells[number[1]] = " ".join(re.sub(r"<[^>]+>", " ", tds[6]).split())
+    return cells
+
+
+@pytest.fixture
+def sla_jobs(personas):
+    now, hour = timezone.now(), datetime.timedelta(hours=1)
+    jobs = {
+        "on_track": book(personas),
+        "at_risk": book(personas),
+        "breached": book(personas),
+        "none": book(personas),
+        "cancelled": book(personas),
+    }
+    sla(jobs["on_track"], risk=now + hour, due=now + 2 * hour)
+    sla(jobs["at_risk"], risk=now - hour, due=now + hour)
+    sla(jobs["breached"], risk=now - 2 * hour, due=now - hour)
+    sla(jobs["none"])
+    works_order_cancel(works_order=jobs["cancelled"], reason="Changed mind", by=personas.owner)
+    sla(jobs["cancelled"], risk=now - 2 * hour, due=now - hour, paused=now - 3 * hour)
+    return jobs
+
+
+def test_the_list_shows_each_jobs_sla_in_words(client_as, personas, sla_jobs):
+    cells = sla_cells(client_as(personas.owner).get(URL))
+    assert cells[sla_jobs["on_track"].number].startswith("On track due ")
+    assert cells[sla_jobs["at_risk"].number].startswith("At risk due ")
+    assert cells[sla_jobs["breached"].number].startswith("Breached was due ")
+    assert cells[sla_jobs["none"].number] == ""
+    assert cells[sla_jobs["cancelled"].number] == ""  # a cancelled job has no SLA to keep
+    page = client_as(personas.owner).get(URL).content.decode()
+    assert 'class="badge sla-badge text-bg-danger" data-sla="breached"' in page
+    assert '<i class="bi bi-exclamation-triangle" aria-hidden="true"></i> At risk' in page
+
+
+def test_the_list_filters_by_sla_status(client_as, personas, sla_jobs):
+    client = client_as(personas.owner)
+    for status in ("on_track", "at_risk", "breached"):
+        assert listed(client.get(URL, {"sla": status})) == [sla_jobs[status].number]
+    everyone = listed(client.get(URL))
+    assert len(everyone) == 5
+    for nonsense in ("nonsense", "breached\x00", "", "'; drop table x"):
+        response = client.get(URL, {"sla": nonsense})
+        assert response.status_code == 200 and listed(response) == everyone
+
+
+def test_a_stopped_clock_says_why_in_the_list(client_as, personas):
+    now, hour = timezone.now(), datetime.timedelta(hours=1)
+    waiting = book(personas, status=Status.AWAITING_APPROVAL)
+    sla(waiting, risk=now + hour, due=now + 2 * hour, paused=now - hour)
+    ready_late = book(personas, status=Status.READY)
+    sla(ready_late, risk=now - 3 * hour, due=now - 2 * hour, paused=now - hour)
+    ready_in_time = book(personas, status=Status.READY)
+    sla(ready_in_time, risk=now - 3 * hour, due=now + 2 * hour, paused=now - hour)
+    cells = sla_cells(client_as(personas.owner).get(URL))
+    assert cells[waiting.number] == "On track clock stopped (waiting for customer)"
+    assert cells[ready_late.number].startswith("Breached was due ")
+    assert cells[ready_in_time.number] == "Done in time"

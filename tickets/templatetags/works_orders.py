@@ -1,9 +1,16 @@
 import base64
+import datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from shops.templatetags.ui import badge
+from tickets.board import CLOCK_STOPPED, DONE
+from tickets.models import Status
+from tickets.sla_status import SlaStatus
 
 register = template.Library()
 
@@ -39,3 +46,101 @@ def status_badge(works_order) -> SafeString:
 def priority_badge(works_order) -> SafeString:
     colour = PRIORITY_COLOURS.get(works_order.priority, "light")
     return badge(works_order.get_priority_display(), colour)
+
+
+# The SLA as a badge: a word and an icon as well as a colour, never the colour alone.
+SLA_BADGES = {
+    SlaStatus.ON_TRACK: (
+        "bg-success-subtle text-success-emphasis border border-success-subtle",
+        "clock",
+    ),
+    SlaStatus.AT_RISK: (
+        "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
+        "exclamation-triangle",
+    ),
+    SlaStatus.BREACHED: ("text-bg-danger", "exclamation-octagon"),
+    "met": ("bg-success-subtle text-success-emphasis border border-success-subtle", "check-circle"),
+}
+
+
+def sla_state(works_order) -> tuple[str, str, str] | None:
+    """(style, label, note) of a works order annotated with `sla_status` (tickets.sla_status),
+    or None when it has no SLA to show (no SLA due time, or cancelled)."""
+    status = getattr(works_order, "sla_status", "")
+    if not status or works_order.status == Status.CANCELLED:
+        return None
+    label = SlaStatus(status).label
+    if status == SlaStatus.BREACHED and (
+        works_order.status in DONE or works_order.sla_paused_at is None
+    ):
+        return status, label, "was due"
+    if works_order.status in DONE:
+        return "met", "Done in time", ""
+    if works_order.sla_paused_at is not None:
+        reason = CLOCK_STOPPED.get(works_order.status)
+        return status, label, f"clock stopped ({reason})" if reason else "clock stopped"
+    return status, label, "due"
+
+
+def _local(when: datetime.datetime, works_order) -> datetime.datetime:
+    # In the branch's time zone, as the board shows it.
+    branch = getattr(works_order, "branch", None)
+    return timezone.localtime(when, branch.tz) if branch is not None else timezone.localtime(when)
+
+
+@register.simple_tag
+def sla_badge(
+    works_order,
+    *,
+    when: bool = True,
+    fmt: str = "j M, H:i",
+    say_due: bool = True,
+    stacked: bool = False,
+) -> SafeString | str:
+    """The SLA status badge, then (with `when`) the due time or why the clock is stopped:
+    "[At risk] due 12 Mar, 16:00", "[Breached] was due 10 Mar, 12:00",
+    "[On track] clock stopped (waiting for customer)". `say_due=False` leaves out the word
+    "due" where the page has just said it (a breach still says "was due"); `stacked` puts the
+    time under the badge (a table's narrow column)."""
+    state = sla_state(works_order)
+    if state is None:
+        return ""
+    style, label, note = state
+    classes, icon = SLA_BADGES[style]
+    shown = format_html(
+        '<span class="badge sla-badge {}" data-sla="{}"><i class="bi bi-{}" aria-hidden="true">'
+        "</i> {}</span>",
+        classes,
+        works_order.sla_status,
+        icon,
+        label,
+    )
+    if not when or not note:
+        return shown
+    if note in ("due", "was due"):
+        due = _local(works_order.sla_due_at, works_order)
+        return format_html(
+            '{} <span class="small{}">{}<time datetime="{}">{}</time></span>',
+            shown,
+            " d-block text-nowrap" if stacked else "",
+            "" if note == "due" and not say_due else f"{note} ",
+            works_order.sla_due_at.isoformat(),
+            date_format(due, fmt),
+        )
+    return format_html(
+        '{} <span class="small{}">{}</span>', shown, " d-block" if stacked else "", note
+    )
+
+
+@register.simple_tag
+def promised(works_order, fmt: str = "D j M, H:i") -> SafeString | str:
+    """The completion staff promised, where it is not the SLA's own due time (to the minute)."""
+    promise, due = works_order.estimated_completion, works_order.sla_due_at
+    if promise is None:
+        return ""
+    if due is not None and promise.replace(second=0, microsecond=0) == due.replace(
+        second=0, microsecond=0
+    ):
+        return ""
+    shown = date_format(_local(promise, works_order), fmt)
+    return format_html('<time datetime="{}">{}</time>', promise.isoformat(), shown)

@@ -196,6 +196,8 @@ def _board_context(request: ShopRequest, params: QueryDict) -> dict:
     context = {
         "branches": state.branches,
         "priorities": Priority.choices,
+        "sla_choices": board.SLA_CHOICES,
+        "sorts": board.SORTS,
         "board_url": reverse("board"),
         "move_url": reverse("board_move"),
         "changed_url": reverse("board_changed"),
@@ -212,7 +214,9 @@ def _board_context(request: ShopRequest, params: QueryDict) -> dict:
         branch=branch,
         technician=filters.technician,
         priority=filters.priority,
+        sla=filters.sla,
         mine_of=member if filters.mine else None,
+        sort=filters.sort,
     )
     return {
         **context,
@@ -229,7 +233,7 @@ def _is_fragment(request: ShopRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-FILTERS = ("branch", "technician", "priority", "mine")
+FILTERS = ("branch", "technician", "priority", "sla", "mine", "sort")
 
 
 def _filters_query(params: QueryDict) -> str:

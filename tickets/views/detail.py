@@ -48,6 +48,7 @@ from tickets.models import (
     TransitionRefused,
     WorksOrder,
 )
+from tickets.sla_status import sla_status
 
 # Roles that may ask for a passcode at all; services.may_see_passcode narrows technicians to
 # the one the job is assigned to.
@@ -69,7 +70,11 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             "consent__terms",
             "qc_signed_by__user",
         )
-        .annotate(returning=returning_customer(shop), has_parts=bench_parts.has_parts(shop.pk))
+        .annotate(
+            returning=returning_customer(shop),
+            has_parts=bench_parts.has_parts(shop.pk),
+            sla_status=sla_status(),
+        )
     )
     works_order = get_object_or_404(works_orders, number=number)
     works_order.shop = shop  # the same row: the guards and the page read it from here
