@@ -54,9 +54,7 @@ def period_of(choice: str, today: datetime.date) -> Period:
 
 class SlaViewForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
-    start = DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     branch = forms.ChoiceField(required=False, label="Branch")
 

@@ -76,12 +76,7 @@ def open_by_branch(
     shop: Shop, branches: dict[int, Branch], now: datetime.datetime, branch: Branch | None = None
 ) -> list[StatusCounts]:
     """Open jobs per branch by SLA status, in one GROUP BY; branches with none left out."""
-    rows = (
-        _open_jobs(shop, branch)
-        .values("branch_id")
-        .annotate(**_status_counts(now))
-        .order_by()
-    )
+    rows = _open_jobs(shop, branch).values("branch_id").annotate(**_status_counts(now)).order_by()
     counts = [
         StatusCounts(
             key=branches[row["branch_id"]],

@@ -63,7 +63,7 @@ def hours(value: float | None) -> str:
 @register.filter
 def business_left(seconds: int | None) -> str:
     """Business time left: hours and minutes (a business day is not 24 hours), or overdue."""
-    if seconds is None:
+    if not isinstance(seconds, int | float):
         return ""
     minutes = int(abs(seconds) // 60)
     h, m = divmod(minutes, 60)
