@@ -29,7 +29,8 @@ class Period:
 
     first: datetime.date
     last: datetime.date
-    label: str
+    label: str  # "This week"
+    phrase: str  # as a sentence ends: "… breached this week"
 
     @property
     def start(self) -> datetime.datetime:
@@ -46,10 +47,12 @@ def _midnight(day: datetime.date) -> datetime.datetime:
 
 def period_of(choice: str, today: datetime.date) -> Period:
     if choice == "month":
-        return Period(today.replace(day=1), today, "This month")
+        return Period(today.replace(day=1), today, "This month", "this month")
     if choice == "30d":
-        return Period(today - datetime.timedelta(days=29), today, "Last 30 days")
-    return Period(today - datetime.timedelta(days=today.weekday()), today, "This week")
+        first = today - datetime.timedelta(days=29)
+        return Period(first, today, "Last 30 days", "in the last 30 days")
+    monday = today - datetime.timedelta(days=today.weekday())
+    return Period(monday, today, "This week", "this week")
 
 
 class SlaViewForm(forms.Form):
@@ -91,6 +94,8 @@ class SlaViewForm(forms.Form):
         branch = self.branches.get(data.get("branch") or "")
         refused = {"period", "start", "end"} & set(self.errors)
         if data.get("period") == "custom" and not refused:
-            return Period(data["start"], data["end"], "Dates chosen"), branch
+            first, last = data["start"], data["end"]
+            phrase = f"from {first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+            return Period(first, last, "Dates chosen", phrase), branch
         choice = data.get("period") or DEFAULT_PERIOD
         return period_of(DEFAULT_PERIOD if choice == "custom" else choice, today), branch

@@ -35,7 +35,8 @@ STEP_ENTRIES = (
     " AND t.data->>'target' IS NOT NULL))"
 )
 STRETCH_STATUS = "CASE WHEN t.event = 'booked_in' THEN 'intake' ELSE t.data->>'target' END"
-CLOSED = (Status.COLLECTED.value, Status.CANCELLED.value)
+# The SLA clock stops for good once a job is ready: time after that is the customer's.
+AFTER_READY = "('ready', 'collected', 'cancelled')"
 STATUS_LABELS = dict(Status.choices)
 
 
@@ -182,8 +183,8 @@ def breaches(
 def time_in_each_status(
     shop: Shop, works_order_ids: list[int], now: datetime.datetime
 ) -> dict[int, list[tuple[str, float]]]:
-    """Per works order: clock time spent in each status it has been in (the current one up to
-    `now`), the longest first."""
+    """Per works order: clock time spent in each status it has been in until it was ready (the
+    current one up to `now`), the longest first."""
     if not works_order_ids:
         return {}
     sql = f"""
@@ -196,7 +197,7 @@ def time_in_each_status(
         SELECT works_order_id, status,
                SUM(EXTRACT(EPOCH FROM COALESCE(ended, %s) - began)) AS seconds
         FROM stretch
-        WHERE status NOT IN ('collected', 'cancelled')
+        WHERE status NOT IN {AFTER_READY}
         GROUP BY works_order_id, status
         ORDER BY works_order_id, seconds DESC, status
     """
@@ -263,8 +264,8 @@ class Waiting:
 def time_in_status(
     shop: Shop, start: datetime.datetime, end: datetime.datetime, branch: Branch | None = None
 ) -> list[Waiting]:
-    """Per status: how long the stretches that ended in the period lasted (median and 90th
-    percentile, clock hours), the longest wait first.
+    """Per status before ready: how long the stretches that ended in the period lasted (median
+    and 90th percentile, clock hours), the longest wait first.
 
     A stretch ends with the works order's next step, so the jobs to read are those with a step
     in the period (along the index reports 0001 adds); their whole timelines give each step's
@@ -294,7 +295,7 @@ def time_in_status(
                percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ended - began))
         FROM stretch
         WHERE ended >= %(start)s AND ended < %(end)s
-          AND status NOT IN ('collected', 'cancelled')
+          AND status NOT IN {AFTER_READY}
         GROUP BY status
     """
     params = {"shop": shop.pk, "start": start, "end": end}

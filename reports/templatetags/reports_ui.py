@@ -40,7 +40,7 @@ def _span(seconds: float) -> str:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    return f"{minutes} min" if minutes else "under a minute"
 
 
 @register.filter
@@ -54,7 +54,8 @@ def hours(value: float | None) -> str:
     if value is None:
         return ""
     if value < 1:
-        return f"{round(value * 60)} min"
+        minutes = round(value * 60)
+        return f"{minutes} min" if minutes else "under a minute"
     if value < 24:
         return f"{value:.1f} h".replace(".0 h", " h")
     return _span(value * 3600)
