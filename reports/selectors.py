@@ -267,35 +267,40 @@ def time_in_status(
     """Per status before ready: how long the stretches that ended in the period lasted (median
     and 90th percentile, clock hours), the longest wait first.
 
-    A stretch ends with the works order's next step, so the jobs to read are those with a step
-    in the period (along the index reports 0001 adds); their whole timelines give each step's
-    predecessor, however long before the period it began."""
+    A stay ends with the works order's next step, so a stay that ended in the period is a step
+    in the period and the one before it, however long before the period that was."""
     branch_join = (
         "JOIN tickets_worksorder w ON w.id = t.works_order_id AND w.shop_id = t.shop_id"
         " AND w.branch_id = %(branch)s"
         if branch is not None
         else ""
     )
+    # Each step records the status it left (`source`), so a stay is a step in the period and
+    # the step before it (LAG), read along reports_timeline_steps. For a job's first step in
+    # the period the step before lies earlier: looked up alone, along timeline_recent.
     sql = f"""
-        WITH touched AS (
-            SELECT DISTINCT t.works_order_id
+        WITH step AS (
+            SELECT t.works_order_id, t.id, t.at, t.event, t.data->>'source' AS status,
+                   LAG(t.at) OVER (PARTITION BY t.works_order_id ORDER BY t.at, t.id) AS began
             FROM tickets_timelineentry t {branch_join}
             WHERE t.shop_id = %(shop)s AND t.at >= %(start)s AND t.at < %(end)s
               AND {STEP_ENTRIES}
         ),
-        stretch AS (
-            SELECT {STRETCH_STATUS} AS status, t.at AS began,
-                   LEAD(t.at) OVER (PARTITION BY t.works_order_id ORDER BY t.at, t.id) AS ended
-            FROM tickets_timelineentry t
-            WHERE t.shop_id = %(shop)s AND t.works_order_id IN (SELECT works_order_id FROM touched)
-              AND {STEP_ENTRIES}
+        stay AS (
+            SELECT s.status, s.at - COALESCE(s.began, (
+                SELECT t.at FROM tickets_timelineentry t
+                WHERE t.works_order_id = s.works_order_id AND t.shop_id = %(shop)s
+                  AND {STEP_ENTRIES} AND (t.at, t.id) < (s.at, s.id)
+                ORDER BY t.at DESC, t.id DESC LIMIT 1
+            )) AS spent
+            FROM step s
+            WHERE s.event <> 'booked_in' AND s.status NOT IN {AFTER_READY}
         )
         SELECT status, COUNT(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ended - began)),
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ended - began))
-        FROM stretch
-        WHERE ended >= %(start)s AND ended < %(end)s
-          AND status NOT IN {AFTER_READY}
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM spent)),
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM spent))
+        FROM stay
+        WHERE spent IS NOT NULL
         GROUP BY status
     """
     params = {"shop": shop.pk, "start": start, "end": end}
