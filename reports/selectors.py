@@ -286,7 +286,7 @@ def time_in_status(
             WHERE t.shop_id = %(shop)s AND t.at >= %(start)s AND t.at < %(end)s
               AND {STEP_ENTRIES}
         ),
-        stay AS (
+        stay AS MATERIALIZED (
             SELECT s.status, s.at - COALESCE(s.began, (
                 SELECT t.at FROM tickets_timelineentry t
                 WHERE t.works_order_id = s.works_order_id AND t.shop_id = %(shop)s
