@@ -203,7 +203,7 @@ class WorksOrderFields(Mapping):
         return self.note
 
     def _estimated_completion(self) -> str:
-        when = self.works_order.estimated_completion
+        when = self.works_order.ready_by
         if when is None:
             return "to be confirmed"
         return f"{timezone.localtime(when, self.works_order.branch.tz):%a %-d %b, %H:%M}"

@@ -228,7 +228,7 @@ def page_context(works_order: WorksOrder) -> dict:
         "device": str(works_order.device),
         "technician_first_name": technician[0] if technician else "",
         "steps": progress(works_order, reached),
-        "estimated_completion": works_order.estimated_completion if works_order.is_open else None,
+        "estimated_completion": works_order.ready_by if works_order.is_open else None,
         "parts": parts,
         "updates": updates,
         "lines": [

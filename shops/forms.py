@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import holidays as public_holidays
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -171,12 +172,44 @@ class WorkshopSettingsForm(forms.ModelForm):
 class BranchForm(ShopModelForm):
     class Meta:
         model = Branch
-        fields = ["code", "name", "address", "phone", "timezone", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "address",
+            "phone",
+            "timezone",
+            "holidays_country",
+            "holidays_region",
+            "is_active",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         labels = {"is_active": "Open for business (inactive branches take no new works orders)"}
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+    def clean(self) -> dict:
+        """The public holidays must be ones the `holidays` package knows (SLA promises skip
+        them); a region only where the country has regions."""
+        data = super().clean()
+        country = data.get("holidays_country", "").strip().upper()
+        region = data.get("holidays_region", "").strip().upper()
+        data["holidays_country"], data["holidays_region"] = country, region
+        if not country:
+            if region:
+                self.add_error("holidays_region", "Choose the country first, or leave both empty.")
+            return data
+        regions = public_holidays.list_supported_countries().get(country)
+        if regions is None:
+            self.add_error(
+                "holidays_country",
+                f"No public holidays are known for “{country}”. Use a two-letter country code "
+                "such as GB or IE, or leave it empty to count none.",
+            )
+        elif region and region not in regions:
+            known = ", ".join(regions) if regions else "none (leave it empty)"
+            self.add_error("holidays_region", f"“{region}” is not a region of {country}: {known}.")
+        return data
 
 
 class OpeningHoursForm(forms.Form):

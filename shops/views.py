@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+import holidays as public_holidays
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -211,8 +212,25 @@ def _closures(branch: Branch) -> dict:
     return {
         "closed_dates": branch.closed_dates.filter(
             date__gte=timezone.localdate() - datetime.timedelta(days=30)
-        )
+        ),
+        "public_holidays": _next_public_holidays(branch),
     }
+
+
+def _next_public_holidays(branch: Branch, count: int = 8) -> list[tuple[datetime.date, str]]:
+    """The branch's coming public holidays, as SLA promises count them (closed)."""
+    if not branch.holidays_country:
+        return []
+    today = timezone.localdate(timezone=branch.tz)
+    try:
+        days = public_holidays.country_holidays(
+            branch.holidays_country,
+            subdiv=branch.holidays_region or None,
+            years=[today.year, today.year + 1],
+        )
+    except NotImplementedError:
+        return []
+    return sorted((day, name) for day, name in days.items() if day >= today)[:count]
 
 
 @shop_member_required(*MANAGERS, to="manage branches")

@@ -87,10 +87,21 @@ class WorksOrderForm(forms.ModelForm):
             mine = mine.filter(membershipbranch__membership=member)
         self.fields["branch"].queryset = mine
         self.fields["priority"].choices = Priority.choices
-        self.fields["estimated_completion"].input_formats = ["%Y-%m-%dT%H:%M"]
+        promised = self.fields["estimated_completion"]
+        promised.input_formats = ["%Y-%m-%dT%H:%M"]
+        promised.label = "Promised ready by"
+        promised.help_text = (
+            "Optional: left empty, the SLA target is the promise. A warranty job needs the "
+            "due time the manufacturer allows."
+        )
 
     def clean(self) -> dict:
         data = super().clean()
+        if data.get("priority") == Priority.WARRANTY and not data.get("estimated_completion"):
+            self.add_error(
+                "estimated_completion",
+                "A warranty job is due when the manufacturer says: type that date and time.",
+            )
         kind, passcode = data.get("passcode_kind"), data.get("passcode", "")
         if kind in (PasscodeKind.PIN, PasscodeKind.PASSWORD, PasscodeKind.PATTERN) and not passcode:
             self.add_error("passcode", "Type the passcode, or choose “No passcode”.")
@@ -446,6 +457,16 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["priority"].choices = Priority.choices
         self.fields["estimated_completion"].input_formats = ["%Y-%m-%dT%H:%M"]
+        self.fields["estimated_completion"].label = "Promised ready by"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("priority") == Priority.WARRANTY and not data.get("estimated_completion"):
+            self.add_error(
+                "estimated_completion",
+                "A warranty job is due when the manufacturer says: type that date and time.",
+            )
+        return data
 
 
 class AssignForm(forms.Form):

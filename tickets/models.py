@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
@@ -317,6 +318,11 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def ready_by(self) -> datetime.datetime | None:
+        """What the customer was promised: the time staff typed, else the SLA's due time."""
+        return self.estimated_completion or self.sla_due_at
 
     @property
     def has_passcode(self) -> bool:

@@ -17,7 +17,7 @@ from devices.models import Device
 from shops.models import Branch, Membership, Role, TermsVersion
 from shops.money import format_money
 from shops.services import shop_storage_release, shop_storage_take
-from tickets import numbering, passcodes
+from tickets import numbering, passcodes, sla
 from tickets.models import (
     Approval,
     ApprovalMethod,
@@ -144,11 +144,12 @@ def works_order_book_in(
     net, _, gross = quote_totals(quote)
     if consent is not None:
         works_order.agreed_gross = gross  # agreed as it is booked in: one write, not two
+    kept = sla.sla_start(works_order)
     works_order.save()
     for line in quote:
         line.works_order = works_order
     QuoteLine.objects.bulk_create(quote)
-    entries = [_entry(works_order, Event.BOOKED_IN, by, f"Booked in at {branch.name}")]
+    entries = [_entry(works_order, Event.BOOKED_IN, by, _booked_in_text(works_order, kept))]
     if consent is not None:
         saved = _consent_create(works_order, consent, by, net=net, gross=gross)
         entries.append(_consent_entry(works_order, saved, by))
@@ -156,6 +157,20 @@ def works_order_book_in(
     photos_add(works_order=works_order, images=photos, by=by)
     _tell_customer(works_order, "booked_in", entries[0])
     return works_order
+
+
+def _booked_in_text(works_order: WorksOrder, kept: sla.Promise) -> str:
+    """ "Booked in at Birmingham. SLA: ready by Thursday 4 pm (5 business days)", and a promise
+    typed later than the target is flagged for the manager to see."""
+    text = f"Booked in at {works_order.branch.name}"
+    if kept.due_at is None:
+        return text
+    tz = works_order.branch.tz
+    text += f". SLA: ready by {sla.when_text(kept.due_at, tz)} ({kept.target})"
+    promised = works_order.estimated_completion
+    if promised and promised > kept.due_at and works_order.priority != Priority.WARRANTY:
+        text += f". Promised later than the SLA target: {sla.when_text(promised, tz)}"
+    return text
 
 
 def _check_consent(consent: ConsentData) -> None:
@@ -307,12 +322,20 @@ def works_order_plan_update(
     ]
     if not changes:
         return works_order
+    retarget = works_order.priority != priority or (
+        priority == Priority.WARRANTY and works_order.estimated_completion != estimated_completion
+    )
     works_order.priority = priority
     works_order.estimated_completion = estimated_completion
     works_order.estimated_minutes = estimated_minutes
+    fields = ["priority", "estimated_completion", "estimated_minutes"]
     with transaction.atomic():
-        works_order.save(update_fields=["priority", "estimated_completion", "estimated_minutes"])
-        text = "; ".join(f"{label}: {old} → {new}" for label, old, new in changes)
+        if retarget:  # the SLA follows the priority (and a warranty job's due time)
+            if new_due := sla.sla_retarget(works_order):
+                changes.append(("", "", new_due))
+            fields += sla.SLA_FIELDS
+        works_order.save(update_fields=fields)
+        text = "; ".join(f"{label}: {old} → {new}" if label else new for label, old, new in changes)
         record(works_order, Event.DETAILS, by, text)
     return works_order
 

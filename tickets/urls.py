@@ -1,11 +1,14 @@
 from django.urls import path
 
+from tickets import sla_settings
 from tickets.views import bench, board, detail, intake, lists, prices, printouts
 
 urlpatterns = [
     path("works-orders/", lists.works_order_list, name="works_orders"),
     path("works-orders/new/", intake.intake, name="intake"),
     path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
+    path("works-orders/new/promise/", intake.intake_promise, name="intake_promise"),
+    path("settings/sla/", sla_settings.sla_settings, name="sla_settings"),
     path("search/", lists.search, name="search"),
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
     path(

@@ -131,3 +131,40 @@ def test_dashboard_query_count_does_not_grow_with_branches(
         BranchFactory(shop=personas.shop)
     with django_assert_max_num_queries(8):
         client.get(reverse("dashboard"))
+
+
+def test_public_holidays_are_chosen_by_country_and_region_and_listed(client_as, personas):
+    client = client_as(personas.manager)
+    url = reverse("branch_edit", args=["BHM"])
+    refused = client.post(
+        url, branch_post(code="BHM", name="Birmingham", holidays_country="XX") | hours_post()
+    ).content.decode()
+    assert "No public holidays are known for “XX”" in refused
+    refused = client.post(
+        url,
+        branch_post(code="BHM", name="Birmingham", holidays_country="GB", holidays_region="XYZ")
+        | hours_post(),
+    ).content.decode()
+    assert "“XYZ” is not a region of GB: ENG, NIR, SCT, WLS." in refused
+    client.post(
+        url,
+        branch_post(code="BHM", name="Birmingham", holidays_country="gb", holidays_region="sct")
+        | hours_post(),
+    )
+    personas.branch.refresh_from_db()
+    assert (personas.branch.holidays_country, personas.branch.holidays_region) == ("GB", "SCT")
+    page = client.get(url).content.decode()
+    assert "Public holidays (closed)" in page and "New Year" in page
+
+
+def test_holidays_can_be_switched_off(client_as, personas):
+    client = client_as(personas.manager)
+    url = reverse("branch_edit", args=["BHM"])
+    client.post(
+        url,
+        branch_post(code="BHM", name="Birmingham", holidays_country="", holidays_region="")
+        | hours_post(),
+    )
+    personas.branch.refresh_from_db()
+    assert personas.branch.holidays_country == ""
+    assert "None counted" in client.get(url).content.decode()

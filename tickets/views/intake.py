@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
 from customers.forms import CustomerForm
 from customers.models import Customer
 from devices.forms import DeviceForm
-from pricebook.models import OptionPart, RepairType
+from pricebook.models import OptionPart, PriceOption, RepairType
 from shops.access import ShopRequest, shop_member_required
 from shops.fields import object_id
-from shops.models import COUNTER
+from shops.models import COUNTER, Branch
 from shops.services import PhotoStorageFull
-from tickets import services
+from tickets import services, sla
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
+from tickets.models import Priority
 from tickets.views.detail import assign_if_automatic
 from tickets.views.prices import say_what_is_short
 
@@ -60,6 +64,16 @@ class IntakeForms:
         fields = ("part_id", "quantity", "option__entry__repair_type__name")
         return list(uses.values_list(*fields)) if chosen else []
 
+    @staticmethod
+    def _repair_type(request: ShopRequest) -> int | None:
+        """The repair of the first pricebook option quoted: what the job is, for predictions
+        and reports."""
+        chosen = [i for i in map(object_id, request.POST.getlist("pricebook_option")) if i]
+        if not chosen:
+            return None
+        options = PriceOption.objects.for_shop(request.shop).filter(pk=chosen[0])
+        return options.values_list("entry__repair_type_id", flat=True).first()
+
     def book_in(self, request: ShopRequest):
         self.parts = self._priced_parts(request)
         return services.works_order_intake(
@@ -69,7 +83,7 @@ class IntakeForms:
             customer=self.picked,
             new_customer=None if self.picked else self.customer.cleaned_data,
             device=self.device.for_intake(),
-            details=self.job.details(),
+            details={**self.job.details(), "repair_type_id": self._repair_type(request)},
             passcode=self.job.cleaned_data["passcode"],
             lines=self.lines.lines(),
             consent=self.consent.consent(),
@@ -132,3 +146,43 @@ def intake(request: ShopRequest):
             "priced_options": request.POST.getlist("pricebook_option"),
         },
     )
+
+
+@shop_member_required(*COUNTER, to="book jobs in")
+def intake_promise(request: ShopRequest):
+    """What the counter can promise as the job is filled in: "ready by Thursday 4 pm" from the
+    SLA, and a typed promise later than that flagged."""
+    params = request.GET
+    branch = (
+        Branch.objects.for_shop(request.shop)
+        .filter(is_active=True, pk=object_id(params.get("job-branch", "")))
+        .first()
+    )
+    priority = params.get("job-priority", "")
+    if branch is None or priority not in Priority.values:
+        return render(request, "tickets/intake_promise.html", {"promise": None})
+    branch.shop = request.shop
+    promised = _local_datetime(params.get("job-estimated_completion", ""), branch)
+    warranty = priority == Priority.WARRANTY
+    now = timezone.now()
+    kept = sla.times_for(branch, priority, now, due=promised if warranty else None)
+    context = {
+        "promise": kept,
+        "priority": Priority(priority).label,
+        "warranty": warranty,
+        "ready_by": sla.when_text(kept.due_at, branch.tz, now),
+        "late": bool(promised and kept.due_at and promised > kept.due_at and not warranty),
+        "promised": sla.when_text(promised, branch.tz, now) if promised else "",
+    }
+    return render(request, "tickets/intake_promise.html", context)
+
+
+def _local_datetime(text: str, branch: Branch) -> datetime.datetime | None:
+    """A datetime-local value in the branch's time; anything else is no value."""
+    try:
+        naive = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    if not 2000 <= naive.year <= 2099:
+        return None
+    return naive.replace(tzinfo=branch.tz)

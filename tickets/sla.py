@@ -1,0 +1,358 @@
+"""The SLA engine: a promise from the job's priority, counted in its branch's business time.
+
+Business time is when the branch is open: its weekly opening hours, less its closed dates and
+the public holidays of its country and region (the `holidays` package; a branch with no
+country counts none). Targets are per shop and priority (`SlaTarget`, else
+`DEFAULT_SLA_TARGETS`):
+
+- business hours: that many open hours after booking in (VIP: 4 hours);
+- business days: the same point of the working day that many open days later, e.g. booked
+  Monday 14:00, 5 days → next Monday 14:00; booked before opening, the close of the 5th day;
+- next business day: by the close of the next open day (urgent);
+- per job: the due time typed at intake (a manufacturer's warranty terms).
+
+The job turns "at risk" when `Shop.sla_risk_percent` of its business time is used. Both times
+are stored on the works order; the status is read from them in SQL (sla_status.py), and the
+sweep (sla_sweep.py) records each threshold once. The clock stops while the job waits for the
+customer's approval (always) or for parts (when the shop says so), and for good once the job
+is ready or cancelled; on resuming, both times move on by the business time paused. A new
+priority or branch sets a new target from the booking-in time, keeping the pauses so far.
+
+Targets are fixed when set: a change to opening hours later does not move promises already
+made to customers (they were told a time; the timeline keeps it).
+
+Arithmetic is done in UTC between opening windows built from the branch's local dates, so a
+clock change inside opening hours, or overnight, never adds or loses an hour.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import holidays as public_holidays
+from django.utils import timezone
+
+from shops.models import Branch, Shop
+from tickets.models import (
+    DEFAULT_SLA_TARGETS,
+    Priority,
+    SlaTarget,
+    SlaUnit,
+    Status,
+    WorksOrder,
+)
+
+UTC = datetime.UTC
+HORIZON_DAYS = 3 * 366  # how far ahead an open hour is looked for before giving up
+
+
+class NoBusinessHours(Exception):
+    """The branch has no open hour in the next three years: no target can be counted."""
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    tz: zoneinfo.ZoneInfo
+    hours: dict[int, tuple[datetime.time, datetime.time]]  # weekday → (opens, closes)
+    closed: frozenset[datetime.date] = frozenset()
+    country: str = ""
+    region: str = ""
+
+    @cached_property
+    def holidays(self):
+        if not self.country:
+            return {}
+        try:
+            return public_holidays.country_holidays(self.country, subdiv=self.region or None)
+        except NotImplementedError:  # a code the package does not know: counted as none
+            return {}
+
+    def is_open_on(self, day: datetime.date) -> bool:
+        return day.weekday() in self.hours and day not in self.closed and day not in self.holidays
+
+    def _window(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+        opens, closes = self.hours[day.weekday()]
+        return (
+            datetime.datetime.combine(day, opens, tzinfo=self.tz).astimezone(UTC),
+            datetime.datetime.combine(day, closes, tzinfo=self.tz).astimezone(UTC),
+        )
+
+    def windows(self, start: datetime.datetime) -> Iterator[tuple[datetime.datetime, ...]]:
+        """The open stretches (UTC) from the local day of `start` on, each ending after it."""
+        day = start.astimezone(self.tz).date()
+        for offset in range(HORIZON_DAYS):
+            current = day + datetime.timedelta(days=offset)
+            if self.is_open_on(current):
+                opens, closes = self._window(current)
+                if closes > start:
+                    yield max(opens, start), closes
+        raise NoBusinessHours("No opening hours in the next three years.")
+
+    def open_days(self, start: datetime.datetime) -> Iterator[datetime.date]:
+        """The local dates the branch is open, from the day of `start` on."""
+        day = start.astimezone(self.tz).date()
+        for offset in range(HORIZON_DAYS):
+            current = day + datetime.timedelta(days=offset)
+            if self.is_open_on(current):
+                yield current
+        raise NoBusinessHours("No opening hours in the next three years.")
+
+    def add(self, start: datetime.datetime, seconds: float) -> datetime.datetime:
+        """The moment `seconds` of business time after `start` (the next opening if 0)."""
+        left = max(seconds, 0)
+        for opens, closes in self.windows(start):
+            room = (closes - opens).total_seconds()
+            if left <= room:
+                return opens + datetime.timedelta(seconds=left)
+            left -= room
+        raise AssertionError("unreachable")  # windows() ends by raising
+
+    def seconds_between(self, start: datetime.datetime, end: datetime.datetime) -> int:
+        """Business seconds from `start` to `end`; negative when `end` comes first."""
+        if end < start:
+            return -self.seconds_between(end, start)
+        total = 0.0
+        for opens, closes in self.windows(start):
+            if opens >= end:
+                break
+            total += (min(closes, end) - opens).total_seconds()
+        return round(total)
+
+    def add_days(self, start: datetime.datetime, days: int) -> datetime.datetime:
+        """The same point of the working day `days` open days on (see the module's notes)."""
+        begins = self.add(start, 0)
+        local = begins.astimezone(self.tz)
+        first_opens, _ = self._window(local.date())
+        days_on = self.open_days(begins)
+        if begins == first_opens:  # a whole first day: due at the close of the last one
+            for _ in range(days):
+                day = next(days_on)
+            return self._window(day)[1]
+        next(days_on)  # the day it was booked in
+        for _ in range(days):
+            day = next(days_on)
+        opens, closes = self._window(day)
+        same_time = datetime.datetime.combine(day, local.time(), tzinfo=self.tz).astimezone(UTC)
+        return min(max(same_time, opens), closes)
+
+    def end_of_day(self, start: datetime.datetime, days: int = 1) -> datetime.datetime:
+        """The close of the `days`-th open day after the local day of `start`."""
+        days_on = self.open_days(start + datetime.timedelta(days=1))
+        for _ in range(days):
+            day = next(days_on)
+        return self._window(day)[1]
+
+
+def calendar_for(branch: Branch) -> BusinessCalendar:
+    """The branch's business calendar: two queries (opening hours, closed dates)."""
+    hours = {row.weekday: (row.opens, row.closes) for row in branch.opening_hours.all()}
+    closed = frozenset(branch.closed_dates.values_list("date", flat=True))
+    return BusinessCalendar(
+        tz=branch.tz,
+        hours=hours,
+        closed=closed,
+        country=branch.holidays_country,
+        region=branch.holidays_region,
+    )
+
+
+def targets_for(shop: Shop) -> dict[str, tuple[str, int]]:
+    """Each priority's (unit, amount): the shop's own, else the defaults."""
+    targets = {Priority(p).value: target for p, target in DEFAULT_SLA_TARGETS.items()}
+    for row in SlaTarget.objects.for_shop(shop):
+        targets[row.priority] = (row.unit, row.amount)
+    return targets
+
+
+def target_text(unit: str, amount: int) -> str:
+    if unit == SlaUnit.BUSINESS_HOURS:
+        return f"{amount} business hour{'s' if amount != 1 else ''}"
+    if unit == SlaUnit.BUSINESS_DAYS:
+        return f"{amount} business day{'s' if amount != 1 else ''}"
+    if unit == SlaUnit.NEXT_BUSINESS_DAY:
+        return "next business day" if amount == 1 else f"by the end of business day {amount}"
+    return "a due time set on each job"
+
+
+@dataclass(frozen=True)
+class Promise:
+    due_at: datetime.datetime | None
+    risk_at: datetime.datetime | None
+    target: str  # "5 business days"
+
+
+def promise(
+    *,
+    calendar: BusinessCalendar,
+    unit: str,
+    amount: int,
+    start: datetime.datetime,
+    risk_percent: int,
+    due: datetime.datetime | None = None,
+) -> Promise:
+    """The due and at-risk times of a target counted from `start`."""
+    target = target_text(unit, amount)
+    if unit == SlaUnit.PER_JOB:
+        if due is None:
+            return Promise(None, None, target)
+    elif unit == SlaUnit.BUSINESS_HOURS:
+        due = calendar.add(start, amount * 3600)
+    elif unit == SlaUnit.BUSINESS_DAYS:
+        due = calendar.add_days(start, amount)
+    else:
+        due = calendar.end_of_day(start, amount)
+    total = calendar.seconds_between(start, due)
+    risk = calendar.add(start, total * risk_percent / 100) if total > 0 else due
+    return Promise(due, min(risk, due), target)
+
+
+def times_for(
+    branch: Branch,
+    priority: str,
+    start: datetime.datetime,
+    *,
+    due: datetime.datetime | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> Promise:
+    """The promise for a job of this priority booked in at this branch at `start`. A branch with
+    no opening hours has no business time: no promise (the SLA settings page says why)."""
+    unit, amount = targets_for(branch.shop)[priority]
+    try:
+        return promise(
+            calendar=calendar or calendar_for(branch),
+            unit=unit,
+            amount=amount,
+            start=start,
+            risk_percent=branch.shop.sla_risk_percent,
+            due=due,
+        )
+    except NoBusinessHours:
+        return Promise(None, None, target_text(unit, amount))
+
+
+def business_seconds_left(
+    works_order: WorksOrder,
+    now: datetime.datetime | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> int | None:
+    """Business time until the job's due time (negative when overdue), judged when its clock
+    stopped if it is stopped; None without a due time."""
+    if works_order.sla_due_at is None:
+        return None
+    at = works_order.sla_paused_at or now or timezone.now()
+    try:
+        calendar = calendar or calendar_for(works_order.branch)
+        return calendar.seconds_between(at, works_order.sla_due_at)
+    except NoBusinessHours:
+        return None
+
+
+def duration_text(seconds: int) -> str:
+    """Business time for people: "3 h 20 min", "2 d 4 h" (a day being 24 hours of it)."""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+# Applying it to works orders --------------------------------------------------------------
+
+
+def _set_promise(works_order: WorksOrder, kept: Promise, now: datetime.datetime) -> None:
+    works_order.sla_due_at, works_order.sla_risk_at = kept.due_at, kept.risk_at
+    if kept.due_at is None:
+        works_order.sla_next_at = None
+    elif works_order.sla_paused_at is None:
+        works_order.sla_next_at = kept.risk_at  # the sweep records what has already passed
+
+
+def sla_start(works_order: WorksOrder, now: datetime.datetime | None = None) -> Promise:
+    """At booking in (before the first save): the promise from the priority. A warranty job's
+    due time is the promised completion typed at the counter."""
+    now = now or works_order.created_at
+    due = works_order.estimated_completion if works_order.priority == Priority.WARRANTY else None
+    kept = times_for(works_order.branch, works_order.priority, now, due=due)
+    works_order.sla_paused_at, works_order.sla_paused_seconds = None, 0
+    _set_promise(works_order, kept, now)
+    return kept
+
+
+def sla_retarget(works_order: WorksOrder, now: datetime.datetime | None = None) -> str:
+    """After a change of priority or branch (or a warranty due time): the new promise, counted
+    from booking in, plus the business time paused so far. Returns the change for the
+    timeline ("" when the due time stays)."""
+    now = now or timezone.now()
+    before = works_order.sla_due_at
+    calendar = calendar_for(works_order.branch)
+    due = works_order.estimated_completion if works_order.priority == Priority.WARRANTY else None
+    kept = times_for(
+        works_order.branch, works_order.priority, works_order.created_at, due=due, calendar=calendar
+    )
+    if kept.due_at is not None and works_order.sla_paused_seconds and due is None:
+        shift = works_order.sla_paused_seconds
+        kept = Promise(
+            calendar.add(kept.due_at, shift), calendar.add(kept.risk_at, shift), kept.target
+        )
+    _set_promise(works_order, kept, now)
+    if kept.due_at == before:
+        return ""
+    tz = works_order.branch.tz
+    return f"SLA due: {when_text(before, tz)} → {when_text(kept.due_at, tz)} ({kept.target})"
+
+
+def _clock_stops(works_order: WorksOrder, target: str) -> bool:
+    if target in (Status.READY, Status.COLLECTED, Status.CANCELLED, Status.AWAITING_APPROVAL):
+        return True
+    return target == Status.AWAITING_PARTS and not works_order.shop.sla_parts_clock
+
+
+def sla_step(works_order: WorksOrder, target: str, now: datetime.datetime | None = None) -> None:
+    """A lifecycle step moved the job to `target` (before it is saved): stop or restart the
+    clock. Restarting moves both times on by the business time the clock was stopped."""
+    if works_order.sla_due_at is None:
+        return
+    now = now or timezone.now()
+    stops = _clock_stops(works_order, target)
+    if stops and works_order.sla_paused_at is None:
+        works_order.sla_paused_at = now
+        if works_order.sla_next_at is not None and works_order.sla_next_at > now:
+            works_order.sla_next_at = None  # nothing more to record while stopped
+    elif not stops and works_order.sla_paused_at is not None:
+        calendar = calendar_for(works_order.branch)
+        paused = max(calendar.seconds_between(works_order.sla_paused_at, now), 0)
+        works_order.sla_due_at = calendar.add(works_order.sla_due_at, paused)
+        works_order.sla_risk_at = calendar.add(works_order.sla_risk_at, paused)
+        works_order.sla_paused_seconds += paused
+        works_order.sla_paused_at = None
+        works_order.sla_next_at = next(
+            (at for at in (works_order.sla_risk_at, works_order.sla_due_at) if at > now), None
+        )
+
+
+SLA_FIELDS = ["sla_due_at", "sla_risk_at", "sla_paused_at", "sla_paused_seconds", "sla_next_at"]
+
+
+def when_text(at: datetime.datetime | None, tz: zoneinfo.ZoneInfo, now=None) -> str:
+    """ "Thursday 4 pm", "today 4:30 pm", "Fri 12 Dec 9 am" — as the counter says it."""
+    if at is None:
+        return "not set"
+    local = at.astimezone(tz)
+    today = (now or timezone.now()).astimezone(tz).date()
+    clock = local.strftime("%-I:%M %p" if local.minute else "%-I %p").lower()
+    days = (local.date() - today).days
+    if days == 0:
+        return f"today {clock}"
+    if days == 1:
+        return f"tomorrow {clock}"
+    if 1 < days < 7:
+        return f"{local:%A} {clock}"
+    return f"{local:%a %-d %b} {clock}"
