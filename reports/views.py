@@ -14,6 +14,7 @@ from reports import selectors
 from reports.forms import SlaViewForm
 from shops.access import ShopRequest, shop_member_required
 from shops.models import MANAGERS
+from tickets import sla
 from tickets.models import OPEN_STATUSES
 from tickets.sla_status import SlaStatus
 
@@ -62,6 +63,12 @@ def sla_view(request: ShopRequest) -> HttpResponse:
         selectors.totals(by_branch, branch.name if branch else "All branches"), branch=code
     )
     watch = selectors.watch_list(request.shop, now, branch, limit=WATCH_ROWS)
+    # Business time left, for the rows shown only: each branch's calendar read once.
+    calendars = {}
+    for job in watch:
+        if job.branch_id not in calendars:
+            calendars[job.branch_id] = sla.calendar_for(by_id[job.branch_id])
+        job.seconds_left = sla.business_seconds_left(job, now, calendars[job.branch_id])
     breaches, breach_count = selectors.breaches(
         request.shop, period.start, period.end, now, branch, limit=BREACH_ROWS
     )

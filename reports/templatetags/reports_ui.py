@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from tickets.sla import duration_text
 from tickets.sla_status import SlaStatus
 
 register = template.Library()
@@ -63,10 +64,8 @@ def hours(value: float | None) -> str:
 
 @register.filter
 def business_left(seconds: int | None) -> str:
-    """Business time left: hours and minutes (a business day is not 24 hours), or overdue."""
+    """Business time left as the rest of the app words it, or how long overdue."""
     if not isinstance(seconds, int | float):
         return ""
-    minutes = int(abs(seconds) // 60)
-    h, m = divmod(minutes, 60)
-    text = f"{h} h {m} min" if h and m else (f"{h} h" if h else f"{m} min")
+    text = duration_text(int(seconds))
     return f"{text} overdue" if seconds < 0 else f"{text} left"

@@ -7,6 +7,7 @@ import datetime
 
 from django.utils import timezone
 
+from shops.models import OpeningHours
 from tickets.models import SlaCrossing, TimelineEntry, WorksOrder
 
 H = datetime.timedelta(hours=1)
@@ -24,6 +25,13 @@ def sla_floor(personas, busy_shop) -> dict[str, WorksOrder]:
         "qc": (now - 2 * H, now + H),  # at risk
     }
     shop = personas.shop
+    for weekday in range(7):  # time left is business time: the branch needs opening hours
+        OpeningHours.objects.get_or_create(
+            shop=shop,
+            branch=personas.branch,
+            weekday=weekday,
+            defaults={"opens": datetime.time(0, 0), "closes": datetime.time(23, 59)},
+        )
     for state, (risk, due) in times.items():
         WorksOrder.objects.for_shop(shop).filter(pk=jobs[state].pk).update(
             sla_risk_at=risk, sla_due_at=due

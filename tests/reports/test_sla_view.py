@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from shops.models import OpeningHours
 from tests.factories import MembershipFactory, WorksOrderFactory
 from tickets.models import SlaCrossing, Status, TimelineEntry, WorksOrder
 
@@ -149,6 +150,25 @@ def test_the_watch_list_has_open_jobs_at_risk_or_breached_soonest_due_first(
     html = response.content.decode()
     assert f'href="/works-orders/{shop_floor["at_risk"].number}/"' in html
     assert "At risk" in html and "Breached" in html  # words with the colours
+
+
+def test_the_watch_list_counts_business_time_left(client_as, personas, shop_floor):
+    for branch in (personas.branch, personas.other_branch):
+        for weekday in range(7):  # open round the clock, less a minute at midnight
+            OpeningHours.objects.create(
+                shop=personas.shop,
+                branch=branch,
+                weekday=weekday,
+                opens=datetime.time(0, 0),
+                closes=datetime.time(23, 59),
+            )
+    response = client_as(personas.manager).get(URL)
+    left = {wo.number: wo.seconds_left for wo in response.context["watch"]}
+    assert left[shop_floor["at_risk"].number] == pytest.approx(2 * 3600, abs=120)
+    assert left[shop_floor["breached"].number] == pytest.approx(-3600, abs=120)
+    html = response.content.decode()
+    assert re.search(r"[12] h( \d+ min)? left", html)
+    assert re.search(r"(59 min|1 h) overdue", html)
 
 
 def test_one_branch_shows_only_its_jobs(client_as, personas, shop_floor):
