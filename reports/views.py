@@ -28,11 +28,13 @@ def reports_index(request: ShopRequest) -> HttpResponse:
     return render(request, "reports/index.html")
 
 
+OPEN_QUERY = urlencode([("status", status.value) for status in OPEN_STATUSES])
+
+
 def _list_url(**filters) -> str:
     """The works-order list filtered to open jobs and `filters` (branch, technician, sla)."""
-    query = [("status", status.value) for status in OPEN_STATUSES]
-    query += [(name, value) for name, value in filters.items() if value not in (None, "")]
-    return f"{reverse('works_orders')}?{urlencode(query)}"
+    chosen = [(name, value) for name, value in filters.items() if value not in (None, "")]
+    return f"{reverse('works_orders')}?{OPEN_QUERY}&{urlencode(chosen)}".rstrip("&")
 
 
 def _link(row: selectors.StatusCounts, **where) -> selectors.StatusCounts:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
 
 from tickets.sla import duration_text
 from tickets.sla_status import SlaStatus
@@ -30,6 +34,20 @@ def sla_badge(status: str) -> SafeString:
         icon,
         label,
     )
+
+
+@register.simple_tag
+def moment(value: datetime.datetime | None) -> SafeString | str:
+    """ "Sat 5 Dec, 14:30" in the shop's time, in a <time> element: the date filter's output,
+    written out directly, as ui.day does (two rows of 50 each draw one)."""
+    if value is None:
+        return ""
+    local = template_localtime(value)
+    shown = (
+        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}, "
+        f"{local:%H:%M}"
+    )
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
 
 
 def _span(seconds: float) -> str:
