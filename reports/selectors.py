@@ -170,9 +170,16 @@ def breaches(
     if branch is not None:
         crossings = crossings.filter(branch=branch)
     shown = list(
-        crossings.select_related(
-            "works_order__device", "works_order__assigned_to__user", "branch"
-        ).order_by("-crossed_at", "-id")[: limit + 1]
+        crossings.select_related("works_order__device", "works_order__assigned_to__user", "branch")
+        .only(
+            *("shop", "works_order", "branch", "threshold", "crossed_at"),
+            *("works_order__shop", "works_order__number", "works_order__priority"),
+            "works_order__status",  # read as it loads (ConcurrentTransitionMixin)
+            *("works_order__device__make", "works_order__device__model_name"),
+            *("works_order__assigned_to__user__full_name", "works_order__assigned_to__user__email"),
+            *("branch__code", "branch__name"),
+        )
+        .order_by("-crossed_at", "-id")[: limit + 1]
     )
     total = len(shown) if len(shown) <= limit else crossings.count()
     shown = shown[:limit]
