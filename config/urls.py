@@ -2,13 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from shops.views import coming
-
-# Sections whose issues have not landed yet show a plain "coming" page.
-coming_sections = [
-    path("reports/", coming, {"section": "Reports"}, name="reports"),
-]
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("shops.urls")),
@@ -20,7 +13,7 @@ urlpatterns = [
     path("s/", include("notifications.urls_status")),
     path("hooks/", include("notifications.urls_hooks")),
     path("", include("notifications.urls_staff")),
-    *coming_sections,
+    path("", include("reports.urls")),
 ]
 
 handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do

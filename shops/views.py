@@ -100,11 +100,6 @@ def switch_shop(request: ShopRequest) -> HttpResponse:
     return redirect("dashboard")
 
 
-@shop_member_required()
-def coming(request: ShopRequest, section: str) -> HttpResponse:
-    return render(request, "shops/coming.html", {"section": section})
-
-
 # Settings: the shop itself -------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from tests.browser.axe import axe_findings, describe, sideways_overflow
 from tests.factories import UserFactory
+from tests.reports.scenes import sla_floor
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,7 @@ def walk(page: Page, live_server, viewport):
 
 
 def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
+    sla_floor(personas, busy_shop)  # the SLA view with something in each of its tables
     signed_in_page(personas.manager)
     for path in [
         "/",
@@ -112,6 +114,8 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         f"/settings/staff/{personas.technician.pk}/",
         "/account/password/",
         "/reports/",
+        "/reports/sla/",
+        "/reports/sla/?period=custom&start=2026-03-10&end=2026-03-01&branch=NOPE",
     ]:
         walk.visit(path)
     for job in busy_shop["jobs"].values():
@@ -126,6 +130,7 @@ def test_the_front_desk_s_pages_and_the_refusal(walk, signed_in_page, personas, 
     for state in ("intake", "ready", "collected"):
         walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/")
     walk.visit("/settings/", status=403)
+    walk.visit("/reports/sla/", status=403)
     walk.check()
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.reports.scenes import sla_floor
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.environ.get("SCREENS_DIR"), reason="SCREENS_DIR not set"),
@@ -90,6 +92,20 @@ def test_pages_on_a_phone(shoot, signed_in_page, live_server, personas, busy_sho
     }
     page.goto(live_server.url + path.format(**numbers))
     shoot("page-390" + (path.format(**numbers).rstrip("/").replace("/", "_") or "_home"))
+
+
+def test_the_sla_view(shoot, signed_in_page, live_server, personas, busy_shop):
+    sla_floor(personas, busy_shop)
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/reports/sla/?period=30d")
+        expect(page.get_by_role("heading", name="At risk and breached")).to_be_visible()
+        shoot(f"sla-view-{name}")
+    page.goto(f"{live_server.url}/reports/sla/?period=custom&start=2026-03-10&end=2026-03-01")
+    shoot("sla-view-1280-bad-dates", full_page=False)
+    page.goto(f"{live_server.url}/reports/")
+    shoot("reports-1280", full_page=False)
 
 
 def test_the_final_price_on_the_way_to_qc(shoot, signed_in_page, live_server, personas, busy_shop):

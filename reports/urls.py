@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("reports/", views.reports_index, name="reports"),
+    path("reports/sla/", views.sla_view, name="sla_view"),
+]

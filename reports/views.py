@@ -1,0 +1,96 @@
+"""Reports for managers: an index, and the SLA view (where promises stand and where they broke)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from reports import selectors
+from reports.forms import SlaViewForm
+from shops.access import ShopRequest, shop_member_required
+from shops.models import MANAGERS
+from tickets import sla
+from tickets.models import OPEN_STATUSES
+from tickets.sla_status import SlaStatus
+
+WATCH_ROWS = 50  # at risk and breached: the soonest due first; the list filter has the rest
+BREACH_ROWS = 25  # the latest; the count says how many more
+
+
+@shop_member_required(*MANAGERS, to="see reports")
+@require_GET
+def reports_index(request: ShopRequest) -> HttpResponse:
+    return render(request, "reports/index.html")
+
+
+OPEN_QUERY = urlencode([("status", status.value) for status in OPEN_STATUSES])
+
+
+def _list_url(**filters) -> str:
+    """The works-order list filtered to open jobs and `filters` (branch, technician, sla)."""
+    chosen = [(name, value) for name, value in filters.items() if value not in (None, "")]
+    return f"{reverse('works_orders')}?{OPEN_QUERY}&{urlencode(chosen)}".rstrip("&")
+
+
+def _link(row: selectors.StatusCounts, **where) -> selectors.StatusCounts:
+    """Give a row links to the list: per SLA status (the list filters by it) and all open."""
+    if row.linkable:
+        row.links = {status.value: _list_url(**where, sla=status.value) for status in SlaStatus}
+        row.links["open"] = _list_url(**where)
+    return row
+
+
+@shop_member_required(*MANAGERS, to="see the SLA view")
+@require_GET
+def sla_view(request: ShopRequest) -> HttpResponse:
+    form = SlaViewForm(request.GET, shop=request.shop)
+    now = timezone.now()
+    period, branch = form.chosen(timezone.localdate(now))
+    by_id = {b.pk: b for b in form.branches.values()}
+    code = branch.code if branch else ""
+    by_branch = [
+        _link(row, branch=row.key.code)
+        for row in selectors.open_by_branch(request.shop, by_id, now, branch)
+    ]
+    by_technician = [
+        _link(row, branch=code, technician=row.key)
+        for row in selectors.open_by_technician(request.shop, now, branch)
+    ]
+    everywhere = _link(
+        selectors.totals(by_branch, branch.name if branch else "All branches"), branch=code
+    )
+    watch = selectors.watch_list(request.shop, now, branch, limit=WATCH_ROWS)
+    # Business time left, for the rows shown only: each branch's calendar read once.
+    calendars = {}
+    for job in watch:
+        if job.branch_id not in calendars:
+            calendars[job.branch_id] = sla.calendar_for(by_id[job.branch_id])
+        job.seconds_left = sla.business_seconds_left(job, now, calendars[job.branch_id])
+    breaches, breach_count = selectors.breaches(
+        request.shop, period.start, period.end, now, branch, limit=BREACH_ROWS
+    )
+    compliance = selectors.compliance_by_priority(request.shop, period.start, period.end, branch)
+    context = {
+        "form": form,
+        "period": period,
+        "branch": branch,
+        "now": now,
+        "by_branch": by_branch,
+        "by_technician": by_technician,
+        "everywhere": everywhere,
+        "watch": watch,
+        "watch_more": everywhere.at_risk + everywhere.breached - len(watch),
+        "breaches": breaches,
+        "breach_count": breach_count,
+        "compliance": compliance,
+        "compliance_all": selectors.Compliance(
+            "", "All", sum(row.jobs for row in compliance), sum(row.met for row in compliance)
+        ),
+        "waits": selectors.time_in_status(request.shop, period.start, period.end, branch),
+    }
+    return render(request, "reports/sla.html", context)
