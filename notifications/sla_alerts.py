@@ -7,6 +7,12 @@ who has no branches set, meaning the whole shop) gets, in one statement for the 
 - an email through the outbox, when they have an address;
 - an SMS through the outbox, only when they asked for SLA alerts by SMS and gave a mobile number.
 
+The email and the SMS are one per manager per sweep: a sweep (every minute) normally records
+one crossing, and the message is about that job; a sweep that catches up after an outage, or
+finds a morning's jobs all turning at risk at opening time, sends each manager one message
+listing them (the first LISTED, then a count) instead of hundreds. Every crossing still has
+its own alert in the app.
+
 The rows are written in the sweep's transaction, keyed once per crossing and person, and sent
 by workers after commit: nothing is sent inline, and a sweep that runs twice writes nothing
 twice. Staff SMS are not held for the shop's quiet hours: those protect customers, and an SLA
@@ -28,9 +34,11 @@ from notifications.models import Alert, Channel, Message, Stage, State
 from shops.models import MANAGERS, Branch, Membership, MembershipBranch, User
 from tickets.models import Priority, SlaCrossing, SlaThreshold, WorksOrder
 
-# How many message ids one fan-out task carries: 10,000 crossings make a few hundred tasks
-# after commit, not tens of thousands of round trips to the broker inside the sweep's call.
-FAN_OUT = 200
+# How many message ids one fan-out task carries: the sweep's call makes a few trips to the
+# broker after commit, not one per message.
+FAN_OUT = 1000
+# The jobs one email lists; the rest are counted (and each is in the alerts page).
+LISTED = 50
 
 _TABLES = {
     "crossing": SlaCrossing._meta.db_table,
@@ -87,27 +95,61 @@ WITH crossing AS (
      ORDER BY id, member_id
         ON CONFLICT (shop_id, member_id, key) DO NOTHING
     RETURNING id
+), mail AS (
+    -- One email (and SMS) per manager per sweep: the usual sweep brings one crossing, and then
+    -- it is about that job alone; a sweep after an outage lists them rather than sending
+    -- thousands. Keyed by the first crossing of the batch, which no other sweep records.
+    SELECT shop_id, member_id, min(email) AS email, min(mobile) AS mobile,
+           bool_or(sla_alerts_by_sms) AS sms_wanted, min(id) AS first_id, count(*) AS total,
+           count(*) FILTER (WHERE threshold = %(at_risk)s) AS at_risk,
+           (array_agg(text ORDER BY id))[1] AS first_text,
+           (array_agg(url ORDER BY id))[1] AS first_url,
+           (array_agg(number || ' (' || branch_name || ')' ORDER BY id))[1] AS first_job,
+           (array_agg(threshold ORDER BY id))[1] AS first_threshold,
+           (array_agg(branch_name ORDER BY id))[1] AS first_branch,
+           string_agg(text || E'\n  ' || %(base)s || url, E'\n' ORDER BY id)
+               FILTER (WHERE line <= %(listed)s) AS listing
+      FROM (SELECT recipient.*,
+                   row_number() OVER (PARTITION BY member_id ORDER BY id) AS line
+              FROM recipient) numbered
+     GROUP BY shop_id, member_id
+), worded_mail AS (
+    SELECT mail.*, total - at_risk AS breached,
+           CASE WHEN total = 1 THEN
+               CASE WHEN first_threshold = %(at_risk)s THEN 'At risk: ' ELSE 'SLA breached: ' END
+               || first_job
+           ELSE 'SLA: ' || concat_ws(', ',
+                    CASE WHEN at_risk > 0 THEN at_risk || ' at risk' END,
+                    CASE WHEN total > at_risk THEN (total - at_risk) || ' breached' END)
+           END AS summary
+      FROM mail
 ), queued AS (
     INSERT INTO {message}
            (shop_id, works_order_id, customer_id, member_id, stage, channel, key, recipient,
             subject, body, state, not_sent_reason, provider_id, attempts, last_error,
             send_after, created_at, state_changed_at)
-    SELECT r.shop_id, NULL, NULL, r.member_id, %(stage)s, ch.channel,
-           'sla:' || r.id || ':' || r.member_id || ':' || ch.channel, ch.recipient,
-           CASE WHEN ch.channel = %(email)s THEN
-               left(CASE WHEN r.threshold = %(at_risk)s THEN 'At risk: ' ELSE 'SLA breached: ' END
-                    || r.number || ' (' || r.branch_name || ')', 200)
-           ELSE '' END,
-           CASE WHEN ch.channel = %(email)s
-                THEN r.text || E'.\\n\\nOpen the works order: ' || %(base)s || r.url
-                     || E'\\n\\nYou get this as a manager of ' || r.branch_name || '.'
-                ELSE r.text || ' ' || %(base)s || r.url END,
+    SELECT m.shop_id, NULL, NULL, m.member_id, %(stage)s, ch.channel,
+           'sla:' || m.first_id || ':' || m.member_id || ':' || ch.channel, ch.recipient,
+           CASE WHEN ch.channel = %(email)s THEN left(m.summary, 200) ELSE '' END,
+           CASE
+               WHEN ch.channel = %(email)s AND m.total = 1 THEN
+                   m.first_text || E'.\n\nOpen the works order: ' || %(base)s || m.first_url
+                   || E'\n\nYou get this as a manager of ' || m.first_branch || '.'
+               WHEN ch.channel = %(email)s THEN
+                   m.summary || E'.\n\n' || m.listing
+                   || CASE WHEN m.total > %(listed)s
+                           THEN E'\n…and ' || (m.total - %(listed)s) || ' more.' ELSE '' END
+                   || E'\n\nAll your alerts: ' || %(base)s || %(alerts_url)s
+               WHEN m.total = 1 THEN m.first_text || ' ' || %(base)s || m.first_url
+               ELSE m.summary || '. First: ' || m.first_text || '. All: '
+                    || %(base)s || %(alerts_url)s
+           END,
            %(queued_state)s, '', '', 0, '', %(written)s, %(written)s, %(written)s
-      FROM recipient r
-     CROSS JOIN LATERAL (VALUES (%(email)s, r.email),
-                                (%(sms)s, r.mobile)) AS ch (channel, recipient)
-     WHERE ch.recipient <> '' AND (ch.channel = %(email)s OR r.sla_alerts_by_sms)
-     ORDER BY r.id, r.member_id, ch.channel
+      FROM worded_mail m
+     CROSS JOIN LATERAL (VALUES (%(email)s, m.email),
+                                (%(sms)s, m.mobile)) AS ch (channel, recipient)
+     WHERE ch.recipient <> '' AND (ch.channel = %(email)s OR m.sms_wanted)
+     ORDER BY m.member_id, ch.channel
         ON CONFLICT (shop_id, key) DO NOTHING
     RETURNING id, channel
 )
@@ -131,6 +173,8 @@ def sla_alerts_queue(*, crossing_ids: list[int], now: datetime.datetime) -> dict
         "url_tail": tail,
         "base": settings.PUBLIC_BASE_URL.rstrip("/"),
         "written": written,
+        "listed": LISTED,
+        "alerts_url": reverse("alerts"),
         "stage": Stage.SLA_ALERT.value,
         "email": Channel.EMAIL.value,
         "sms": Channel.SMS.value,

@@ -47,8 +47,7 @@ WITH due AS (
                     OR w.sla_due_at IS NULL OR w.sla_due_at <= %(now)s THEN NULL
                WHEN w.sla_risk_at > %(now)s THEN w.sla_risk_at
                ELSE w.sla_due_at END
-      FROM due
-     WHERE w.id = due.id
+     WHERE w.id = ANY(ARRAY(SELECT id FROM due))  -- by primary key, not a scan of every job
     RETURNING w.id, w.shop_id, w.branch_id, w.status, w.sla_risk_at, w.sla_due_at,
               COALESCE(w.sla_paused_at, %(now)s) AS clock
 ), crossed AS (

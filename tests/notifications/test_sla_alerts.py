@@ -323,3 +323,38 @@ def test_sla_crossing_thresholds_are_named_in_the_alert_keys(personas, urgent_jo
         .values_list("key", flat=True)
     )
     assert mine == set(keys.values())
+
+
+def test_a_sweep_with_many_crossings_sends_each_manager_one_email_listing_them(personas):
+    jobs = [WorksOrderFactory(branch=personas.branch, by=personas.front_desk) for _ in range(3)]
+    for job in jobs:
+        sla_set(job, risk=T - 2 * HOUR, due=T - HOUR)
+    personas.manager.mobile, personas.manager.sla_alerts_by_sms = "+447911123457", True
+    personas.manager.save(update_fields=["mobile", "sla_alerts_by_sms"])
+
+    result = sla_sweep(now=T)
+
+    assert (result.alerts, result.emails, result.sms) == (12, 2, 1)  # 6 crossings, 2 managers
+    email = staff_messages(personas.shop, member=personas.manager, channel=Channel.EMAIL).get()
+    assert email.subject == "SLA: 3 at risk, 3 breached"
+    lines = email.body.splitlines()
+    assert lines[0] == "SLA: 3 at risk, 3 breached."
+    assert f"{jobs[0].number} is at risk: due Thu 10 Dec 13:00 (Standard, unassigned)" in lines
+    assert sum("has breached its SLA" in line for line in lines) == 3
+    assert lines[-1].startswith("All your alerts: http") and lines[-1].endswith("/alerts/")
+    sms = staff_messages(personas.shop, member=personas.manager, channel=Channel.SMS).get()
+    assert sms.body.startswith(f"SLA: 3 at risk, 3 breached. First: {jobs[0].number} is at risk")
+
+
+def test_a_long_list_is_cut_short_and_counted(personas, monkeypatch):
+    monkeypatch.setattr("notifications.sla_alerts.LISTED", 2)
+    jobs = [WorksOrderFactory(branch=personas.branch, by=personas.front_desk) for _ in range(3)]
+    for job in jobs:
+        sla_set(job, risk=T - HOUR, due=T + HOUR)
+
+    sla_sweep(now=T)
+
+    email = staff_messages(personas.shop, member=personas.owner, channel=Channel.EMAIL).get()
+    assert email.subject == "SLA: 3 at risk"
+    assert sum("is at risk" in line for line in email.body.splitlines()) == 2
+    assert "…and 1 more." in email.body
