@@ -13,12 +13,13 @@ finds a morning's jobs all turning at risk at opening time, sends each manager o
 listing them (the first LISTED, then a count) instead of hundreds. Every crossing still has
 its own alert in the app.
 
-The rows are written in the sweep's transaction, keyed once per crossing and person, and sent
-by workers after commit: nothing is sent inline, and a sweep that runs twice writes nothing
-twice. Staff SMS are not held for the shop's quiet hours: those protect customers, and an SLA
-threshold falls inside the branch's business hours (it is counted in them), so an alert is
-news when it is written. Staff messages name no customer and no works order, so no customer
-thread or status page can ever list them; the works order is in their words and link.
+The rows are written in the sweep's transaction (alerts keyed once per crossing and person,
+messages once per person and first crossing of the batch) and sent by workers after commit:
+nothing is sent inline, and a sweep that runs twice writes nothing twice. Staff SMS are not
+held for the shop's quiet hours: those protect customers, and an SLA threshold falls inside
+the branch's business hours (it is counted in them), so an alert is news when it is written.
+Staff messages name no customer and no works order, so no customer thread or status page can
+ever list them; the works order is in their words and link.
 """
 
 from __future__ import annotations

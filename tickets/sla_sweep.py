@@ -32,6 +32,9 @@ from tickets.models import SlaCrossing, SlaThreshold, Status, WorksOrder
 from tickets.signals import sla_crossed
 
 CLOSED = (Status.COLLECTED.value, Status.CANCELLED.value)
+# The most works orders one sweep takes in one transaction: a backlog (thresholds stored for a
+# year of open jobs at once) is worked through in batches of this, not one long transaction.
+BATCH = 50_000
 _TABLES = {"works_order": WorksOrder._meta.db_table, "crossing": SlaCrossing._meta.db_table}
 
 SWEEP_SQL = """
@@ -39,6 +42,7 @@ WITH due AS (
     SELECT id FROM {works_order}
      WHERE sla_next_at <= %(now)s
      ORDER BY id
+     LIMIT %(limit)s
        FOR UPDATE
 ), moved AS (
     UPDATE {works_order} w
@@ -75,10 +79,16 @@ class SweepResult:
     above queued for them (alerts in the app, emails, SMS: queued, not yet sent)."""
 
     jobs: int = 0
+    limit: int = BATCH
     at_risk: int = 0
     breached: int = 0
     crossing_ids: tuple[int, ...] = ()
     queued: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def more(self) -> bool:
+        """The batch was full: more may be due now (the task sweeps again at once)."""
+        return self.jobs >= self.limit
 
     @property
     def crossings(self) -> int:
@@ -97,12 +107,14 @@ class SweepResult:
         return self.queued.get("sms", 0)
 
 
-def sla_sweep(now: datetime.datetime | None = None) -> SweepResult:
+def sla_sweep(now: datetime.datetime | None = None, *, limit: int = BATCH) -> SweepResult:
     """Record every SLA threshold passed by `now` across all shops, once, and queue one alert
-    per new crossing to each manager of the job's branch; safe to run twice or at once."""
+    per new crossing to each manager of the job's branch; safe to run twice or at once. At most
+    `limit` works orders a call (`more` says when the batch was full)."""
     now = now or timezone.now()
     params = {
         "now": now,
+        "limit": limit,
         "closed": list(CLOSED),
         "at_risk": SlaThreshold.AT_RISK.value,
         "breached": SlaThreshold.BREACHED.value,
@@ -119,6 +131,7 @@ def sla_sweep(now: datetime.datetime | None = None) -> SweepResult:
                 queued.update(answer or {})
     return SweepResult(
         jobs=jobs,
+        limit=limit,
         at_risk=at_risk,
         breached=len(crossing_ids) - at_risk,
         crossing_ids=tuple(crossing_ids),

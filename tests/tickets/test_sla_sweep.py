@@ -224,3 +224,29 @@ def test_the_task_sweeps_and_says_what_it_did(personas, job, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: T)
 
     assert task.run() == {"jobs": 1, "crossings": 1, "alerts": 2}
+
+
+def test_a_backlog_is_worked_through_in_batches(personas):
+    jobs_crossing(personas, 3)
+
+    first = sla_sweep(now=T, limit=2)
+    second = sla_sweep(now=T, limit=2)
+
+    assert (first.jobs, first.more, first.crossings) == (2, True, 4)
+    assert (second.jobs, second.more, second.crossings) == (1, False, 2)
+    assert SlaCrossing.objects.for_shop(personas.shop).count() == 6
+
+
+def test_the_task_sweeps_again_while_the_batches_come_back_full(personas, monkeypatch):
+    import functools
+
+    from django.utils import timezone
+
+    from tickets import sla_sweep as module
+    from tickets.tasks import sla_sweep as task
+
+    jobs_crossing(personas, 3)
+    monkeypatch.setattr(module, "sla_sweep", functools.partial(module.sla_sweep, limit=1))
+    monkeypatch.setattr(timezone, "now", lambda: T)
+
+    assert task.run() == {"jobs": 3, "crossings": 6, "alerts": 12}
