@@ -1,5 +1,5 @@
-"""Email to customers through Django's mail: HTML and plain text, from the shop by name, with
-replies going to the shop."""
+"""Email to customers (and alerts to staff) through Django's mail: HTML and plain text, from the
+shop by name, with customers' replies going to the shop."""
 
 from __future__ import annotations
 
@@ -52,6 +52,8 @@ def _reply_to(message: Message) -> str:
     until then the shop owner's sign-in address (replies must reach the shop, not no-reply)."""
     from shops.models import Membership, Role
 
+    if message.member_id is not None:
+        return ""  # an alert to staff: nobody to answer
     branch = message.works_order.branch if message.works_order_id else None
     own = getattr(branch, "email", "") or getattr(message.shop, "email", "")
     if own:

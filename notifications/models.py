@@ -35,6 +35,8 @@ class Stage(models.TextChoices):
     # Not stages a shop switches on or off: staff writing freely, and answers to replies.
     FREE_TEXT = "free_text", "Written by staff"
     REPLY = "reply", "Answer to a reply"
+    # To staff, not customers: a works order passing an SLA threshold (tickets/sla_sweep.py).
+    SLA_ALERT = "sla_alert", "SLA alert to a manager"
 
 
 class State(models.TextChoices):
@@ -62,7 +64,9 @@ FINAL_STATES = (State.DELIVERED, State.UNDELIVERED, State.FAILED, State.NOT_SENT
 
 
 class Message(ShopOwned):
-    """One SMS or email to a customer: queued, then sent by a task, then (for SMS) delivered."""
+    """One SMS or email to a customer, or to a member of staff (an SLA alert): queued, then sent
+    by a task, then (for SMS) delivered. Exactly one of `customer` and `member` is set; the
+    customer's threads and status page only ever read the customer's."""
 
     works_order = models.ForeignKey(
         "tickets.WorksOrder",
@@ -72,7 +76,18 @@ class Message(ShopOwned):
         related_name="messages",
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="messages"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    member = models.ForeignKey(
+        "shops.Membership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_messages",
     )
     stage = models.CharField(max_length=20, choices=Stage.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
@@ -107,10 +122,20 @@ class Message(ShopOwned):
                 name="message_provider_id_once",
             ),
             models.UniqueConstraint(fields=["shop", "id"], name="message_shop_id_key"),
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False, member__isnull=True)
+                | models.Q(customer__isnull=True, member__isnull=False),
+                name="message_to_customer_or_member",
+            ),
         ]
         indexes = [
             models.Index(fields=["shop", "works_order", "-created_at"], name="message_of_job"),
             models.Index(fields=["shop", "customer", "-created_at"], name="message_of_customer"),
+            models.Index(
+                fields=["shop", "member", "-created_at"],
+                condition=models.Q(member__isnull=False),
+                name="message_of_member",
+            ),
             # A status callback names only the provider's id, not the shop.
             models.Index(
                 fields=["provider_id"],

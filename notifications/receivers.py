@@ -10,7 +10,7 @@ from notifications.services import STAGE_OF_STATUS, stage_message
 from tickets.lifecycle import works_order_moved
 from tickets.models import Event, TimelineEntry, WorksOrder
 from tickets.services import record
-from tickets.signals import customer_news
+from tickets.signals import customer_news, sla_crossed
 
 NEWS_STAGES = {
     "booked_in": Stage.BOOKED_IN,
@@ -54,6 +54,14 @@ def customer_news_tell(
     stage_message(works_order, NEWS_STAGES[news], f"entry-{entry.pk}", note=note, by=entry.actor)
     if news == "parts_arrived" and works_order.assigned_to_id is not None:
         _alert_parts_arrived(works_order, entry)
+
+
+@receiver(sla_crossed)
+def sla_crossed_alert(sender, *, crossing_ids: list[int], now, **kwargs) -> dict[str, int]:
+    """Each crossing the sweep recorded: an alert, email and (if asked) SMS to the managers."""
+    from notifications.sla_alerts import sla_alerts_queue
+
+    return sla_alerts_queue(crossing_ids=crossing_ids, now=now)
 
 
 def _alert_parts_arrived(works_order: WorksOrder, entry: TimelineEntry) -> None:

@@ -19,6 +19,14 @@ def message_send(message_id: int) -> None:
 
 
 @shared_task
+def messages_send(message_ids: list[int]) -> int:
+    """Fan out: a send task for each message (a sweep's alerts arrive as a few of these)."""
+    for message_id in message_ids:
+        message_send.delay(message_id)
+    return len(message_ids)
+
+
+@shared_task
 def outbox_sweep() -> int:
     """Every minute: send what is due and still waiting (quiet hours over, a worker lost)."""
     ids = outbox.waiting_ids()

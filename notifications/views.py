@@ -81,7 +81,7 @@ def _works_order_thread(request: ShopRequest, works_order: WorksOrder, form=None
     shop = request.shop
     outgoing = list(
         Message.objects.for_shop(shop)
-        .filter(works_order=works_order)
+        .filter(works_order=works_order, member=None)
         .select_related("created_by__user")[:THREAD_LENGTH]
     )
     incoming = list(
@@ -170,7 +170,7 @@ def _customer_thread(request: ShopRequest, customer: Customer) -> dict:
     shop = request.shop
     outgoing = list(
         Message.objects.for_shop(shop)
-        .filter(customer=customer)
+        .filter(customer=customer, member=None)
         .select_related("works_order", "created_by__user")[:THREAD_LENGTH]
     )
     incoming = list(
@@ -204,9 +204,9 @@ def message_resend(request: ShopRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("That message cannot be resent.", status=400)
     message = get_object_or_404(
-        Message.objects.for_shop(request.shop).select_related(
-            "customer", "works_order__branch", "works_order__customer"
-        ),
+        Message.objects.for_shop(request.shop)
+        .filter(member=None)  # staff alerts are not the customer's to resend
+        .select_related("customer", "works_order__branch", "works_order__customer"),
         pk=form.cleaned_data["message"],
     )
     if not may_write(request.member, message.works_order):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import holidays as public_holidays
+import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -290,7 +291,13 @@ class MembershipForm(BranchChoiceMixin, forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["role", "branches", "skills"]
+        fields = ["role", "branches", "skills", "mobile", "sla_alerts_by_sms"]
+        help_texts = {
+            "mobile": "Only for alerts to them; customers never see it.",
+            "sla_alerts_by_sms": "Owners and managers: a text when a job of their branches turns "
+            "at risk or breaches its SLA, as well as the alert in the app and the email.",
+        }
+        widgets = {"mobile": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"})}
 
     def __init__(self, *args, editor: Membership, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -298,6 +305,29 @@ class MembershipForm(BranchChoiceMixin, forms.ModelForm):
         self.initial.setdefault("branches", list(self.instance.branches.all()))
         if not editor.is_owner:
             self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+    def clean_mobile(self) -> str:
+        """E.164 in the shop's region, as customers' numbers are stored."""
+        raw = (self.cleaned_data.get("mobile") or "").strip()
+        if not raw:
+            return ""
+        region = self.instance.shop.phone_region
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(
+                f"“{raw}” is not a valid phone number for {region}. "
+                "Check the digits, or start with + and the country code."
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("sla_alerts_by_sms") and not data.get("mobile") and "mobile" not in self.errors:
+            self.add_error("mobile", "Give a mobile number for SLA alerts by SMS.")
+        return data
 
 
 class AcceptInvitationForm(forms.Form):

@@ -413,6 +413,11 @@ class Membership(ShopOwned):
         models.CharField(max_length=30, choices=Skill.choices), default=list, blank=True
     )
     is_active = models.BooleanField(default=True)
+    # For alerts to the person themselves (not customers): SLA alerts go by SMS only when asked.
+    mobile = models.CharField(
+        "mobile phone", max_length=20, blank=True, db_default="", help_text="Stored in E.164"
+    )
+    sla_alerts_by_sms = models.BooleanField("SLA alerts by SMS", default=False, db_default=False)
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 

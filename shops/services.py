@@ -285,16 +285,33 @@ def _active_owners(shop_id: int):
 
 @transaction.atomic
 def membership_update(
-    *, member: Membership, role: Role, branches: Iterable[Branch], skills: list[str], by: Membership
+    *,
+    member: Membership,
+    role: Role,
+    branches: Iterable[Branch],
+    skills: list[str],
+    by: Membership,
+    mobile: str | None = None,
+    sla_alerts_by_sms: bool | None = None,
 ) -> Membership:
-    """Change role, branches and skills, within the rules on owners."""
+    """Change role, branches and skills, within the rules on owners; and, when given, the
+    mobile number and whether SLA alerts also come by SMS (only with a number)."""
     locked = Membership.objects.for_shop(member.shop_id).select_for_update().get(pk=member.pk)
     if Role.OWNER in (role, locked.role) and role != locked.role and not by.is_owner:
         raise StaffRuleBroken("Only an owner can make someone an owner or change an owner's role.")
     if locked.role == Role.OWNER and role != Role.OWNER:
         _keep_an_owner(member)
     member.role, member.skills = role, skills
-    member.save(update_fields=["role", "skills"])
+    changed = ["role", "skills"]
+    if mobile is not None:
+        member.mobile = mobile
+        changed.append("mobile")
+    if sla_alerts_by_sms is not None:
+        member.sla_alerts_by_sms = sla_alerts_by_sms
+        changed.append("sla_alerts_by_sms")
+    if member.sla_alerts_by_sms and not member.mobile:
+        raise StaffRuleBroken("SLA alerts by SMS need a mobile number.")
+    member.save(update_fields=changed)
     _set_branches(member, branches)
     return member
 

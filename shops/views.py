@@ -337,6 +337,8 @@ def staff_edit(request: ShopRequest, member_id: int) -> HttpResponse:
                 branches=form.cleaned_data["branches"],
                 skills=form.cleaned_data["skills"],
                 by=request.member,
+                mobile=form.cleaned_data["mobile"],
+                sla_alerts_by_sms=form.cleaned_data["sla_alerts_by_sms"],
             )
         except services.ValidationError as refused:
             member.refresh_from_db()

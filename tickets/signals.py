@@ -9,8 +9,14 @@ source, target, entry. `customer_news` is sent for what the customer should hear
 step: works_order, news ("booked_in", "update" for a note written for the customer,
 "parts_arrived"), entry. `entry` is the timeline entry that records it: a listener that keys its
 work on the entry does it once.
+
+`sla_crossed` (tickets.sla_sweep) is sent once per sweep that recorded crossings: crossing_ids
+(the SlaCrossing rows just written, across every shop) and now. A listener answers with a
+mapping of what it queued (e.g. {"alerts": 12, "emails": 6, "sms": 1}), which the sweep adds up;
+it must work on the whole set at once, not row by row.
 """
 
 from django.dispatch import Signal
 
 customer_news = Signal()
+sla_crossed = Signal()

@@ -131,6 +131,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+    # A beat not taken within the minute is dropped: the next one catches up on its own.
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # Where customers and providers reach this installation: links in SMS and emails (which have no
