@@ -354,8 +354,9 @@ def _catalogue(shop: Shop, manager: Membership, branches: dict[str, Branch]) -> 
     return parts
 
 
-def _orders(shop: Shop, manager: Membership, desk: Membership, parts, branches) -> None:
-    """A delivered order, one partly delivered, one on its way and a draft."""
+def _orders(shop: Shop, manager: Membership, desk: Membership, parts, branches):
+    """A delivered order, one partly delivered and one on its way; returns how to start the
+    draft, made after the bench's orders so a part ordered for a job cannot join and send it."""
     suppliers = {s.name: s for s in Supplier.objects.for_shop(shop)}
 
     def order(supplier: str, code: str, lines: list[tuple[str, int]]):
@@ -387,7 +388,7 @@ def _orders(shop: Shop, manager: Membership, desk: Membership, parts, branches) 
         by=desk,
     )
     services.purchase_order_send(order=order(FONE, "BHM", [("IP14-SCR-AM", 6)]), by=manager)
-    order(CONSOLE, "COV", [("PS5-HDMI", 10), ("NSW-STICK", 12)])
+    return lambda: order(CONSOLE, "COV", [("PS5-HDMI", 10), ("NSW-STICK", 12)])
 
 
 def _bench(shop: Shop, parts: dict[str, Part], manager: Membership) -> None:
@@ -434,8 +435,9 @@ def load_demo_stock(shop: Shop) -> bool:
     desk = members.filter(role=Role.FRONT_DESK).first() or manager
     branches = {b.code: b for b in Branch.objects.for_shop(shop).filter(is_active=True)}
     parts = _catalogue(shop, manager, branches)
-    _orders(shop, manager, desk, parts, branches)
+    start_draft = _orders(shop, manager, desk, parts, branches)
     _bench(shop, parts, manager)
+    start_draft()
     _shelve_priced_parts(shop, manager, branches)
     return True
 

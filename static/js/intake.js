@@ -136,6 +136,7 @@
     button.disabled = true;
     button.insertAdjacentHTML("beforeend", '<span class="badge text-bg-success mt-1">On the quote</span>');
     recalculate();
+    document.body.dispatchEvent(new Event("repair-chosen"));  // the promise's prediction follows the repair
   }
   document.getElementById("pricebook-offers").addEventListener("click", (event) => {
     const button = event.target.closest("[data-pricebook-option]");

@@ -1,6 +1,6 @@
-"""The SLA on the board in a real browser: a VIP job's card turns amber, then red, as its times
-pass, and says so in words. The times are moved in the database between looks (the engine that
-works them out, and the sweep that alerts, are tested on their own)."""
+"""The SLA on the board in a real browser: a VIP job booked in gets its promise, its card turns
+amber, then red, as time moves on (its times are moved back in the database between looks), says
+so in words, and the sweep tells the manager."""
 
 import datetime
 import os
@@ -10,9 +10,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from shops.services import DEFAULT_HOURS, branch_set_hours
 from tests.factories import WorksOrderFactory
 from tickets.models import Priority, WorksOrder
 from tickets.services import ConsentData
+from tickets.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +28,7 @@ def move_sla(works_order: WorksOrder, *, risk: datetime.timedelta, due: datetime
     """Set the SLA times relative to now, as if the clock had moved on."""
     now = timezone.now()
     WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
-        sla_risk_at=now + risk, sla_due_at=now + due
+        sla_risk_at=now + risk, sla_due_at=now + due, sla_next_at=now + min(risk, due)
     )
 
 
@@ -39,12 +41,14 @@ def screenshot(page: Page, name: str) -> None:
 def test_a_vip_card_turns_amber_then_red_as_its_sla_times_pass(
     signed_in_page, live_server, personas
 ):
+    branch_set_hours(branch=personas.branch, hours=DEFAULT_HOURS)
     vip = WorksOrderFactory(
         branch=personas.branch,
         by=personas.front_desk,
         priority=Priority.VIP,
         consent=ConsentData(method="on_behalf", signed_name="Dee Whitfield"),
     )
+    assert vip.sla_due_at is not None and vip.sla_risk_at < vip.sla_due_at  # promised at booking
     hour = datetime.timedelta(hours=1)
     move_sla(vip, risk=2 * hour, due=4 * hour)
     page = signed_in_page(personas.manager)
@@ -68,6 +72,14 @@ def test_a_vip_card_turns_amber_then_red_as_its_sla_times_pass(
     expect(sla).to_have_css("background-color", RED)
     expect(sla).to_have_css("color", "rgb(255, 255, 255)")
     screenshot(page, "sla-board-1280-breached")
+
+    # The sweep records both crossings and the manager is told, once each.
+    assert sla_sweep().crossings == 2 and sla_sweep().crossings == 0
+    page.goto(f"{live_server.url}/alerts/")
+    alerts = page.get_by_role("link", name=f"{vip.number} has breached its SLA")
+    expect(alerts).to_be_visible()
+    expect(page.get_by_role("link", name=f"{vip.number} is at risk")).to_be_visible()
+    page.goto(f"{live_server.url}/board/")
 
     # Filtered to the breached jobs, it is the one on the board; on track, it is not.
     page.get_by_label("SLA").select_option("Breached")

@@ -103,3 +103,26 @@ def test_another_shops_branch_gives_no_promise(client_as, personas):
         reverse("intake_promise"), {"job-branch": personas.branch.pk, "job-priority": "vip"}
     )
     assert "Ready by" not in response.content.decode()
+
+
+def test_the_counter_sees_when_such_a_job_is_likely_ready(client_as, personas):
+    from tests.factories import WorksOrderFactory
+    from tickets.models import WorksOrder
+
+    branch_set_hours(branch=personas.branch, hours=DEFAULT_HOURS)
+    now = timezone.now()
+    for days in range(6):  # six finished jobs, each ready two days after booking in
+        job = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+        booked = now - datetime.timedelta(days=10 + days)
+        WorksOrder.objects.for_shop(personas.shop).filter(pk=job.pk).update(
+            created_at=booked, ready_at=booked + datetime.timedelta(days=2)
+        )
+    page = (
+        client_as(personas.front_desk)
+        .get(
+            reverse("intake_promise"),
+            {"job-branch": personas.branch.pk, "job-priority": "standard"},
+        )
+        .content.decode()
+    )
+    assert "Likely ready" in page and "median of 6" in page

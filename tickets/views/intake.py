@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from customers.forms import CustomerForm
 from customers.models import Customer
 from devices.forms import DeviceForm
+from devices.models import Category, DeviceModel
 from pricebook.models import OptionPart, PriceOption, RepairType
 from shops.access import ShopRequest, shop_member_required
 from shops.fields import object_id
@@ -22,6 +23,7 @@ from shops.services import PhotoStorageFull
 from tickets import services, sla
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
 from tickets.models import Priority
+from tickets.prediction import predict_completion
 from tickets.views.detail import assign_if_automatic
 from tickets.views.prices import say_what_is_short
 
@@ -166,7 +168,10 @@ def intake_promise(request: ShopRequest):
     warranty = priority == Priority.WARRANTY
     now = timezone.now()
     kept = sla.times_for(branch, priority, now, due=promised if warranty else None)
+    prediction = _prediction(request, branch, now)
     context = {
+        "prediction": prediction,
+        "likely": sla.when_text(prediction.at, branch.tz, now) if prediction else "",
         "promise": kept,
         "priority": Priority(priority).label,
         "warranty": warranty,
@@ -175,6 +180,30 @@ def intake_promise(request: ShopRequest):
         "promised": sla.when_text(promised, branch.tz, now) if promised else "",
     }
     return render(request, "tickets/intake_promise.html", context)
+
+
+def _prediction(request: ShopRequest, branch: Branch, now: datetime.datetime):
+    """When this shop's history says such a job is likely ready (None without enough of it)."""
+    params = request.GET
+    device_model = (
+        DeviceModel.objects.for_shop(request.shop)
+        .filter(pk=object_id(params.get("device-device_model", "")))
+        .first()
+    )
+    option = object_id(params.get("pricebook_option", ""))
+    repair_type = (
+        RepairType.objects.for_shop(request.shop).filter(entries__options__pk=option).first()
+        if option
+        else None
+    )
+    category = params.get("device-category", "")
+    return predict_completion(
+        branch=branch,
+        device_model=device_model,
+        repair_type=repair_type,
+        now=now,
+        category=category if category in Category.values else None,
+    )
 
 
 def _local_datetime(text: str, branch: Branch) -> datetime.datetime | None:
