@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import ContactMethod, Customer
@@ -178,14 +179,16 @@ class WorksOrderFields(Mapping):
         return f"{days} days from collection" if days else "as stated on your receipt"
 
     def _parts_expected(self) -> str:
-        from tickets import bench_parts
+        """When the last part on order should arrive: one small query (the bench's parts list,
+        with the shelf's stock of each, is far more than a message needs)."""
+        from parts.models import PartStatus, WorksOrderPart
 
-        expected = [
-            line.expected_on
-            for line in bench_parts.parts_of(self.works_order)
-            if getattr(line, "expected_on", None)
-        ]
-        return f", expected {max(expected):%A %-d %B}" if expected else ""
+        latest = (
+            WorksOrderPart.objects.for_shop(self.works_order.shop_id)
+            .filter(works_order=self.works_order, status=PartStatus.ORDERED)
+            .aggregate(on=Max("po_line__order__expected_on"))["on"]
+        )
+        return f", expected {latest:%A %-d %B}" if latest else ""
 
     def _extra_work(self) -> str:
         approval = self.approval

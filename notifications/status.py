@@ -126,15 +126,16 @@ def find_works_order(token: str) -> WorksOrder | None:
     identifies it (and so the shop)."""
     if not 16 <= len(token) <= 64:
         return None
-    works_order = (
+    found = list(
         WorksOrder.objects.all_shops()  # the token is global by design: it names the shop
         .select_related("shop", "branch", "device", "assigned_to__user")
         .defer("passcode_secret", "collection_signature_png")  # never needed here
         .filter(status_token_hash=status_token_hash(token))
-        .first()
+        .order_by()[:1]  # the hash is unique: no ordering to work out or sort by
     )
-    if works_order is None:
+    if not found:
         return None
+    works_order = found[0]
     ended = works_order.collected_at or works_order.cancelled_at
     if works_order.status in (Status.COLLECTED, Status.CANCELLED):
         ended = ended or works_order.created_at
@@ -208,10 +209,13 @@ def page_context(works_order: WorksOrder) -> dict:
         )
     approval = None
     if works_order.status == Status.AWAITING_APPROVAL:
-        approval = (
-            Approval.objects.for_shop(shop)
-            .filter(works_order=works_order, approved__isnull=True)
-            .first()
+        approval = next(
+            iter(
+                Approval.objects.for_shop(shop)
+                .filter(works_order=works_order, approved__isnull=True)
+                .order_by("-id")[:1]
+            ),
+            None,
         )
     quote_total = sum((line.gross for line in lines), Decimal("0.00"))
     technician = (

@@ -105,3 +105,26 @@ def test_a_job_not_waiting_for_parts_is_not_woken(personas, supplies, screen):  
     receive(order, personas.front_desk)
     assert not Alert.objects.for_shop(personas.shop).exists()
     assert not TimelineEntry.objects.for_shop(personas.shop).filter(text="Parts arrived").exists()
+
+
+def test_waiting_for_a_part_on_order_tells_the_customer_when_it_is_expected(
+    personas,
+    screen,  # noqa: F811
+    supplies,  # noqa: F811
+):
+    tech = personas.technician
+    job = WorksOrderFactory(
+        branch=personas.branch,
+        by=personas.front_desk,
+        consent=ConsentData(method="on_behalf", signed_name="Dee"),
+    )
+    job = works_order_advance(
+        works_order=job, step="assign", by=personas.front_desk, technician=tech
+    )
+    job = works_order_advance(works_order=job, step="start", by=tech)
+    line = parts.works_order_order_part(works_order=job, part=screen, quantity=1, by=tech)
+    order = parts.purchase_order_send(order=line.po_line.order, by=personas.manager)
+    assert order.expected_on is not None
+    works_order_advance(works_order=job, step="wait_for_parts", by=tech, reason="Screen")
+    told = Message.objects.for_shop(personas.shop).filter(stage=Stage.AWAITING_PARTS).first()
+    assert f", expected {order.expected_on:%A %-d %B}" in told.body
