@@ -101,6 +101,7 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         f"/pricebook/options/{busy_shop['option'].pk}/",
         "/settings/",
         "/settings/workshop/",
+        "/settings/sla/",
         "/settings/messages/",
         "/settings/messages/?stage=ready&channel=email",
         f"/works-orders/{busy_shop['jobs']['ready'].number}/messages/",

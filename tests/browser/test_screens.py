@@ -78,6 +78,8 @@ def test_the_refusal(shoot, signed_in_page, live_server, personas, busy_shop):
         "/pricebook/",
         "/pricebook/no-price/",
         "/settings/staff/",
+        "/settings/sla/",
+        "/settings/branches/BHM/",
         "/works-orders/{in_progress}/",
     ],
 )
@@ -146,3 +148,19 @@ def test_the_sla_colours(shoot, signed_in_page, live_server, personas, busy_shop
     shoot("sla-detail-390-clock-stopped", full_page=False)
     page.goto(f"{live_server.url}/works-orders/?sla=breached")
     shoot("sla-list-390-breached")
+
+
+def test_the_promise_at_the_counter(shoot, signed_in_page, live_server, personas, busy_shop):
+    from shops.services import DEFAULT_HOURS, branch_set_hours
+
+    branch_set_hours(branch=personas.branch, hours=DEFAULT_HOURS)
+    page = signed_in_page(personas.front_desk)
+    for name, size in (("1280", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/works-orders/new/")
+        page.get_by_label("VIP").check()
+        promise = page.locator("#promise")
+        expect(promise).to_contain_text("Ready by")
+        expect(promise).to_contain_text("4 business hours")
+        promise.scroll_into_view_if_needed()
+        shoot(f"intake-promise-{name}")
