@@ -328,9 +328,12 @@ def sla_step(works_order: WorksOrder, target: str, now: datetime.datetime | None
             works_order.sla_next_at = None  # nothing more to record while stopped
     elif not stops and works_order.sla_paused_at is not None:
         calendar = calendar_for(works_order.branch)
-        paused = max(calendar.seconds_between(works_order.sla_paused_at, now), 0)
-        works_order.sla_due_at = calendar.add(works_order.sla_due_at, paused)
-        works_order.sla_risk_at = calendar.add(works_order.sla_risk_at, paused)
+        try:
+            paused = max(calendar.seconds_between(works_order.sla_paused_at, now), 0)
+            works_order.sla_due_at = calendar.add(works_order.sla_due_at, paused)
+            works_order.sla_risk_at = calendar.add(works_order.sla_risk_at, paused)
+        except NoBusinessHours:  # the branch's hours were all taken away meanwhile
+            paused = 0  # no business time passed: the promise stays where it was
         works_order.sla_paused_seconds += paused
         works_order.sla_paused_at = None
         works_order.sla_next_at = next(

@@ -15,8 +15,8 @@ from tickets.models import Status, TimelineEntry
 from tickets.services import ConsentData
 
 
-@pytest.fixture
-def waiting(personas, screen):  # noqa: F811
+def on_the_bench(personas):
+    """A job with consent, assigned to Jack and started."""
     tech = personas.technician
     job = WorksOrderFactory(
         branch=personas.branch,
@@ -26,7 +26,13 @@ def waiting(personas, screen):  # noqa: F811
     job = works_order_advance(
         works_order=job, step="assign", by=personas.front_desk, technician=tech
     )
-    job = works_order_advance(works_order=job, step="start", by=tech)
+    return works_order_advance(works_order=job, step="start", by=tech)
+
+
+@pytest.fixture
+def waiting(personas, screen):  # noqa: F811
+    tech = personas.technician
+    job = on_the_bench(personas)
     line = parts.works_order_order_part(works_order=job, part=screen, quantity=1, by=tech)
     job = works_order_advance(works_order=job, step="wait_for_parts", by=tech, reason="Screen")
     order = parts.purchase_order_send(order=line.po_line.order, by=personas.manager)
@@ -113,15 +119,7 @@ def test_waiting_for_a_part_on_order_tells_the_customer_when_it_is_expected(
     supplies,  # noqa: F811
 ):
     tech = personas.technician
-    job = WorksOrderFactory(
-        branch=personas.branch,
-        by=personas.front_desk,
-        consent=ConsentData(method="on_behalf", signed_name="Dee"),
-    )
-    job = works_order_advance(
-        works_order=job, step="assign", by=personas.front_desk, technician=tech
-    )
-    job = works_order_advance(works_order=job, step="start", by=tech)
+    job = on_the_bench(personas)
     line = parts.works_order_order_part(works_order=job, part=screen, quantity=1, by=tech)
     order = parts.purchase_order_send(order=line.po_line.order, by=personas.manager)
     assert order.expected_on is not None

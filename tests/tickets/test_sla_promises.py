@@ -189,3 +189,13 @@ def test_the_lifecycle_stops_the_clock_when_the_job_waits_and_for_good_when_read
 def test_a_branch_with_no_opening_hours_makes_no_promise(personas):
     job = book(personas, priority=Priority.VIP)
     assert (job.sla_due_at, job.sla_risk_at, job.sla_next_at) == (None, None, None)
+
+
+def test_resuming_at_a_branch_whose_hours_were_all_removed_keeps_the_promise(personas, open_branch):
+    job = book(personas, priority=Priority.VIP, created_at=at("2026-11-30 09:00"))
+    due = job.sla_due_at
+    sla_step(job, Status.AWAITING_APPROVAL, now=at("2026-11-30 10:00"))
+    job.save()
+    branch_set_hours(branch=open_branch, hours={})  # closed every day from now on
+    sla_step(job, Status.IN_PROGRESS, now=at("2026-12-01 09:00"))
+    assert job.sla_paused_at is None and job.sla_due_at == due

@@ -13,6 +13,7 @@ BATCH = 1000
 
 
 def promise_open_jobs(apps, schema_editor):
+    # The engine's arithmetic (pure: it reads no model), so promises match what intake makes.
     from tickets.models import DEFAULT_SLA_TARGETS
     from tickets.sla import BusinessCalendar, NoBusinessHours, promise
 
