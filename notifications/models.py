@@ -256,7 +256,25 @@ class Alert(ShopOwned):
     SMS reply, parts arriving for their job, an SLA threshold crossed. `key` keeps each alert
     once per person however often its cause is reported."""
 
-    member = models.ForeignKey("shops.Membership", on_delete=models.CASCADE, related_name="alerts")
+    # An SLA sweep writes one alert per crossing and manager: tens of thousands at once after
+    # an outage. The same-shop key (shop, member) → membership is the one database check they
+    # need: it implies both plain keys, so those are not declared again (each was a trigger
+    # call per row). `alert_once_per_key` serves lookups by shop and member, so neither has an
+    # index of its own (memberships are deactivated, never deleted).
+    shop = models.ForeignKey(
+        "shops.Shop",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    member = models.ForeignKey(
+        "shops.Membership",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        db_index=False,
+        db_constraint=False,
+    )
     key = models.CharField(max_length=120)
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)

@@ -642,19 +642,23 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
     return results
 
 
+# The 10,000 newest open jobs, their thresholds just passed, in the sweep's queue (SlaClock: the
+# sweep reads nothing else of the job).
 MOVE_INTO_THE_PAST_SQL = """
-WITH picked AS (
-    SELECT id FROM tickets_worksorder
-    WHERE status NOT IN ('collected', 'cancelled')
-    ORDER BY created_at DESC, id DESC
-    LIMIT %(n)s
-)
-UPDATE tickets_worksorder w
-SET sla_due_at = COALESCE(w.sla_paused_at, %(now)s) - interval '1 minute',
-    sla_risk_at = COALESCE(w.sla_paused_at, %(now)s) - interval '2 hours',
-    sla_next_at = COALESCE(w.sla_paused_at, %(now)s) - interval '2 hours'
-FROM picked
-WHERE w.id = picked.id
+INSERT INTO tickets_slaclock
+       (works_order_id, shop_id, branch_id, due_at, risk_at, paused_at, next_at)
+SELECT id, shop_id, branch_id,
+       COALESCE(sla_paused_at, %(now)s) - interval '1 minute',
+       COALESCE(sla_paused_at, %(now)s) - interval '2 hours',
+       sla_paused_at,
+       COALESCE(sla_paused_at, %(now)s) - interval '2 hours'
+  FROM tickets_worksorder
+ WHERE status NOT IN ('collected', 'cancelled')
+ ORDER BY created_at DESC, id DESC
+ LIMIT %(n)s
+    ON CONFLICT (works_order_id) DO UPDATE
+   SET due_at = EXCLUDED.due_at, risk_at = EXCLUDED.risk_at, paused_at = EXCLUDED.paused_at,
+       next_at = EXCLUDED.next_at
 """
 
 
@@ -714,11 +718,16 @@ def run_sla_benchmarks(shop_slug: str) -> list[Result]:
                 with connection.cursor() as cursor:
                     cursor.execute(MOVE_INTO_THE_PAST_SQL, {"n": SWEEP_CROSSINGS, "now": now})
                     moved = cursor.rowcount
+                    # The keys of what the sweep writes are checked as it writes them: at commit
+                    # (which never comes here) they would cost the same, so they are timed.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 counter.count, counter.seconds = 0, 0.0
                 with connection.execute_wrapper(counter):
                     started = time.perf_counter()
                     result = sla_sweep(now=now)
                     times.append((time.perf_counter() - started) * 1000)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 queries.append(counter.count)
                 sql.append(counter.seconds * 1000)
                 crossings = result.crossings

@@ -27,7 +27,7 @@ from tickets.models import (
     has_final_price,
 )
 from tickets.services import final_price_set, record
-from tickets.sla import sla_step
+from tickets.sla import sla_clock_save, sla_step
 
 # Sent inside the step's transaction; see tickets/signals.py.
 works_order_moved = Signal()
@@ -275,6 +275,7 @@ def _take_step(
                 raise TransitionRefused(condition_refusal(works_order, step) or "") from None
             sla_step(works_order, works_order.status)  # the SLA clock stops or restarts
             works_order.save()
+            sla_clock_save(works_order)
             if step == "cancel":  # what it held goes back on the shelf and off draft orders
                 works_order_release_parts(works_order=works_order, by=by)
             entry = record(

@@ -205,13 +205,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # the job turns "at risk". While the clock is stopped (waiting for the customer, or for
     # parts where the shop says so) `sla_paused_at` holds when it stopped; on resuming both
     # times move on by the business time paused (summed in `sla_paused_seconds`, so a new
-    # target after a priority change keeps the pauses). `sla_next_at` is the next threshold the
-    # sweep has yet to record (at risk, then due), None once both are recorded or while paused.
+    # target after a priority change keeps the pauses). The next threshold the sweep has yet to
+    # record is kept apart, in SlaClock.
     sla_due_at = models.DateTimeField("SLA due", null=True, blank=True)
     sla_risk_at = models.DateTimeField("SLA at risk from", null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)  # business time
-    sla_next_at = models.DateTimeField(null=True, blank=True)
     estimated_minutes = models.PositiveIntegerField(
         "bench time (minutes)",
         null=True,
@@ -286,10 +285,6 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
             models.Index(
                 fields=["shop", "assigned_to", "status", "-created_at", "-id"],
                 name="works_order_list_tech_status",
-            ),
-            # The SLA sweep: only the jobs with a threshold still to record, across every shop.
-            models.Index(
-                fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="sla_next"
             ),
             # The SLA view: open jobs of a shop by due time.
             models.Index(
@@ -726,14 +721,60 @@ class SlaThreshold(models.TextChoices):
     BREACHED = "breached", "Breached"
 
 
+class SlaClock(ShopOwned):
+    """The SLA sweep's queue (tickets/sla_sweep.py): a row for each works order with a threshold
+    still to record, `next_at` being the first (at risk, then due), with the times the sweep
+    judges it by. The engine (tickets/sla.py) writes it with the works order; the sweep moves
+    `next_at` on and deletes the row once nothing is left. It is a table of its own because the
+    works order has some thirty indexes: moving an indexed column there rewrote every one of them
+    for each job that crossed (10,000 crossings took 3 s); here a move writes two."""
+
+    works_order = models.OneToOneField(
+        WorksOrder, on_delete=models.CASCADE, primary_key=True, related_name="sla_clock"
+    )
+    # Narrow on purpose: no index on the shop or the branch (nothing looks rows up by them).
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    branch = models.ForeignKey(
+        "shops.Branch", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    due_at = models.DateTimeField()
+    risk_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)  # stopped: crossings judged at this
+    next_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["next_at"], name="sla_clock_next")]
+
+    def __str__(self) -> str:
+        return f"{self.works_order_id} next at {self.next_at:%Y-%m-%d %H:%M}"
+
+
 class SlaCrossing(ShopOwned):
     """A works order passing an SLA threshold, recorded once by the sweep (tickets/sla_sweep.py)
     for the due time it was measured against: a new due time (priority changed) may cross again."""
 
-    works_order = models.ForeignKey(
-        WorksOrder, on_delete=models.CASCADE, related_name="sla_crossings"
+    # Written by the sweep, thousands at once: the same-shop keys (shop, works order) and (shop,
+    # branch) are the database's checks (they imply the plain keys, which would each cost a
+    # trigger call per row), and the shop is looked up through the unique key, not an index.
+    shop = models.ForeignKey(
+        "shops.Shop",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
+    works_order = models.ForeignKey(
+        WorksOrder, on_delete=models.CASCADE, related_name="sla_crossings", db_constraint=False
+    )
+    branch = models.ForeignKey(
+        "shops.Branch",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     threshold = models.CharField(max_length=10, choices=SlaThreshold.choices)
     due_at = models.DateTimeField()
     crossed_at = models.DateTimeField()  # the threshold's time, not when the sweep saw it

@@ -71,6 +71,7 @@ from tickets.models import (
     NoteKind,
     Priority,
     QuoteLine,
+    SlaClock,
     Status,
     TimeEntry,
     TimelineEntry,
@@ -802,7 +803,17 @@ def bulk_checks_possible(tables: tuple[str, ...]) -> bool:
 
 def written_tables() -> tuple[str, ...]:
     """The tables the generator COPYs into."""
-    written = (Customer, Device, WorksOrder, QuoteLine, Consent, Approval, TimeEntry, TimelineEntry)
+    written = (
+        Customer,
+        Device,
+        WorksOrder,
+        SlaClock,
+        QuoteLine,
+        Consent,
+        Approval,
+        TimeEntry,
+        TimelineEntry,
+    )
     return tuple(model._meta.db_table for model in written)
 
 
@@ -1231,7 +1242,16 @@ WO_COLUMNS = [
     "sla_due_at",
     "sla_risk_at",
     "sla_paused_at",
-    "sla_next_at",
+]
+# The sweep's queue: a row for each open job whose clock runs (see tickets.models.SlaClock).
+CLOCK_COLUMNS = [
+    "works_order_id",
+    "shop_id",
+    "branch_id",
+    "due_at",
+    "risk_at",
+    "paused_at",
+    "next_at",
 ]
 CUSTOMER_COLUMNS = [
     "id",
@@ -1326,8 +1346,9 @@ BUSINESS_HOURS = {d: (9 * 3600, 17 * 3600 + 1800) for d in range(5)} | {5: (10 *
 #   time), never paused: waits for the customer's approval are not given back. The clock stops
 #   for good at ready (sla_paused_at = ready_at) or cancelled (cancelled_at), and for a job
 #   still waiting for approval when it was asked; waiting for parts counts (the default).
-# - sla_next_at: the at-risk time of every open job whose clock runs, past or not: no crossing
-#   is generated, so the first sweep records those already passed (every shop has some).
+# - the sweep's next threshold (SlaClock): the at-risk time of every open job whose clock runs,
+#   past or not: no crossing is generated, so the first sweep records those already passed
+#   (every shop has some).
 SLA_BUSINESS_DAYS = {Priority.STANDARD.value: 5, Priority.WARRANTY.value: 10}
 SLA_VIP_SECONDS = 4 * 3600
 SLA_URGENT_CLOSE = {5: 16 * 3600}  # weekday → closing second; 17:30 on the others
@@ -1407,6 +1428,7 @@ WITH kinds AS (
     JOIN pricebook_repairtype r ON lower(r.name) = lower(f.name)
 ), timed AS (
     SELECT w.id, w.created_at, w.priority, k.repair_type_id, s.sla_risk_percent,
+           w.sla_due_at IS NULL AS new_sla,
            (w.created_at AT TIME ZONE 'Europe/London') AS l
     FROM tickets_worksorder w
     JOIN shops_shop s ON s.id = w.shop_id
@@ -1414,7 +1436,7 @@ WITH kinds AS (
     WHERE (w.sla_due_at IS NULL OR (w.repair_type_id IS NULL AND k.repair_type_id IS NOT NULL))
       AND (%(shop)s::bigint IS NULL OR w.shop_id = %(shop)s::bigint)
 ), due_only AS (
-    SELECT t.id, t.created_at, t.repair_type_id, t.sla_risk_percent,
+    SELECT t.id, t.created_at, t.repair_type_id, t.sla_risk_percent, t.new_sla,
            ({_SLA_DUE_SQL}) AT TIME ZONE 'Europe/London' AS due_at
     FROM timed t
     CROSS JOIN LATERAL (
@@ -1432,7 +1454,7 @@ WITH kinds AS (
                secs => floor(extract(epoch FROM d.due_at - d.created_at) * 1000000
                              * d.sla_risk_percent / 100) / 1000000) AS risk_at
     FROM due_only d
-)
+), filled AS (
 UPDATE tickets_worksorder w SET
     repair_type_id = COALESCE(w.repair_type_id, d.repair_type_id),
     sla_due_at = COALESCE(w.sla_due_at, d.due_at),
@@ -1443,11 +1465,19 @@ UPDATE tickets_worksorder w SET
         WHEN w.status = 'awaiting_approval' THEN (
             SELECT max(a.requested_at) FROM tickets_approval a
             WHERE a.shop_id = w.shop_id AND a.works_order_id = w.id AND a.decided_at IS NULL)
-        END,
-    sla_next_at = CASE WHEN w.sla_due_at IS NOT NULL THEN w.sla_next_at
-        WHEN w.status = ANY(%(running)s::text[]) THEN d.risk_at END
+        END
 FROM due d
 WHERE d.id = w.id
+RETURNING w.id, w.shop_id, w.branch_id, w.status, w.sla_due_at, w.sla_risk_at, d.new_sla
+), clocked AS (
+    INSERT INTO tickets_slaclock
+           (works_order_id, shop_id, branch_id, due_at, risk_at, paused_at, next_at)
+    SELECT id, shop_id, branch_id, sla_due_at, sla_risk_at, NULL, sla_risk_at
+      FROM filled
+     WHERE new_sla AND status = ANY(%(running)s::text[])
+        ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM filled
 """
 
 REPAIR_TYPES_SQL = """
@@ -1476,7 +1506,7 @@ def sla_backfill(*, shop_id: int | None = None) -> int:
                 "running": list(RUNNING_STATUSES),
             },
         )
-        return cursor.rowcount
+        return cursor.fetchone()[0]
 
 
 @dataclass
@@ -1518,6 +1548,7 @@ class Filler:
             "customers": Table(Customer, CUSTOMER_COLUMNS, "id"),
             "devices": Table(Device, DEVICE_COLUMNS, "id"),
             "works_orders": Table(WorksOrder, WO_COLUMNS, "id"),
+            "sla_clocks": Table(SlaClock, CLOCK_COLUMNS, "works_order_id"),
             "quote_lines": Table(QuoteLine, LINE_COLUMNS, by_works_order),
             "consents": Table(Consent, CONSENT_COLUMNS, by_works_order),
             "timeline": Table(TimelineEntry, TIMELINE_COLUMNS, by_works_order),
@@ -1535,6 +1566,7 @@ class Filler:
             "customers",
             "devices",
             "works_orders",
+            "sla_clocks",
             "quote_lines",
             "consents",
             "approvals",
@@ -2270,9 +2302,12 @@ class Filler:
                 sla_due,
                 sla_risk,
                 sla_paused,
-                sla_risk if final in RUNNING_STATUSES else None,
             )
         )
+        if final in RUNNING_STATUSES:
+            self.tables["sla_clocks"].add(
+                (wo_id, c.shop_id, branch.id, sla_due, sla_risk, None, sla_risk)
+            )
 
 
 # --- Entry points ---------------------------------------------------------------------------

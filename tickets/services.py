@@ -146,6 +146,7 @@ def works_order_book_in(
         works_order.agreed_gross = gross  # agreed as it is booked in: one write, not two
     kept = sla.sla_start(works_order)
     works_order.save()
+    sla.sla_clock_save(works_order)
     for line in quote:
         line.works_order = works_order
     QuoteLine.objects.bulk_create(quote)
@@ -335,6 +336,7 @@ def works_order_plan_update(
                 changes.append(("", "", new_due))
             fields += sla.SLA_FIELDS
         works_order.save(update_fields=fields)
+        sla.sla_clock_save(works_order)
         text = "; ".join(f"{label}: {old} → {new}" if label else new for label, old, new in changes)
         record(works_order, Event.DETAILS, by, text)
     return works_order

@@ -13,7 +13,8 @@ country counts none). Targets are per shop and priority (`SlaTarget`, else
 
 The job turns "at risk" when `Shop.sla_risk_percent` of its business time is used. Both times
 are stored on the works order; the status is read from them in SQL (sla_status.py), and the
-sweep (sla_sweep.py) records each threshold once. The clock stops while the job waits for the
+sweep (sla_sweep.py) records each threshold once, from the job's row in `SlaClock`, which
+`sla_clock_save` writes after the works order is saved. The clock stops while the job waits for the
 customer's approval (always) or for parts (when the shop says so), and for good once the job
 is ready or cancelled; on resuming, both times move on by the business time paused. A new
 priority or branch sets a new target from the booking-in time, keeping the pauses so far.
@@ -40,6 +41,7 @@ from shops.models import Branch, Shop
 from tickets.models import (
     DEFAULT_SLA_TARGETS,
     Priority,
+    SlaClock,
     SlaTarget,
     SlaUnit,
     Status,
@@ -267,12 +269,26 @@ def duration_text(seconds: int) -> str:
 # Applying it to works orders --------------------------------------------------------------
 
 
+# What the engine tells `sla_clock_save` about the next threshold for the sweep, kept on the
+# works order between the engine's call and the save: a time, None (nothing left to record), or
+# KEEP_PASSED (the clock stopped: a threshold already passed and not yet swept stays, so the
+# sweep still records it; one still ahead goes).
+KEEP_PASSED = "keep passed"
+_NEXT = "_sla_next"
+
+
+def _set_next(works_order: WorksOrder, next_at: datetime.datetime | str | None) -> None:
+    setattr(works_order, _NEXT, next_at)
+
+
 def _set_promise(works_order: WorksOrder, kept: Promise, now: datetime.datetime) -> None:
     works_order.sla_due_at, works_order.sla_risk_at = kept.due_at, kept.risk_at
     if kept.due_at is None:
-        works_order.sla_next_at = None
+        _set_next(works_order, None)
     elif works_order.sla_paused_at is None:
-        works_order.sla_next_at = kept.risk_at  # the sweep records what has already passed
+        _set_next(works_order, kept.risk_at)  # the sweep records what has already passed
+    else:
+        _set_next(works_order, KEEP_PASSED)
 
 
 def sla_start(works_order: WorksOrder, now: datetime.datetime | None = None) -> Promise:
@@ -283,6 +299,8 @@ def sla_start(works_order: WorksOrder, now: datetime.datetime | None = None) -> 
     kept = times_for(works_order.branch, works_order.priority, now, due=due)
     works_order.sla_paused_at, works_order.sla_paused_seconds = None, 0
     _set_promise(works_order, kept, now)
+    if getattr(works_order, _NEXT) is None:
+        delattr(works_order, _NEXT)  # no promise: a new job has no row in the queue to remove
     return kept
 
 
@@ -322,10 +340,11 @@ def sla_step(works_order: WorksOrder, target: str, now: datetime.datetime | None
         return
     now = now or timezone.now()
     stops = _clock_stops(works_order, target)
-    if stops and works_order.sla_paused_at is None:
+    if target in (Status.COLLECTED, Status.CANCELLED):
+        _set_next(works_order, None)  # closed: nothing more is recorded
+    elif stops and works_order.sla_paused_at is None:
         works_order.sla_paused_at = now
-        if works_order.sla_next_at is not None and works_order.sla_next_at > now:
-            works_order.sla_next_at = None  # nothing more to record while stopped
+        _set_next(works_order, KEEP_PASSED)
     elif not stops and works_order.sla_paused_at is not None:
         calendar = calendar_for(works_order.branch)
         try:
@@ -336,12 +355,45 @@ def sla_step(works_order: WorksOrder, target: str, now: datetime.datetime | None
             paused = 0  # no business time passed: the promise stays where it was
         works_order.sla_paused_seconds += paused
         works_order.sla_paused_at = None
-        works_order.sla_next_at = next(
-            (at for at in (works_order.sla_risk_at, works_order.sla_due_at) if at > now), None
+        # Thresholds passed before the pause were recorded against the old due time: only those
+        # still ahead are left to record.
+        _set_next(
+            works_order,
+            next(
+                (at for at in (works_order.sla_risk_at, works_order.sla_due_at) if at > now), None
+            ),
         )
 
 
-SLA_FIELDS = ["sla_due_at", "sla_risk_at", "sla_paused_at", "sla_paused_seconds", "sla_next_at"]
+SLA_FIELDS = ["sla_due_at", "sla_risk_at", "sla_paused_at", "sla_paused_seconds"]
+
+
+def sla_clock_save(works_order: WorksOrder) -> None:
+    """After the works order is saved: bring its row in the sweep's queue (SlaClock) in line
+    with what the engine just set. Nothing to do when the engine did not change the clock."""
+    if not hasattr(works_order, _NEXT):
+        return
+    next_at = works_order.__dict__.pop(_NEXT)
+    rows = SlaClock.objects.for_shop(works_order.shop_id).filter(works_order=works_order)
+    if next_at is None:
+        rows.delete()
+        return
+    times = {
+        "branch_id": works_order.branch_id,
+        "due_at": works_order.sla_due_at,
+        "risk_at": works_order.sla_risk_at,
+        "paused_at": works_order.sla_paused_at,
+    }
+    if next_at == KEEP_PASSED:
+        rows.filter(next_at__gt=works_order.sla_paused_at).delete()
+        rows.update(**times)
+        return
+    SlaClock.objects.bulk_create(
+        [SlaClock(works_order=works_order, shop_id=works_order.shop_id, next_at=next_at, **times)],
+        update_conflicts=True,
+        unique_fields=["works_order"],
+        update_fields=[*times, "next_at"],
+    )
 
 
 def when_text(at: datetime.datetime | None, tz: zoneinfo.ZoneInfo, now=None) -> str:

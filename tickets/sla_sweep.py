@@ -1,22 +1,23 @@
 """The SLA sweep: every minute, record each threshold a works order has passed, once.
 
-One statement does the work for every shop at once, through the partial index `sla_next` (only
-jobs with a threshold still to record are in it, so a sweep with nothing due reads an empty
-range). With now' = COALESCE(sla_paused_at, now) it:
+The sweep reads its own queue, `SlaClock`: a row per works order with a threshold still to
+record, written by the engine with the works order (tickets/sla.py), so the sweep never writes
+the works order itself. One statement does the work for every shop at once, through the index
+on `next_at`. With now' = COALESCE(paused_at, now) it:
 
-1. locks the due rows (`sla_next_at <= now`) in id order, so two sweeps queue on each other's
-   rows instead of deadlocking; under READ COMMITTED the one that waited re-reads each row after
-   the other commits, finds `sla_next_at` moved on and leaves it;
-2. moves `sla_next_at` on: NULL once the due time has passed, while paused, for a closed job or
-   one with no due time; else the due time once the risk time has passed; else the risk time;
-3. records AT_RISK (crossed at `sla_risk_at`) and BREACHED (crossed at `sla_due_at`) where that
+1. locks the due rows (`next_at <= now`) in works-order order, so two sweeps queue on each
+   other's rows instead of deadlocking; under READ COMMITTED the one that waited re-reads each
+   row after the other commits, finds it moved on or gone, and leaves it;
+2. moves `next_at` on: to the due time once the risk time has passed, or deletes the row once
+   the due time has passed or the clock is stopped (nothing more to record);
+3. records AT_RISK (crossed at the risk time) and BREACHED (crossed at the due time) where that
    time is <= now', each ON CONFLICT DO NOTHING on (shop, works order, threshold, due time): the
    unique constraint is the floor under everything above, so a rerun or a duplicate beat adds
    nothing, and a sweep after an outage records every threshold passed meanwhile.
 
-Collected and cancelled jobs with a stale `sla_next_at` are cleared without crossings. The
-crossings just written go to the apps above (tickets.signals.sla_crossed) in the same
-transaction: notifications writes its alerts and outbox rows with them, and sends after commit.
+A collected or cancelled job has no row (the engine deletes it at that step). The crossings just
+written go to the apps above (tickets.signals.sla_crossed) in the same transaction:
+notifications writes its alerts and outbox rows with them, and sends after commit.
 """
 
 from __future__ import annotations
@@ -28,46 +29,50 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tickets.models import SlaCrossing, SlaThreshold, Status, WorksOrder
+from tickets.models import SlaClock, SlaCrossing, SlaThreshold
 from tickets.signals import sla_crossed
 
-CLOSED = (Status.COLLECTED.value, Status.CANCELLED.value)
 # The most works orders one sweep takes in one transaction: a backlog (thresholds stored for a
 # year of open jobs at once) is worked through in batches of this, not one long transaction.
 BATCH = 50_000
-_TABLES = {"works_order": WorksOrder._meta.db_table, "crossing": SlaCrossing._meta.db_table}
+_TABLES = {"clock": SlaClock._meta.db_table, "crossing": SlaCrossing._meta.db_table}
 
 SWEEP_SQL = """
 WITH due AS (
-    SELECT id FROM {works_order}
-     WHERE sla_next_at <= %(now)s
-     ORDER BY id
+    SELECT works_order_id, shop_id, branch_id, risk_at, due_at,
+           COALESCE(paused_at, %(now)s) AS clock,
+           CASE WHEN paused_at IS NOT NULL OR due_at <= %(now)s THEN NULL
+                WHEN risk_at > %(now)s THEN risk_at
+                ELSE due_at END AS next_at
+      FROM {clock}
+     WHERE next_at <= %(now)s
+     ORDER BY works_order_id
      LIMIT %(limit)s
        FOR UPDATE
 ), moved AS (
-    UPDATE {works_order} w
-       SET sla_next_at = CASE
-               WHEN w.status = ANY(%(closed)s) OR w.sla_paused_at IS NOT NULL
-                    OR w.sla_due_at IS NULL OR w.sla_due_at <= %(now)s THEN NULL
-               WHEN w.sla_risk_at > %(now)s THEN w.sla_risk_at
-               ELSE w.sla_due_at END
-     WHERE w.id = ANY(ARRAY(SELECT id FROM due))  -- by primary key, not a scan of every job
-    RETURNING w.id, w.shop_id, w.branch_id, w.status, w.sla_risk_at, w.sla_due_at,
-              COALESCE(w.sla_paused_at, %(now)s) AS clock
+    UPDATE {clock} c
+       SET next_at = due.next_at
+      FROM due
+     WHERE c.works_order_id = due.works_order_id AND due.next_at IS NOT NULL
+    RETURNING 1
+), done AS (
+    DELETE FROM {clock} c
+     USING due
+     WHERE c.works_order_id = due.works_order_id AND due.next_at IS NULL
+    RETURNING 1
 ), crossed AS (
     INSERT INTO {crossing}
            (shop_id, works_order_id, branch_id, threshold, due_at, crossed_at, recorded_at)
-    SELECT m.shop_id, m.id, m.branch_id, t.threshold, m.sla_due_at, t.crossed_at, %(now)s
-      FROM moved m
-     CROSS JOIN LATERAL (VALUES (%(at_risk)s, m.sla_risk_at),
-                                (%(breached)s, m.sla_due_at)) AS t (threshold, crossed_at)
-     WHERE m.sla_due_at IS NOT NULL AND NOT m.status = ANY(%(closed)s)
-       AND t.crossed_at <= m.clock
-     ORDER BY m.id, t.crossed_at
+    SELECT d.shop_id, d.works_order_id, d.branch_id, t.threshold, d.due_at, t.crossed_at, %(now)s
+      FROM due d
+     CROSS JOIN LATERAL (VALUES (%(at_risk)s, d.risk_at),
+                                (%(breached)s, d.due_at)) AS t (threshold, crossed_at)
+     WHERE t.crossed_at <= d.clock
+     ORDER BY d.works_order_id, t.crossed_at
         ON CONFLICT (shop_id, works_order_id, threshold, due_at) DO NOTHING
     RETURNING id, threshold
 )
-SELECT (SELECT count(*) FROM moved),
+SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM done),
        (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM crossed),
        (SELECT count(*) FROM crossed WHERE threshold = %(at_risk)s)
 """.format(**_TABLES)
@@ -115,7 +120,6 @@ def sla_sweep(now: datetime.datetime | None = None, *, limit: int = BATCH) -> Sw
     params = {
         "now": now,
         "limit": limit,
-        "closed": list(CLOSED),
         "at_risk": SlaThreshold.AT_RISK.value,
         "breached": SlaThreshold.BREACHED.value,
     }

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from shops.services import DEFAULT_HOURS, branch_set_hours
 from tests.factories import WorksOrderFactory
+from tests.tickets.sla_helpers import sla_set
 from tickets.models import Priority, WorksOrder
 from tickets.services import ConsentData
 from tickets.sla_sweep import sla_sweep
@@ -27,9 +28,7 @@ DESKTOP = {"width": 1280, "height": 800}
 def move_sla(works_order: WorksOrder, *, risk: datetime.timedelta, due: datetime.timedelta):
     """Set the SLA times relative to now, as if the clock had moved on."""
     now = timezone.now()
-    WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
-        sla_risk_at=now + risk, sla_due_at=now + due, sla_next_at=now + min(risk, due)
-    )
+    sla_set(works_order, risk=now + risk, due=now + due, next_at=now + min(risk, due))
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -30,6 +30,7 @@ from tickets.models import (
     Consent,
     Event,
     NumberCounter,
+    SlaClock,
     Status,
     TimelineEntry,
     WorksOrder,
@@ -228,9 +229,11 @@ def test_work_on_older_jobs_happens_while_the_branch_is_open(shops):
 
 
 def test_every_job_carries_its_repair_type_and_sla_times(shops):
+    ready_total = met_total = 0
     for shop in shops:
         types = dict(RepairType.objects.for_shop(shop).values_list("id", "name"))
         jobs = list(WorksOrder.objects.for_shop(shop))
+        clocks = dict(SlaClock.objects.for_shop(shop).values_list("works_order_id", "next_at"))
         for wo in jobs:
             assert types[wo.repair_type_id] == scale.REPAIR_TYPE_OF[wo.fault_reported]
             assert wo.created_at < wo.sla_risk_at < wo.sla_due_at, wo.number
@@ -247,26 +250,33 @@ def test_every_job_carries_its_repair_type_and_sla_times(shops):
                 Status.CANCELLED: wo.cancelled_at,
             }.get(wo.status)
             if wo.status == Status.AWAITING_APPROVAL:
-                assert wo.sla_paused_at is not None and wo.sla_next_at is None
+                assert wo.sla_paused_at is not None and wo.pk not in clocks
             else:
                 assert wo.sla_paused_at == stopped, wo.number
             running = wo.is_open and wo.sla_paused_at is None
-            assert wo.sla_next_at == (wo.sla_risk_at if running else None), wo.number
+            assert clocks.get(wo.pk) == (wo.sla_risk_at if running else None), wo.number
         # The sweep has work in every shop: open jobs already past their at-risk time.
         now = timezone.now()
-        assert any(wo.sla_next_at and wo.sla_next_at <= now for wo in jobs), shop.slug
-        # Most finished jobs were ready in time; some were not.
+        assert any(next_at <= now for next_at in clocks.values()), shop.slug
+        # Most finished jobs were ready in time.
         ready = [wo for wo in jobs if wo.ready_at]
         met = sum(wo.ready_at <= wo.sla_due_at for wo in ready)
-        assert 0.75 * len(ready) <= met < len(ready), shop.slug
+        assert 0.75 * len(ready) <= met, shop.slug
+        ready_total, met_total = ready_total + len(ready), met_total + met
+    # Some were not (across the shops: a small shop may happen to have met every promise).
+    assert met_total < ready_total
 
 
 def test_the_backfill_gives_older_data_the_same_times_as_the_generator(shops):
-    fields = ["repair_type_id", "sla_due_at", "sla_risk_at", "sla_paused_at", "sla_next_at"]
+    fields = ["repair_type_id", "sla_due_at", "sla_risk_at", "sla_paused_at"]
     shop = shops[1]
     jobs = WorksOrder.objects.for_shop(shop)
     generated = {row[0]: row[1:] for row in jobs.values_list("id", *fields)}
+    clocks = SlaClock.objects.for_shop(shop)
+    clock_fields = ["works_order_id", "branch_id", "due_at", "risk_at", "paused_at", "next_at"]
+    generated_clocks = sorted(clocks.values_list(*clock_fields))
     jobs.update(**dict.fromkeys(fields))
+    clocks.delete()
 
     assert scale.sla_backfill(shop_id=shop.pk) == len(generated)
     assert scale.sla_backfill(shop_id=shop.pk) == 0  # once only
@@ -278,12 +288,18 @@ def test_the_backfill_gives_older_data_the_same_times_as_the_generator(shops):
     assert promised.sla_due_at == promised.created_at
     jobs.filter(pk=promised.pk).update(sla_due_at=generated[promised.pk][1])
 
+    def same(got, wanted) -> bool:  # SQL and Python may round the risk time a microsecond apart
+        if isinstance(wanted, datetime.datetime) and got is not None:
+            return abs(got - wanted) <= datetime.timedelta(microseconds=1)
+        return got == wanted
+
     for pk, *filled in jobs.values_list("id", *fields):
         for name, got, wanted in zip(fields, filled, generated[pk], strict=True):
-            if isinstance(wanted, datetime.datetime):
-                assert abs(got - wanted) <= datetime.timedelta(microseconds=1), (pk, name)
-            else:
-                assert got == wanted, (pk, name)
+            assert same(got, wanted), (pk, name)
+    backfilled = sorted(clocks.values_list(*clock_fields))
+    assert [row[0] for row in backfilled] == [row[0] for row in generated_clocks]
+    for got_row, wanted_row in zip(backfilled, generated_clocks, strict=True):
+        assert all(map(same, got_row, wanted_row)), got_row[0]
 
 
 @pytest.mark.parametrize("keep_triggers", [False, True], ids=["batch checks", "triggers"])

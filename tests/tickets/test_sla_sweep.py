@@ -12,8 +12,9 @@ from django.conf import settings
 
 from notifications.models import Alert
 from tests.factories import WorksOrderFactory
-from tests.tickets.sla_helpers import HOUR, T, sla_set
-from tickets.models import SlaCrossing, SlaThreshold, Status, WorksOrder
+from tests.tickets.sla_helpers import HOUR, T, sla_next_at, sla_set
+from tickets.lifecycle import works_order_advance
+from tickets.models import SlaCrossing, SlaThreshold, WorksOrder
 from tickets.sla_sweep import sla_sweep
 
 AT_RISK, BREACHED = SlaThreshold.AT_RISK, SlaThreshold.BREACHED
@@ -30,8 +31,7 @@ def crossings(works_order) -> list[tuple[str, object, object]]:
 
 
 def next_at(works_order):
-    works_order.refresh_from_db()
-    return works_order.sla_next_at
+    return sla_next_at(works_order)
 
 
 def test_nothing_is_recorded_before_the_job_turns_at_risk(job):
@@ -120,21 +120,14 @@ def test_a_job_paused_before_any_threshold_records_nothing(job):
     assert next_at(job) is None
 
 
-@pytest.mark.parametrize("status", [Status.COLLECTED, Status.CANCELLED])
-def test_a_closed_job_with_a_stale_next_threshold_is_cleared_without_crossings(job, status):
-    sla_set(job, risk=T - 2 * HOUR, due=T - HOUR, status=status)
+def test_a_job_cancelled_with_a_threshold_not_yet_swept_is_dropped_without_crossings(personas, job):
+    sla_set(job, risk=T - 2 * HOUR, due=T - HOUR)  # passed, and the sweep has not run since
 
+    works_order_advance(works_order=job, step="cancel", by=personas.manager, reason="Changed mind")
     result = sla_sweep(now=T)
 
-    assert (result.jobs, result.crossings, result.alerts) == (1, 0, 0)
+    assert (result.jobs, result.crossings, result.alerts) == (0, 0, 0)
     assert crossings(job) == []
-    assert next_at(job) is None
-
-
-def test_a_job_with_no_due_time_is_cleared_without_crossings(job):
-    sla_set(job, risk=None, due=None, next_at=T - HOUR)
-
-    assert sla_sweep(now=T).crossings == 0
     assert next_at(job) is None
 
 
@@ -175,10 +168,7 @@ def test_the_sweep_covers_every_shop_and_records_the_jobs_branch(personas):
 
 def jobs_crossing(personas, count: int) -> list[WorksOrder]:
     jobs = [WorksOrderFactory(branch=personas.branch, by=personas.front_desk) for _ in range(count)]
-    WorksOrder.objects.for_shop(personas.shop).filter(pk__in=[j.pk for j in jobs]).update(
-        sla_risk_at=T - 2 * HOUR, sla_due_at=T - HOUR, sla_next_at=T - 2 * HOUR
-    )
-    return jobs
+    return [sla_set(job, risk=T - 2 * HOUR, due=T - HOUR) for job in jobs]
 
 
 @pytest.mark.parametrize("count", [1, 50])

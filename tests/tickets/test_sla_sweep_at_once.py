@@ -15,8 +15,8 @@ from django.db import connections, transaction
 
 from notifications.models import Alert, Message
 from tests.factories import WorksOrderFactory
-from tests.tickets.sla_helpers import HOUR, T
-from tickets.models import SlaCrossing, WorksOrder
+from tests.tickets.sla_helpers import HOUR, T, sla_set
+from tickets.models import SlaClock, SlaCrossing
 from tickets.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,10 +37,7 @@ def in_own_connection(work):
 @pytest.fixture
 def crossing_jobs(personas):
     jobs = [WorksOrderFactory(branch=personas.branch, by=personas.front_desk) for _ in range(20)]
-    WorksOrder.objects.for_shop(personas.shop).filter(pk__in=[j.pk for j in jobs]).update(
-        sla_risk_at=T - 2 * HOUR, sla_due_at=T - HOUR, sla_next_at=T - 2 * HOUR
-    )
-    return jobs
+    return [sla_set(job, risk=T - 2 * HOUR, due=T - HOUR) for job in jobs]
 
 
 def test_two_sweeps_started_together_record_each_crossing_and_alert_once(personas, crossing_jobs):
@@ -62,7 +59,7 @@ def test_two_sweeps_started_together_record_each_crossing_and_alert_once(persona
     emails = Message.objects.for_shop(personas.shop).exclude(member=None)
     assert emails.count() == MANAGERS * sum(1 for r in results if r.crossings)
     assert sum(r.emails for r in results) == emails.count()
-    assert not WorksOrder.objects.for_shop(personas.shop).exclude(sla_next_at=None).exists()
+    assert not SlaClock.objects.for_shop(personas.shop).exists()  # nothing left to record
 
 
 def test_a_sweep_waits_for_one_in_flight_and_then_finds_nothing_left(personas, crossing_jobs):
