@@ -3,10 +3,11 @@ the same transaction (see tickets/signals.py)."""
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from notifications.models import Stage, State
-from notifications.services import STAGE_OF_STATUS, stage_message
+from notifications.models import MessageTemplate, Stage, State
+from notifications.services import STAGE_OF_STATUS, stage_message, wording_changed
 from tickets.lifecycle import works_order_moved
 from tickets.models import Event, TimelineEntry, WorksOrder
 from tickets.services import record
@@ -44,6 +45,12 @@ def _record_ready_told(works_order: WorksOrder, message) -> None:
     else:
         text = f"Customer told it is ready: {message.get_channel_display()} to {message.recipient}"
     record(works_order, Event.MESSAGE, None, text, message_id=getattr(message, "pk", None))
+
+
+@receiver(post_save, sender=MessageTemplate)
+@receiver(post_delete, sender=MessageTemplate)
+def message_template_changed(sender, *, instance: MessageTemplate, **kwargs) -> None:
+    wording_changed(instance.shop_id)
 
 
 @receiver(customer_news)

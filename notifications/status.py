@@ -14,8 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from parts.models import PartStatus, WorksOrderPart
+from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import OpeningHours
 from shops.money import format_money
 from tickets.models import (
@@ -171,52 +170,116 @@ def progress(works_order: WorksOrder, reached: dict[str, datetime.datetime]) -> 
     return steps
 
 
+_TABLES = {
+    "line": QuoteLine._meta.db_table,
+    "entry": TimelineEntry._meta.db_table,
+    "job_part": WorksOrderPart._meta.db_table,
+    "part": Part._meta.db_table,
+    "po_line": PurchaseOrderLine._meta.db_table,
+    "po": PurchaseOrder._meta.db_table,
+    "approval": Approval._meta.db_table,
+    "hours": OpeningHours._meta.db_table,
+}
+# Everything on the page besides the works order itself, in one statement: the page is opened
+# from every SMS link, and five ORM queries cost more in building their SQL than in running it.
+# Money goes as text (JSON numbers would be floats); the visible-to-customer filter is the same
+# as the timeline's: customer updates, and the status steps (entries with a "target").
+FACTS_SQL = """
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(l.id, l.description, l.quantity::text,
+                                             l.unit_price::text, l.vat_rate::text)
+                            ORDER BY l.position, l.id), '[]')
+     FROM {line} l
+    WHERE l.shop_id = %(shop)s AND l.works_order_id = %(job)s),
+  (SELECT coalesce(json_agg(json_build_array(e.at, e.text, e.note_kind, e.data ->> 'target')
+                            ORDER BY e.at, e.id), '[]')
+     FROM {entry} e
+    WHERE e.shop_id = %(shop)s AND e.works_order_id = %(job)s
+      AND (e.note_kind = %(customer)s OR e.data ? 'target')),
+  (SELECT coalesce(json_agg(json_build_array(p.name, wp.status, o.expected_on, o.received_on)
+                            ORDER BY wp.added_at, wp.id), '[]')
+     FROM {job_part} wp
+     JOIN {part} p ON p.id = wp.part_id
+     JOIN {po_line} pl ON pl.id = wp.po_line_id
+     JOIN {po} o ON o.id = pl.order_id
+    WHERE wp.shop_id = %(shop)s AND wp.works_order_id = %(job)s AND wp.status <> %(released)s),
+  (SELECT json_build_array(a.id, a.reason, a.previous_gross::text, a.new_gross::text, a.line_ids)
+     FROM {approval} a
+    WHERE a.shop_id = %(shop)s AND a.works_order_id = %(job)s AND a.approved IS NULL
+      AND %(awaiting)s
+    ORDER BY a.id DESC
+    LIMIT 1),
+  (SELECT coalesce(json_agg(json_build_array(h.weekday, h.opens, h.closes)
+                            ORDER BY h.weekday), '[]')
+     FROM {hours} h
+    WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s)
+""".format(**_TABLES)
+
+
+def _on(day: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(day) if day else None
+
+
 def page_context(works_order: WorksOrder) -> dict:
     shop, branch = works_order.shop, works_order.branch
     currency = shop.currency
-    lines = list(QuoteLine.objects.for_shop(shop).filter(works_order=works_order))
-    entries = list(
-        TimelineEntry.objects.for_shop(shop)
-        .filter(works_order=works_order)
-        .filter(Q(note_kind=NoteKind.CUSTOMER) | Q(data__has_key="target"))
-        .only("at", "text", "note_kind", "data")
-        .order_by("at", "id")
-    )
-    reached: dict[str, datetime.datetime] = {}
-    for entry in entries:
-        if target := entry.data.get("target"):
-            reached[target] = entry.at  # the latest time it got there
-    updates = [
-        {"at": e.at, "text": e.text} for e in reversed(entries) if e.note_kind == NoteKind.CUSTOMER
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FACTS_SQL,
+            {
+                "shop": shop.pk,
+                "job": works_order.pk,
+                "branch": branch.pk,
+                "customer": NoteKind.CUSTOMER.value,
+                "released": PartStatus.RELEASED.value,
+                "awaiting": works_order.status == Status.AWAITING_APPROVAL,
+            },
+        )
+        line_rows, entry_rows, part_rows, approval_row, hours_rows = cursor.fetchone()
+    lines = [
+        QuoteLine(
+            id=pk, description=text, quantity=Decimal(q), unit_price=Decimal(u), vat_rate=Decimal(v)
+        )
+        for pk, text, q, u, v in line_rows
     ]
+    reached: dict[str, datetime.datetime] = {}
+    updates = []
+    for at, text, note_kind, target in entry_rows:
+        at = datetime.datetime.fromisoformat(at)
+        if target:
+            reached[target] = at  # the latest time it got there
+        if note_kind == NoteKind.CUSTOMER:
+            updates.append({"at": at, "text": text})
+    updates.reverse()
     parts = []
-    for line in (
-        WorksOrderPart.objects.for_shop(shop)
-        .filter(works_order=works_order, po_line__isnull=False)
-        .select_related("part", "po_line__order")
-    ):
-        order = line.po_line.order
-        arrived = line.status in (PartStatus.RESERVED, PartStatus.USED)
-        if line.status == PartStatus.RELEASED:
-            continue
+    for name, status, expected_on, received_on in part_rows:
+        arrived = status in (PartStatus.RESERVED, PartStatus.USED)
         parts.append(
             {
-                "name": line.part.name,
-                "expected_on": order.expected_on if not arrived else None,
+                "name": name,
+                "expected_on": None if arrived else _on(expected_on),
                 "arrived": arrived,
-                "arrived_on": order.received_on if arrived else None,
+                "arrived_on": _on(received_on) if arrived else None,
             }
         )
     approval = None
-    if works_order.status == Status.AWAITING_APPROVAL:
-        approval = next(
-            iter(
-                Approval.objects.for_shop(shop)
-                .filter(works_order=works_order, approved__isnull=True)
-                .order_by("-id")[:1]
-            ),
-            None,
+    if approval_row is not None:
+        pk, reason, previous, new, line_ids = approval_row
+        approval = Approval(
+            id=pk,
+            reason=reason,
+            previous_gross=Decimal(previous),
+            new_gross=Decimal(new),
+            line_ids=line_ids,
         )
+    opening_hours = [
+        OpeningHours(
+            weekday=day,
+            opens=datetime.time.fromisoformat(opens),
+            closes=datetime.time.fromisoformat(closes),
+        )
+        for day, opens, closes in hours_rows
+    ]
     quote_total = sum((line.gross for line in lines), Decimal("0.00"))
     technician = (
         works_order.assigned_to.user.full_name.split()[:1] if works_order.assigned_to else []
@@ -228,7 +291,7 @@ def page_context(works_order: WorksOrder) -> dict:
         "shop_name": shop.name,
         "branch_tz": branch.tz,
         "branch": {"name": branch.name, "phone": branch.phone, "address": branch.address},
-        "opening_hours": OpeningHours.objects.for_shop(shop).filter(branch=branch),
+        "opening_hours": opening_hours,
         "device": str(works_order.device),
         "technician_first_name": technician[0] if technician else "",
         "steps": progress(works_order, reached),

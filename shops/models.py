@@ -136,6 +136,9 @@ class Shop(models.Model):
     quiet_hours_until = models.TimeField(
         "quiet hours until", default=datetime.time(8, 0), help_text="…until this time."
     )
+    # Moves on whenever the shop's message wording changes (notifications.MessageTemplate), so
+    # each process's copy of that wording (notifications.services.wording) is read again.
+    wording_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     status_page_days = models.PositiveSmallIntegerField(
         "status page open for (days after collection)",
         default=90,
