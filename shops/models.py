@@ -233,7 +233,7 @@ class Branch(ShopOwned):
         max_length=64, default="Europe/London", validators=[validate_timezone]
     )
     # Public holidays the branch is closed on, from the `holidays` package; no country: none.
-    # Closed dates (ClosedDate) add to them.
+    # Closed dates (ClosedDate) add to them; one marked open_on_holiday takes a holiday away.
     holidays_country = models.CharField(
         "public holidays of (country)",
         max_length=2,
@@ -303,11 +303,14 @@ class OpeningHours(ShopOwned):
 
 
 class ClosedDate(ShopOwned):
-    """A day a branch is shut although its weekday is normally open (bank holiday, stock take)."""
+    """A day that differs from the branch's week: shut although its weekday is normally open
+    (stock take, a staff day), or with `open_on_holiday` the other way round: open on one of
+    its public holidays, which SLA promises then count as a business day."""
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="closed_dates")
     date = models.DateField()
     reason = models.CharField(max_length=120, blank=True)
+    open_on_holiday = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["date"]

@@ -151,6 +151,23 @@ def closed_date_remove(*, closed_date: ClosedDate) -> None:
     closed_date.delete()
 
 
+def holiday_opening_set(*, branch: Branch, day: datetime.date, name: str, is_open: bool) -> None:
+    """Whether the branch opens on this public holiday of its own (SLA promises count it as a
+    business day then). Saying the same twice changes nothing."""
+    rows = ClosedDate.objects.for_shop(branch.shop_id).filter(
+        branch=branch, date=day, open_on_holiday=True
+    )
+    if not is_open:
+        rows.delete()
+        return
+    ClosedDate.objects.get_or_create(
+        shop_id=branch.shop_id,
+        branch=branch,
+        date=day,
+        defaults={"open_on_holiday": True, "reason": f"Open on {name}"[:120]},
+    )
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -77,6 +77,11 @@ urlpatterns = [
         name="closed_date_add",
     ),
     path(
+        "settings/branches/<str:branch_code>/holidays/",
+        views.holiday_opening,
+        name="holiday_opening",
+    ),
+    path(
         "settings/branches/<str:branch_code>/closed-dates/<int:closed_date_id>/remove/",
         views.closed_date_remove,
         name="closed_date_remove",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 import holidays as public_holidays
 from django.conf import settings
@@ -70,7 +71,9 @@ def dashboard(request: ShopRequest) -> HttpResponse:
             ),
             Prefetch(
                 "closed_dates",
-                queryset=ClosedDate.objects.for_shop(request.shop).filter(date__gte=today)[:3],
+                queryset=ClosedDate.objects.for_shop(request.shop).filter(
+                    date__gte=today, open_on_holiday=False
+                )[:3],
                 to_attr="upcoming_closures",
             ),
         )
@@ -211,26 +214,71 @@ def branch_edit(request: ShopRequest, branch_code: str) -> HttpResponse:
 def _closures(branch: Branch) -> dict:
     return {
         "closed_dates": branch.closed_dates.filter(
-            date__gte=timezone.localdate() - datetime.timedelta(days=30)
+            date__gte=timezone.localdate() - datetime.timedelta(days=30), open_on_holiday=False
         ),
         "public_holidays": _next_public_holidays(branch),
     }
 
 
-def _next_public_holidays(branch: Branch, count: int = 8) -> list[tuple[datetime.date, str]]:
-    """The branch's coming public holidays, as SLA promises count them (closed)."""
+@dataclass(frozen=True)
+class PublicHoliday:
+    day: datetime.date
+    name: str
+    is_open: bool  # the branch opens on it after all
+
+
+def _next_public_holidays(branch: Branch, count: int = 8) -> list[PublicHoliday]:
+    """The branch's coming public holidays, and whether it opens on each (SLA promises count
+    it closed unless it does)."""
+    days = _public_holidays(branch)
+    today = timezone.localdate(timezone=branch.tz)
+    coming = sorted((day, name) for day, name in days.items() if day >= today)[:count]
+    opened = set(
+        branch.closed_dates.filter(
+            open_on_holiday=True, date__in=[day for day, _ in coming]
+        ).values_list("date", flat=True)
+    )
+    return [PublicHoliday(day, name, day in opened) for day, name in coming]
+
+
+def _public_holidays(branch: Branch) -> dict[datetime.date, str]:
     if not branch.holidays_country:
-        return []
+        return {}
     today = timezone.localdate(timezone=branch.tz)
     try:
-        days = public_holidays.country_holidays(
+        return public_holidays.country_holidays(
             branch.holidays_country,
             subdiv=branch.holidays_region or None,
             years=[today.year, today.year + 1],
         )
     except NotImplementedError:
-        return []
-    return sorted((day, name) for day, name in days.items() if day >= today)[:count]
+        return {}
+
+
+@shop_member_required(*MANAGERS, to="manage branches")
+def holiday_opening(request: ShopRequest, branch_code: str) -> HttpResponse:
+    """Open (or closed again) on one of the branch's coming public holidays."""
+    branch = get_branch(request, branch_code)
+    if request.method != "POST":
+        return redirect("branch_edit", branch_code=branch.code)  # the page with its buttons
+    try:
+        day = datetime.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        day = None
+    name = _public_holidays(branch).get(day) if day else None
+    error = ""
+    if name is None:
+        error = "That day is not one of this branch's public holidays: nothing was changed."
+    else:
+        services.holiday_opening_set(
+            branch=branch, day=day, name=name, is_open=request.POST.get("open") == "1"
+        )
+    if request.htmx:
+        context = {"branch": branch, "holiday_error": error, **_closures(branch)}
+        return render(request, "shops/branch_form.html#public-holidays", context)
+    if error:
+        messages.error(request, error)
+    return redirect("branch_edit", branch_code=branch.code)
 
 
 @shop_member_required(*MANAGERS, to="manage branches")

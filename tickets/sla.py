@@ -2,8 +2,8 @@
 
 Business time is when the branch is open: its weekly opening hours, less its closed dates and
 the public holidays of its country and region (the `holidays` package; a branch with no
-country counts none). Targets are per shop and priority (`SlaTarget`, else
-`DEFAULT_SLA_TARGETS`):
+country counts none) other than those it says it opens on. Targets are per shop and priority
+(`SlaTarget`, else `DEFAULT_SLA_TARGETS`):
 
 - business hours: that many open hours after booking in (VIP: 4 hours);
 - business days: the same point of the working day that many open days later, e.g. booked
@@ -63,6 +63,7 @@ class BusinessCalendar:
     closed: frozenset[datetime.date] = frozenset()
     country: str = ""
     region: str = ""
+    opened: frozenset[datetime.date] = frozenset()  # public holidays the branch opens on
 
     @cached_property
     def holidays(self):
@@ -74,7 +75,9 @@ class BusinessCalendar:
             return {}
 
     def is_open_on(self, day: datetime.date) -> bool:
-        return day.weekday() in self.hours and day not in self.closed and day not in self.holidays
+        if day.weekday() not in self.hours or day in self.closed:
+            return False
+        return day in self.opened or day not in self.holidays
 
     def _window(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
         opens, closes = self.hours[day.weekday()]
@@ -150,15 +153,19 @@ class BusinessCalendar:
 
 
 def calendar_for(branch: Branch) -> BusinessCalendar:
-    """The branch's business calendar: two queries (opening hours, closed dates)."""
+    """The branch's business calendar: two queries (opening hours, the days that differ)."""
     hours = {row.weekday: (row.opens, row.closes) for row in branch.opening_hours.all()}
-    closed = frozenset(branch.closed_dates.values_list("date", flat=True))
+    days = branch.closed_dates.values_list("date", "open_on_holiday")
+    closed, opened = set(), set()
+    for day, is_open in days:
+        (opened if is_open else closed).add(day)
     return BusinessCalendar(
         tz=branch.tz,
         hours=hours,
-        closed=closed,
+        closed=frozenset(closed),
         country=branch.holidays_country,
         region=branch.holidays_region,
+        opened=frozenset(opened),
     )
 
 

@@ -164,3 +164,18 @@ def test_the_promise_at_the_counter(shoot, signed_in_page, live_server, personas
         expect(promise).to_contain_text("4 business hours")
         promise.scroll_into_view_if_needed()
         shoot(f"intake-promise-{name}")
+
+
+def test_a_branch_opens_on_a_public_holiday(shoot, signed_in_page, live_server, personas):
+    page = signed_in_page(personas.manager)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/settings/branches/{personas.branch.code}/")
+    holidays = page.locator("#public-holidays")
+    first = holidays.get_by_role("button", name=re.compile(r"^Open on ")).first
+    label = first.get_attribute("aria-label")
+    first.click()
+    holiday = label.removeprefix("Open on ")
+    expect(holidays.get_by_role("button", name=f"Closed on {holiday}")).to_be_visible()
+    expect(holidays.locator(".badge", has_text="Open")).to_have_count(1)
+    holidays.scroll_into_view_if_needed()
+    shoot("branch-390-holiday-opened", full_page=False)

@@ -2,7 +2,10 @@
 
 import datetime
 
+import holidays
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shops.models import Branch, ClosedDate, OpeningHours
 
@@ -154,7 +157,7 @@ def test_public_holidays_are_chosen_by_country_and_region_and_listed(client_as, 
     personas.branch.refresh_from_db()
     assert (personas.branch.holidays_country, personas.branch.holidays_region) == ("GB", "SCT")
     page = client.get(url).content.decode()
-    assert "Public holidays (closed)" in page and "New Year" in page
+    assert "Public holidays" in page and "New Year" in page
 
 
 def test_holidays_can_be_switched_off(client_as, personas):
@@ -168,3 +171,48 @@ def test_holidays_can_be_switched_off(client_as, personas):
     personas.branch.refresh_from_db()
     assert personas.branch.holidays_country == ""
     assert "None counted" in client.get(url).content.decode()
+
+
+def test_a_manager_opens_the_branch_on_a_public_holiday_and_closes_it_again(client_as, personas):
+    client = client_as(personas.manager)
+    branch = personas.branch
+    Branch.objects.for_shop(personas.shop).filter(pk=branch.pk).update(holidays_country="GB")
+    today = timezone.localdate(timezone=branch.tz)
+    coming = holidays.country_holidays("GB", years=[today.year, today.year + 1])
+    day, name = min((d, n) for d, n in coming.items() if d >= today)
+    url = reverse("holiday_opening", args=[branch.code])
+
+    page = client.post(url, {"date": day.isoformat(), "open": "1"}, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    opened = ClosedDate.objects.for_shop(personas.shop).get(branch=branch, date=day)
+    assert opened.open_on_holiday
+    assert f"Closed on {name}" in page.content.decode()  # its button now closes it again
+    # Not listed among the days the branch is shut.
+    edit = client.get(reverse("branch_edit", args=[branch.code])).content.decode()
+    assert f"Open on {name}" not in edit.split('id="public-holidays"')[0]
+
+    client.post(url, {"date": day.isoformat(), "open": "0"})
+    assert not ClosedDate.objects.for_shop(personas.shop).filter(branch=branch).exists()
+
+
+@pytest.mark.parametrize("day", ["", "2026-02-30", "not a date", "\x00", "2026-12-01"])
+def test_only_a_public_holiday_of_the_branch_can_be_opened(client_as, personas, day):
+    client = client_as(personas.manager)
+    branch = personas.branch
+    Branch.objects.for_shop(personas.shop).filter(pk=branch.pk).update(holidays_country="GB")
+    response = client.post(
+        reverse("holiday_opening", args=[branch.code]),
+        {"date": day, "open": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "public holidays: nothing was changed" in response.content.decode()
+    assert not ClosedDate.objects.for_shop(personas.shop).exists()
+
+
+def test_the_counter_cannot_open_a_branch_on_a_holiday(client_as, personas):
+    response = client_as(personas.front_desk).post(
+        reverse("holiday_opening", args=[personas.branch.code]), {"date": "2027-01-01", "open": "1"}
+    )
+    assert response.status_code == 403
+    assert not ClosedDate.objects.for_shop(personas.shop).exists()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shops.models import ClosedDate
-from shops.services import DEFAULT_HOURS, branch_set_hours
+from shops.services import DEFAULT_HOURS, branch_set_hours, holiday_opening_set
 from tests.factories import WorksOrderFactory
 from tests.tickets.sla_helpers import sla_next_at
 from tickets.forms import WorksOrderForm
@@ -187,6 +187,13 @@ def test_the_lifecycle_stops_the_clock_when_the_job_waits_and_for_good_when_read
     job.refresh_from_db()
     assert job.status == Status.READY
     assert job.sla_paused_at is not None and sla_next_at(job) is None
+
+
+def test_a_holiday_the_branch_opens_on_shortens_the_promise(personas, open_branch):
+    christmas_eve = at("2026-12-24 11:00")
+    holiday_opening_set(branch=open_branch, day=datetime.date(2026, 12, 28), name="", is_open=True)
+    urgent = book(personas, priority=Priority.URGENT, created_at=christmas_eve)
+    assert urgent.sla_due_at == at("2026-12-28 17:30")  # open on Boxing Day (observed)
 
 
 def test_a_branch_with_no_opening_hours_makes_no_promise(personas):

@@ -63,6 +63,13 @@ def test_holidays_switched_off_leave_the_branch_open_on_them():
     assert no_holidays.add(at("2026-04-02 16:30"), 4 * HOUR) == at("2026-04-03 12:00")
 
 
+def test_a_public_holiday_the_branch_opens_on_is_a_business_day():
+    # Good Friday opened; Easter Monday still closed.
+    opened = shop_calendar(opened=frozenset({datetime.date(2026, 4, 3)}))
+    assert opened.add(at("2026-04-02 16:30"), 4 * HOUR) == at("2026-04-03 12:00")
+    assert opened.add(at("2026-04-03 16:30"), 4 * HOUR) == at("2026-04-07 12:00")
+
+
 def test_a_closed_date_the_shop_added_is_skipped():
     closed = shop_calendar(closed=frozenset({datetime.date(2026, 12, 1)}))
     assert closed.add(at("2026-11-30 16:30"), 4 * HOUR) == at("2026-12-02 12:00")
