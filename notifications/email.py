@@ -48,14 +48,14 @@ def send(message: Message) -> str:
 
 
 def _reply_to(message: Message) -> str:
-    """Where the customer's reply goes: the branch's or shop's address once they have one,
-    until then the shop owner's sign-in address (replies must reach the shop, not no-reply)."""
+    """Where the customer's reply goes: the branch's address, else the shop's, else the shop
+    owner's sign-in address (replies must reach the shop, never a no-reply)."""
     from shops.models import Membership, Role
 
     if message.member_id is not None:
         return ""  # an alert to staff: nobody to answer
     branch = message.works_order.branch if message.works_order_id else None
-    own = getattr(branch, "email", "") or getattr(message.shop, "email", "")
+    own = (branch.email if branch is not None else "") or message.shop.email
     if own:
         return own
     owner = (

@@ -61,6 +61,7 @@ class ShopSettingsForm(forms.ModelForm):
         model = Shop
         fields = [
             "name",
+            "email",
             "currency",
             "vat_rate",
             "vat_number",
@@ -178,6 +179,7 @@ class BranchForm(ShopModelForm):
             "name",
             "address",
             "phone",
+            "email",
             "timezone",
             "holidays_country",
             "holidays_region",

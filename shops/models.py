@@ -51,6 +51,12 @@ class Shop(models.Model):
     """A repair business: the tenant. Everything else hangs off one."""
 
     name = models.CharField(max_length=120)
+    email = models.EmailField(
+        "email for customers' replies",
+        blank=True,
+        db_default="",
+        help_text="Customers' replies to the shop's emails come here (a branch may have its own).",
+    )
     slug = models.SlugField(max_length=60, unique=True)
     currency = models.CharField(
         max_length=3,
@@ -229,6 +235,12 @@ class Branch(ShopOwned):
     name = models.CharField(max_length=120)
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(
+        "email for customers' replies",
+        blank=True,
+        db_default="",
+        help_text="Replies to this branch's customer emails come here; empty: the shop's.",
+    )
     timezone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_timezone]
     )

@@ -15,6 +15,7 @@ from django.db import transaction
 from notifications import outbox
 from notifications.models import Channel, Message, Stage, State
 from notifications.services import message_queue
+from shops.models import Branch, Shop
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +65,28 @@ def test_an_email_has_html_and_text_from_the_shop_with_reply_to(personas, custom
     [(html, kind)] = sent.alternatives
     assert kind == "text/html" and "<p>Hello Dee,<br>" in html and "Fix Corner Repairs" in html
     assert message.provider_id == sent.extra_headers["Message-ID"]
+
+
+def test_replies_go_to_the_branch_then_the_shop_then_the_owner(personas, customer, works_order):
+    Shop.objects.filter(pk=personas.shop.pk).update(email="desk@fixcorner.example")
+    Branch.objects.for_shop(personas.shop).filter(pk=works_order.branch_id).update(
+        email="birmingham@fixcorner.example"
+    )
+    outbox.message_deliver(queue_email(customer, works_order).pk)
+    without_job = message_queue(
+        customer=customer,
+        works_order=None,
+        stage=Stage.FREE_TEXT,
+        channel=Channel.EMAIL,
+        key="free:no-job",
+        subject="Hello",
+        body="A word from the shop",
+    )
+    outbox.message_deliver(without_job.pk)
+    assert [m.reply_to for m in mail.outbox] == [
+        ["birmingham@fixcorner.example"],
+        ["desk@fixcorner.example"],
+    ]
 
 
 def test_an_email_goes_through_a_real_smtp_server(settings, personas, customer):
