@@ -76,9 +76,7 @@ class Invoice(ShopOwned):
                 condition=Q(kind="invoice"),
                 name="one_invoice_per_works_order",
             ),
-            models.CheckConstraint(
-                condition=Q(net__gte=0, vat__gte=0, gross__gte=0), name="invoice_amounts_positive"
-            ),
+            models.CheckConstraint(condition=Q(gross__gte=0), name="invoice_gross_not_negative"),
         ]
         indexes = [models.Index(fields=["shop", "works_order"], name="invoice_works_order")]
 
@@ -132,7 +130,9 @@ class InvoiceLine(ShopOwned):
 
     @property
     def unit_price_gross(self) -> Decimal:
-        return (self.gross / self.quantity).quantize(Decimal("0.01")) if self.quantity else self.gross
+        return (
+            (self.gross / self.quantity).quantize(Decimal("0.01")) if self.quantity else self.gross
+        )
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -132,8 +132,8 @@ def works_order_total(works_order: WorksOrder) -> Decimal:
 
 def _lock(works_order: WorksOrder) -> WorksOrder:
     """One billing change to a job at a time (two tills taking the last payment at once)."""
-    return WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(
-        pk=works_order.pk
+    return (
+        WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(pk=works_order.pk)
     )
 
 
@@ -189,9 +189,7 @@ def invoice_issue(*, works_order: WorksOrder, by: Membership) -> Invoice:
 
 
 @transaction.atomic
-def credit_note_issue(
-    *, invoice: Invoice, amount: Decimal, reason: str, by: Membership
-) -> Invoice:
+def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, by: Membership) -> Invoice:
     """Credit part or all of an issued invoice (VAT included) with the next credit-note number;
     never more than is left uncredited. Managers only."""
     if not by.is_manager:

@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('gross__gte', 0), ('net__gte', 0), ('vat__gte', 0)), name='invoice_amounts_positive'),
+            constraint=models.CheckConstraint(condition=models.Q(('gross__gte', 0)), name='invoice_gross_not_negative'),
         ),
         migrations.AddConstraint(
             model_name='invoiceline',
