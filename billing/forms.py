@@ -39,9 +39,9 @@ class PaymentForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         tendered, amount = data.get("tendered"), data.get("amount")
-        if data.get("method") == Method.CASH and tendered is not None and amount is not None:
-            if tendered < amount:
-                self.add_error("tendered", "Less cash was handed over than is being paid.")
+        cash = data.get("method") == Method.CASH
+        if cash and tendered is not None and amount is not None and tendered < amount:
+            self.add_error("tendered", "Less cash was handed over than is being paid.")
         return data
 
     def inputs(self) -> dict:

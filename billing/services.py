@@ -145,21 +145,21 @@ def _money_text(amount: Decimal, works_order: WorksOrder) -> str:
 def invoice_issue(*, works_order: WorksOrder, by: Membership) -> Invoice:
     """Issue the job's invoice with the next number of the shop's series; a second call returns
     the invoice already issued. Only a job that is ready or collected is invoiced."""
-    _lock(works_order)
+    locked = _lock(works_order)
     existing = invoice_for(works_order)
     if existing is not None:
         return existing
-    if works_order.status not in (Status.READY, Status.COLLECTED):
+    if locked.status not in (Status.READY, Status.COLLECTED):
         raise ValidationError(
-            f"{works_order.number} is {works_order.get_status_display().lower()}: "
+            f"{locked.number} is {locked.get_status_display().lower()}: "
             "it is invoiced once it is ready for collection."
         )
     shop, customer = works_order.shop, works_order.customer
-    lines = invoice_lines_for(works_order)
+    lines = invoice_lines_for(locked)
     totals = vat.totals(lines)
     if totals.gross < 0:
         raise ValidationError("The lines come to less than nothing: check the discounts.")
-    supplied = works_order.collected_at or works_order.ready_at or timezone.now()
+    supplied = locked.collected_at or locked.ready_at or timezone.now()
     invoice = Invoice(
         shop_id=works_order.shop_id,
         kind=DocumentKind.INVOICE,
@@ -275,17 +275,17 @@ def payment_take(
     """Record money taken at the counter: in part or in full, never more than is owed (cash
     may be tendered above it: the change is worked out and recorded). A deposit is taken
     before the job is ready; at ready or collection the invoice is issued first."""
-    _lock(works_order)
+    status = _lock(works_order).status
     if method not in COUNTER_METHODS:
         raise ValidationError({"method": "Choose how the customer pays."})
     if method == Method.ACCOUNT and works_order.customer.customer_type != CustomerType.BUSINESS:
         raise ValidationError({"method": "Only business customers pay on account."})
-    if works_order.status == Status.CANCELLED:
+    if status == Status.CANCELLED:
         raise ValidationError(f"{works_order.number} is cancelled: nothing is owed.")
-    if deposit and works_order.status in (Status.READY, Status.COLLECTED):
+    if deposit and status in (Status.READY, Status.COLLECTED):
         deposit = False  # once it is ready, money taken is a payment of the invoice
     if not deposit:
-        if works_order.status not in (Status.READY, Status.COLLECTED):
+        if status not in (Status.READY, Status.COLLECTED):
             raise ValidationError("Before the job is ready, take a deposit.")
         invoice_issue(works_order=works_order, by=by)
     amount = vat.money(amount)
@@ -364,13 +364,13 @@ def payment_exemption_grant(
     """A manager lets the job be collected without full payment (warranty, goodwill)."""
     if not by.is_manager:
         raise ValidationError("Only a manager lets a job go without payment.")
-    _lock(works_order)
+    locked = _lock(works_order)
     if kind not in (ExemptionKind.WARRANTY, ExemptionKind.GOODWILL):
         raise ValidationError({"kind": "Warranty or goodwill?"})
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Say why no payment is due."})
-    if not works_order.is_open:
+    if not locked.is_open:
         raise ValidationError(f"{works_order.number} is closed.")
     exemption, created = PaymentExemption.objects.for_shop(works_order.shop_id).get_or_create(
         works_order=works_order,

@@ -21,5 +21,5 @@ urlpatterns = [
         views.credit_note_issue,
         name="credit_note_issue",
     ),
-    path("invoices/<str:number>/", views.invoice_page, name="invoice_page"),
+    path("invoices/<str:invoice_number>/", views.invoice_page, name="invoice_page"),
 ]

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
 
 from billing import services
 from billing.forms import CreditNoteForm, ExemptionForm, PaymentForm, RefundForm
@@ -71,6 +70,13 @@ def _done(request: ShopRequest, works_order: WorksOrder, text: str) -> HttpRespo
     return redirect("billing_panel", number=works_order.number)
 
 
+def _post_only(request: ShopRequest, number: str) -> tuple[WorksOrder, HttpResponse | None]:
+    """The job (another shop's is a 404 whatever the method); a GET goes to the billing page."""
+    works_order = get_works_order(request, number)
+    back = None if request.method == "POST" else redirect("billing_panel", number=number)
+    return works_order, back
+
+
 def _refusal(refused: ValidationError) -> str:
     return " ".join(refused.messages)
 
@@ -81,10 +87,11 @@ def billing_panel(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, get_works_order(request, number))
 
 
-@require_POST
 @shop_member_required(*COUNTER, to="issue invoices")
 def invoice_issue(request: ShopRequest, number: str) -> HttpResponse:
-    works_order = get_works_order(request, number)
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
     try:
         invoice = services.invoice_issue(works_order=works_order, by=request.member)
     except ValidationError as refused:
@@ -100,10 +107,11 @@ def _form_errors_into(form: forms.Form, refused: ValidationError) -> None:
         form.add_error(None, refused)
 
 
-@require_POST
 @shop_member_required(*COUNTER, to="take payments")
 def payment_take(request: ShopRequest, number: str) -> HttpResponse:
-    works_order = get_works_order(request, number)
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
@@ -120,15 +128,16 @@ def payment_take(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, works_order, payment_form=form, open_dialog="payment-dialog")
 
 
-@require_POST
 @shop_member_required(*COUNTER, to="give refunds")
 def payment_refund(request: ShopRequest, number: str, payment_id: int) -> HttpResponse:
-    works_order = get_works_order(request, number)
+    works_order, back = _post_only(request, number)
     payment = get_object_or_404(
         Payment.objects.for_shop(request.shop).filter(refund_of__isnull=True),
         works_order_id=works_order.pk,
         pk=payment_id,
     )
+    if back:
+        return back
     form = RefundForm(request.POST, auto_id=f"refund-{payment.pk}-%s")
     if form.is_valid():
         try:
@@ -145,10 +154,11 @@ def payment_refund(request: ShopRequest, number: str, payment_id: int) -> HttpRe
     )
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="let a job go without payment")
 def exemption_grant(request: ShopRequest, number: str) -> HttpResponse:
-    works_order = get_works_order(request, number)
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
     form = ExemptionForm(request.POST)
     if form.is_valid():
         try:
@@ -162,15 +172,16 @@ def exemption_grant(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, works_order, exemption_form=form, open_dialog="exemption-dialog")
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="issue credit notes")
 def credit_note_issue(request: ShopRequest, number: str) -> HttpResponse:
-    works_order = get_works_order(request, number)
+    works_order, back = _post_only(request, number)
     invoice = get_object_or_404(
         Invoice.objects.for_shop(request.shop),
         works_order_id=works_order.pk,
         kind=DocumentKind.INVOICE,
     )
+    if back:
+        return back
     form = CreditNoteForm(request.POST)
     if form.is_valid():
         try:
@@ -185,11 +196,11 @@ def credit_note_issue(request: ShopRequest, number: str) -> HttpResponse:
 
 
 @shop_member_required()
-def invoice_page(request: ShopRequest, number: str) -> HttpResponse:
+def invoice_page(request: ShopRequest, invoice_number: str) -> HttpResponse:
     """The invoice or credit note as an A4 page to print: a full VAT invoice always, noted as
     simplified-eligible when small."""
     invoice = get_object_or_404(
-        Invoice.objects.for_shop(request.shop).select_related("credits"), number=number
+        Invoice.objects.for_shop(request.shop).select_related("credits"), number=invoice_number
     )
     context = {
         "invoice": invoice,

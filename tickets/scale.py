@@ -2208,7 +2208,6 @@ class Filler:
         days = {"standard": 5, "urgent": 1, "vip": 0.2, "warranty": 10}[priority]
         estimated = created + datetime.timedelta(days=days)
         collected = final == Status.COLLECTED
-        warranty = priority == Priority.WARRANTY
         qc_results = "{}"
         if stamps.get("ready"):
             qc_results = c.qc_ok_json

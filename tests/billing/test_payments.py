@@ -9,7 +9,6 @@ from django.urls import reverse
 from billing import services
 from billing.models import Method, Payment
 from customers.models import CustomerType
-from tests.billing.conftest import ready_job
 from tests.factories import WorksOrderFactory
 from tickets.lifecycle import works_order_advance
 from tickets.models import Status, TransitionRefused
@@ -40,7 +39,7 @@ def test_part_payments_add_up_and_never_go_above_what_is_owed(personas, ready):
     services.payment_take(
         works_order=ready, method=Method.CARD_TERMINAL, amount=Decimal("100"), by=desk
     )
-    with pytest.raises(ValidationError, match="Only £44.00 is owed"):
+    with pytest.raises(ValidationError, match=r"Only £44\.00 is owed"):
         services.payment_take(
             works_order=ready, method=Method.BANK_TRANSFER, amount=Decimal("44.01"), by=desk
         )
@@ -92,7 +91,7 @@ def test_a_refund_never_exceeds_the_payment(personas, ready):
     services.payment_refund(
         payment=payment, amount=Decimal("30"), reason="Overcharged", by=personas.front_desk
     )
-    with pytest.raises(ValidationError, match="At most £20.00"):
+    with pytest.raises(ValidationError, match=r"At most £20\.00"):
         services.payment_refund(
             payment=payment, amount=Decimal("20.01"), reason="Again", by=personas.front_desk
         )
@@ -108,7 +107,7 @@ def test_collection_is_refused_while_unpaid_without_an_exemption(personas, ready
     services.payment_take(
         works_order=ready, method=Method.CASH, amount=Decimal("100"), by=personas.front_desk
     )
-    with pytest.raises(TransitionRefused, match="£44.00 is owed"):
+    with pytest.raises(TransitionRefused, match=r"£44\.00 is owed"):
         collect(ready, personas.front_desk)
     services.payment_take(
         works_order=ready, method=Method.CASH, amount=Decimal("44"), by=personas.front_desk

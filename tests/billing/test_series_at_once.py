@@ -36,7 +36,7 @@ def at_once(work, items_per_client: list[list]) -> list:
 
 def test_sixteen_counters_issue_invoices_and_credit_notes_without_a_gap(personas):
     jobs = [ready_job(personas) for _ in range(CLIENTS * PER_CLIENT)]
-    chunks = [jobs[i :: CLIENTS] for i in range(CLIENTS)]
+    chunks = [jobs[i::CLIENTS] for i in range(CLIENTS)]
 
     numbers = at_once(
         lambda job: services.invoice_issue(works_order=job, by=personas.front_desk).number,
@@ -47,10 +47,12 @@ def test_sixteen_counters_issue_invoices_and_credit_notes_without_a_gap(personas
 
     invoices = list(Invoice.objects.for_shop(personas.shop).filter(kind=DocumentKind.INVOICE))
     notes = at_once(
-        lambda invoice: services.credit_note_issue(
-            invoice=invoice, amount=Decimal("1.00"), reason="Goodwill", by=personas.manager
-        ).number,
-        [invoices[i :: CLIENTS] for i in range(CLIENTS)],
+        lambda invoice: (
+            services.credit_note_issue(
+                invoice=invoice, amount=Decimal("1.00"), reason="Goodwill", by=personas.manager
+            ).number
+        ),
+        [invoices[i::CLIENTS] for i in range(CLIENTS)],
     )
     assert sorted(notes) == [f"CN-{n:06d}" for n in range(1, total + 1)]
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import DeviceFactory, WorksOrderFactory
 from billing import services as billing
+from tests.factories import DeviceFactory, WorksOrderFactory
 from tests.payments import pay_in_full
 from tickets import services
 from tickets.lifecycle import auto_assign, pick_up_next, works_order_advance, works_order_reassign

@@ -270,4 +270,4 @@ def test_a_collected_job_shows_its_qc_and_who_took_it(client_as, personas, booke
     assert "QC passed by <strong>Sofia Kowalski</strong>" in html
     assert html.index(checklist[0]) < html.index(checklist[1]) < html.index(checklist[-1])
     assert "Tested with a call to the shop" in html
-    assert "Dee C" in html and "Paid at the counter" in html
+    assert "Dee C" in html and "Invoice and payments" in html  # billing draws its own panel
