@@ -7,7 +7,17 @@ from django.dispatch import receiver
 from billing.selectors import exemption_for, invoice_for
 from billing.services import amount_owed
 from shops.money import format_money
-from tickets.signals import collection_check
+from tickets.signals import collection_check, price_change_check
+
+
+@receiver(price_change_check, dispatch_uid="billing.price_change_check")
+def not_once_invoiced(sender, *, works_order, **kwargs) -> str | None:
+    """An issued invoice fixes the price: a correction is a credit note."""
+    invoice = invoice_for(works_order)
+    if invoice is not None:
+        number = invoice.number
+        return f"Invoice {number} is issued: a manager corrects the price with a credit note."
+    return None
 
 
 @receiver(collection_check, dispatch_uid="billing.collection_check")

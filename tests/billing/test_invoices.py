@@ -133,3 +133,13 @@ def test_each_repair_line_states_its_warranty_and_each_part_its_grade(personas):
     assert (screen.warranty_days, screen.part_grade) == (180, "oem")
     assert (fitting.warranty_days, fitting.part_grade) == (180, "")
     assert (case.warranty_days, case.part_grade) == (None, "")
+
+
+def test_the_final_price_is_fixed_once_the_invoice_is_issued(personas, ready):
+    from tickets.services import final_price_set
+
+    services.invoice_issue(works_order=ready, by=personas.front_desk)
+    with pytest.raises(ValidationError, match="INV-000001 is issued"):
+        final_price_set(
+            works_order=ready, amount=Decimal("10.00"), reason="Cheaper", by=personas.manager
+        )
