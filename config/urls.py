@@ -14,6 +14,7 @@ urlpatterns = [
     path("hooks/", include("notifications.urls_hooks")),
     path("", include("notifications.urls_staff")),
     path("", include("reports.urls")),
+    path("", include("billing.urls")),
 ]
 
 handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do

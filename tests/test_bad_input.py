@@ -29,6 +29,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
@@ -41,6 +42,8 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from billing import services as billing_services
+from billing.models import Invoice, Method, Payment
 from parts import services as parts_services
 from parts.models import (
     OrderStatus,
@@ -64,7 +67,7 @@ from tickets.views.detail import PANELS
 
 # Signing out, or into another shop, would leave the rest of the run signed out.
 NOT_FUZZED = {"logout", "switch_shop"}
-APP_LABELS = ("shops", "customers", "devices", "parts", "pricebook", "tickets")
+APP_LABELS = ("shops", "customers", "devices", "parts", "pricebook", "tickets", "billing")
 # Per form: 5 under the default profile (max_examples=100), more under HYPOTHESIS_PROFILE=explore.
 EXAMPLES_PER_FORM = max(3, settings.default.max_examples // 20)
 # A ceiling per role under the default profile (about 30 s for a manager here), so that a test
@@ -253,6 +256,7 @@ def demo_values(shop) -> dict[str, list]:
         "kind": ["receive", "adjust", "transfer", "return"],
         "po_number": order_numbers,
         "take_number": [take.number],
+        "invoice_number": list(Invoice.objects.for_shop(shop).values_list("number", flat=True)[:1]),
         "panel": list(PANELS),  # opened as a page: the works order with that panel's form drawn
     }
 
@@ -278,6 +282,9 @@ def fillings(route: Route, values: dict[str, list], shop) -> Iterator[str]:
     elif params == {"number", "part_line_id"}:
         line = WorksOrderPart.objects.for_shop(shop).select_related("works_order").first()
         pairs = [{"number": line.works_order.number, "part_line_id": line.pk}]
+    elif params == {"number", "payment_id"}:
+        payment = Payment.objects.for_shop(shop).filter(refund_of__isnull=True).first()
+        pairs = [{"number": payment.works_order.number, "payment_id": payment.pk}]
     elif params == {"number", "photo_id"}:
         pairs = []  # photos are another test's business; there is no form on a photo's URL
     elif params == {"part_id", "supplier_part_id"}:
@@ -434,6 +441,12 @@ def demo_shop(db, settings):
     branch = Branch.objects.for_shop(shop).get(code="BHM")
     parts_services.stock_take_start(branch=branch, by=manager)
     InvitationFactory(shop=shop)
+    # A ready job invoiced and part paid: the invoice panel then offers every billing form.
+    ready = WorksOrder.objects.for_shop(shop).filter(status=Status.READY).first()
+    billing_services.invoice_issue(works_order=ready, by=manager)
+    billing_services.payment_take(
+        works_order=ready, method=Method.CARD_TERMINAL, amount=Decimal("1.00"), by=manager
+    )
     ClosedDate.objects.get_or_create(shop=shop, branch=branch, date="2030-12-24")
     return shop
 

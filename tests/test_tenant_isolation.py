@@ -10,6 +10,7 @@ import functools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -114,7 +115,31 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
     def other_stock_take():
         return parts_services.stock_take_start(branch=other_branch, by=personas.outsider)
 
+    @functools.cache
+    def other_invoice():
+        from billing.services import invoice_issue
+        from tickets.models import Status, WorksOrder
+
+        job = other_works_order()
+        WorksOrder.objects.for_shop(other).filter(pk=job.pk).update(status=Status.READY)
+        job.refresh_from_db()
+        return invoice_issue(works_order=job, by=personas.outsider)
+
+    def other_payment():
+        from billing.models import Method, Payment
+
+        invoice = other_invoice()
+        return Payment.objects.create(
+            shop=other,
+            works_order_id=invoice.works_order_id,
+            method=Method.CASH,
+            amount=Decimal("1.00"),
+            taken_by=personas.outsider,
+        )
+
     return {
+        "invoice_number": lambda: other_invoice().number,
+        "payment_id": lambda: other_payment().pk,
         "branch_code": lambda: other_branch.code,
         "member_id": lambda: personas.outsider.pk,
         "invitation_id": lambda: InvitationFactory(shop=other).pk,

@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from shops.tenancy import ShopOwned
+from tickets.signals import collection_check
 
 PENNY = Decimal("0.01")
 
@@ -237,8 +238,6 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # Collection
     collected_by_name = models.CharField(max_length=150, blank=True, db_default="")
     collection_signature_png = models.BinaryField(null=True, editable=False)
-    paid_at_counter = models.BooleanField(default=False, db_default=False)
-    payment_exemption = models.CharField(max_length=200, blank=True, db_default="")
 
     created_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -416,17 +415,15 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         self.qc_results, self.qc_failures = results, self.qc_failures + 1
 
     @transition(field=status, source=Status.READY, target=Status.COLLECTED)
-    def collect(
-        self, *, by, signed_name: str, signature_png: bytes | None, paid: bool, exemption: str
-    ) -> None:
+    def collect(self, *, by, signed_name: str, signature_png: bytes | None) -> None:
         if not signed_name.strip():
             raise TransitionRefused("The person collecting signs or types their name.")
-        if not paid and not exemption.strip():
-            raise TransitionRefused(
-                "Take payment first, or record why none is due (e.g. warranty)."
-            )
+        # Whether it is paid is billing's to say (tickets does not import billing): the first
+        # refusal a listener gives stops the collection.
+        for _listener, refusal in collection_check.send(WorksOrder, works_order=self):
+            if refusal:
+                raise TransitionRefused(refusal)
         self.collected_by_name, self.collection_signature_png = signed_name.strip(), signature_png
-        self.paid_at_counter, self.payment_exemption = paid, exemption.strip()
         self.collected_at = timezone.now()
         self.passcode_secret = None  # the device has left: nothing is left to test
 
@@ -568,6 +565,7 @@ class Event(models.TextChoices):
     COLLECTED = "collected", "Collected"
     DETAILS = "details", "Details changed"
     MESSAGE = "message", "Customer message"
+    BILLING = "billing", "Billing"
 
 
 class TimelineEntry(ShopOwned):

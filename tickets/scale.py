@@ -1231,8 +1231,6 @@ WO_COLUMNS = [
     "qc_signed_by_id",
     "qc_failures",
     "collected_by_name",
-    "paid_at_counter",
-    "payment_exemption",
     "assigned_at",
     "started_at",
     "ready_at",
@@ -2242,7 +2240,6 @@ class Filler:
         days = {"standard": 5, "urgent": 1, "vip": 0.2, "warranty": 10}[priority]
         estimated = created + datetime.timedelta(days=days)
         collected = final == Status.COLLECTED
-        warranty = priority == Priority.WARRANTY
         qc_results = "{}"
         if stamps.get("ready"):
             qc_results = c.qc_ok_json
@@ -2292,8 +2289,6 @@ class Filler:
                 signed.id if stamps.get("ready") else None,
                 qc_failures,
                 customer.name if collected else "",
-                collected and not warranty,
-                "Warranty repair" if collected and warranty else "",
                 stamps.get("assigned"),
                 stamps.get("started"),
                 stamps.get("ready"),

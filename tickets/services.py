@@ -37,7 +37,7 @@ from tickets.models import (
     WorksOrder,
     money,
 )
-from tickets.signals import customer_news
+from tickets.signals import customer_news, price_change_check
 
 
 @dataclass(frozen=True)
@@ -635,6 +635,9 @@ def final_price_set(
         )
     if not may_set_final_price(by, locked):
         raise ValidationError("Only the technician on the job or a manager sets the final price.")
+    for _listener, refusal in price_change_check.send(WorksOrder, works_order=locked):
+        if refusal:
+            raise ValidationError(refusal)
     if amount < 0:
         raise ValidationError({"amount": "The final price cannot be negative."})
     final, quoted, reason = money(amount), money(locked.quote_gross()), reason.strip()

@@ -14,9 +14,20 @@ work on the entry does it once.
 (the SlaCrossing rows just written, across every shop) and now. A listener answers with a
 mapping of what it queued (e.g. {"alerts": 12, "emails": 6, "sms": 1}), which the sweep adds up;
 it must work on the whole set at once, not row by row.
+
+`collection_check` is sent by WorksOrder.collect before the device may leave: works_order. A
+listener answers None when it has no objection, or the refusal in words the counter can act on
+("Take payment first: £12.00 is owed."). Billing answers it; without a listener nothing is
+checked.
+
+`price_change_check` is sent by `final_price_set` before the final price changes: works_order.
+Answered the same way: billing refuses once the job's invoice is issued (a credit note corrects
+it then).
 """
 
 from django.dispatch import Signal
 
 customer_news = Signal()
 sla_crossed = Signal()
+collection_check = Signal()
+price_change_check = Signal()

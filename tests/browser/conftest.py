@@ -17,6 +17,7 @@ from tests.factories import (
     SupplierPartFactory,
     WorksOrderFactory,
 )
+from tests.payments import pay_in_full
 from tickets import services as tickets
 from tickets.lifecycle import works_order_advance
 from tickets.models import WorksOrder
@@ -105,19 +106,19 @@ def busy_shop(personas):
         by=personas.second_technician,
         results=checks,
     )
+    to_collect = works_order_advance(
+        works_order=_to_qc(personas, assigned()),
+        step="pass_qc",
+        by=personas.second_technician,
+        results=checks,
+    )
+    pay_in_full(to_collect, desk)
     jobs["collected"] = works_order_advance(
-        works_order=works_order_advance(
-            works_order=_to_qc(personas, assigned()),
-            step="pass_qc",
-            by=personas.second_technician,
-            results=checks,
-        ),
+        works_order=to_collect,
         step="collect",
         by=desk,
         signed_name="Dee Whitfield",
         signature_png=None,
-        paid=True,
-        exemption="",
     )
     jobs["cancelled"] = tickets.works_order_cancel(
         works_order=book(), reason="Customer changed their mind", by=desk

@@ -15,6 +15,13 @@ from tests.reports.scenes import sla_floor
 
 pytestmark = pytest.mark.browser
 
+
+def invoice_of(personas, works_order) -> str:
+    from billing.selectors import invoice_for
+
+    return invoice_for(works_order).number
+
+
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -121,6 +128,9 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         walk.visit(path)
     for job in busy_shop["jobs"].values():
         walk.visit(f"/works-orders/{job.number}/")
+    for state in ("in_progress", "ready", "collected"):  # a deposit, a payment, paid in full
+        walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/billing/")
+    walk.visit(f"/invoices/{invoice_of(personas, busy_shop['jobs']['collected'])}/")
     walk.check()
 
 
@@ -130,6 +140,7 @@ def test_the_front_desk_s_pages_and_the_refusal(walk, signed_in_page, personas, 
         walk.visit(path)
     for state in ("intake", "ready", "collected"):
         walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/")
+        walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/billing/")
     walk.visit("/settings/", status=403)
     walk.visit("/reports/sla/", status=403)
     walk.check()

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import WorksOrderFactory
+from tests.payments import pay_in_full
 from tickets.lifecycle import works_order_advance
 from tickets.models import Status, WorksOrder
 from tickets.services import ConsentData
@@ -182,11 +183,12 @@ def test_the_customer_signs_for_the_device_when_it_is_collected(board_as, person
     works_order_advance(
         works_order=works_order, step="pass_qc", by=personas.second_technician, results=checks
     )
+    pay_in_full(works_order, personas.front_desk)
     page = board_as(personas.front_desk)
 
     card(page, works_order).drag_to(column(page, "Collected today"))
     dialog = page.get_by_role("dialog", name=re.compile("Collected"))
-    expect(dialog).to_contain_text("To pay: £120.00")
+    expect(dialog).to_contain_text("Price: £120.00")
     dialog.get_by_label("Collected by").fill("Dee Whitfield")
     pad = dialog.locator("#signature-pad")
     # The box is fitted to the dialog once the dialog has opened (its default is 300 × 150).
@@ -198,14 +200,13 @@ def test_the_customer_signs_for_the_device_when_it_is_collected(board_as, person
     page.mouse.move(box["x"] + 260, box["y"] + 70, steps=6)
     page.mouse.up()
     expect(dialog.locator("input[name=signature]")).to_have_value(re.compile("^data:image/png"))
-    dialog.get_by_label("Paid at the counter").check()
     dialog.get_by_role("button", name="Collected").click()
 
     expect(dialog).to_be_hidden()
     expect(column(page, "Collected today").get_by_role("listitem")).to_have_count(1)
     works_order.refresh_from_db()
     assert works_order.status == Status.COLLECTED
-    assert works_order.collected_by_name == "Dee Whitfield" and works_order.paid_at_counter
+    assert works_order.collected_by_name == "Dee Whitfield"
     assert bytes(works_order.collection_signature_png).startswith(b"\x89PNG")
 
 

@@ -179,3 +179,28 @@ def test_a_branch_opens_on_a_public_holiday(shoot, signed_in_page, live_server, 
     expect(holidays.locator(".badge", has_text="Open")).to_have_count(1)
     holidays.scroll_into_view_if_needed()
     shoot("branch-390-holiday-opened", full_page=False)
+
+
+def test_the_invoice_panel_and_payment_dialog(
+    shoot, signed_in_page, live_server, personas, busy_shop
+):
+    from billing.selectors import invoice_for
+
+    ready = busy_shop["jobs"]["ready"].number
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/works-orders/{ready}/billing/")
+        shoot(f"invoice-panel-{name}")
+        page.get_by_role("button", name="Take payment…").click()
+        page.get_by_label("Cash handed over").fill("150")
+        shoot(f"invoice-payment-dialog-{name}", full_page=False)
+        page.keyboard.press("Escape")
+    invoice = invoice_for(busy_shop["jobs"]["collected"]).number
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/invoices/{invoice}/")
+        shoot(f"invoice-page-{name}")
+    page.emulate_media(media="print")
+    page.goto(f"{live_server.url}/invoices/{invoice}/")
+    shoot("invoice-page-print")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shops.models import Role
 from tests.factories import CustomerFactory, DeviceFactory, MembershipFactory, WorksOrderFactory
+from tests.payments import pay_in_full
 from tickets import board, services
 from tickets.lifecycle import works_order_advance
 from tickets.models import (
@@ -845,13 +846,14 @@ def test_collection_is_for_the_counter(client_as, personas):
     assert "A technician cannot “Collected”." in technician.content.decode()
     assert 'name="signed_name"' not in technician.content.decode()
 
+    pay_in_full(works_order, personas.front_desk)
     response = client_as(personas.front_desk).post(
         move_form(works_order, "collect"),
-        {"signed_name": "Dee Whitfield", "paid": "on"},
+        {"signed_name": "Dee Whitfield"},
         headers=HTMX,
     )
     works_order.refresh_from_db()
-    assert works_order.status == Status.COLLECTED and works_order.paid_at_counter
+    assert works_order.status == Status.COLLECTED
     assert redraws(response)
     desk = client_as(personas.front_desk)
     assert columns(desk.get(BOARD, headers=HTMX))["collected"] == [works_order.number]

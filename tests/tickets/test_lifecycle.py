@@ -5,7 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from billing import services as billing
 from tests.factories import DeviceFactory, WorksOrderFactory
+from tests.payments import pay_in_full
 from tickets import services
 from tickets.lifecycle import auto_assign, pick_up_next, works_order_advance, works_order_reassign
 from tickets.models import Approval, Event, Priority, Status, TransitionRefused, WorksOrder
@@ -64,14 +66,13 @@ def test_assignment_needs_a_technician_of_that_branch(personas):
 def test_the_whole_happy_path_writes_the_timeline(personas):
     works_order = at_qc(personas)
     advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))
+    pay_in_full(works_order, personas.front_desk)
     advance(
         works_order,
         "collect",
         personas.front_desk,
         signed_name="Dee Customer",
         signature_png=None,
-        paid=True,
-        exemption="",
     )
     works_order.refresh_from_db()
     assert works_order.status == Status.COLLECTED
@@ -146,23 +147,19 @@ def test_failed_qc_goes_back_to_the_bench_with_the_reasons(personas):
     assert works_order.qc_results["Camera works"]["note"] == "Focus hunts"
 
 
-def test_collection_needs_payment_or_a_reason_and_a_name(personas):
+def test_collection_needs_payment_or_an_exemption_and_a_name(personas):
     works_order = at_qc(personas)
     advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))
-    kwargs = {"signed_name": "Dee", "signature_png": None, "paid": False, "exemption": ""}
-    with pytest.raises(TransitionRefused, match="Take payment first"):
+    kwargs = {"signed_name": "Dee", "signature_png": None}
+    with pytest.raises(TransitionRefused, match="Issue the invoice and take payment first"):
         advance(works_order, "collect", personas.front_desk, **kwargs)
     with pytest.raises(TransitionRefused, match="signs or types their name"):
-        advance(
-            works_order,
-            "collect",
-            personas.front_desk,
-            **kwargs | {"signed_name": " ", "paid": True},
-        )
-    advance(
-        works_order, "collect", personas.front_desk, **kwargs | {"exemption": "Warranty repair"}
+        advance(works_order, "collect", personas.front_desk, **kwargs | {"signed_name": " "})
+    billing.payment_exemption_grant(
+        works_order=works_order, kind="warranty", note="Warranty repair", by=personas.manager
     )
-    assert works_order.payment_exemption == "Warranty repair"
+    advance(works_order, "collect", personas.front_desk, **kwargs)
+    assert works_order.status == Status.COLLECTED
 
 
 @pytest.mark.parametrize(

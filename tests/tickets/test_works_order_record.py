@@ -11,6 +11,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.factories import WorksOrderFactory
+from tests.payments import pay_in_full
 from tests.tickets.conftest import PASSCODE, jpeg_with_location
 from tickets import services
 from tickets.lifecycle import works_order_advance
@@ -256,13 +257,12 @@ def test_a_collected_job_shows_its_qc_and_who_took_it(client_as, personas, booke
     results = {item: {"ok": True, "note": ""} for item in reversed(checklist)}
     results[checklist[1]]["note"] = "Tested with a call to the shop"
     step("pass_qc", personas.second_technician, results=results)
+    pay_in_full(booked, personas.front_desk)
     step(
         "collect",
         personas.front_desk,
         signed_name="Dee C",
         signature_png=None,
-        paid=True,
-        exemption="",
     )
 
     page = client_as(personas.front_desk).get(reverse("works_order_detail", args=[booked.number]))
@@ -270,4 +270,4 @@ def test_a_collected_job_shows_its_qc_and_who_took_it(client_as, personas, booke
     assert "QC passed by <strong>Sofia Kowalski</strong>" in html
     assert html.index(checklist[0]) < html.index(checklist[1]) < html.index(checklist[-1])
     assert "Tested with a call to the shop" in html
-    assert "Dee C" in html and "Paid at the counter" in html
+    assert "Dee C" in html and "Invoice and payments" in html  # billing draws its own panel

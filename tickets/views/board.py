@@ -126,13 +126,6 @@ class CollectForm(forms.Form):
         help_text="The name of the person taking it.",
     )
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    paid = forms.BooleanField(required=False, label="Paid at the counter")
-    exemption = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Or: why no payment is due",
-        help_text="For example: warranty repair.",
-    )
 
     def clean_signature(self) -> bytes | None:
         return signature_png(self.cleaned_data["signature"])
@@ -142,8 +135,6 @@ class CollectForm(forms.Form):
         return {
             "signed_name": data["signed_name"],
             "signature_png": data["signature"],
-            "paid": data["paid"],
-            "exemption": data["exemption"],
         }
 
 

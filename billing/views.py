@@ -1,0 +1,210 @@
+"""The works order's invoice panel and what can be done from it, and the invoice as a page.
+
+The panel is loaded by the works-order page after it has drawn (hx-get on load), so the page
+itself gains no query. Each action posts to its own URL: from the panel (htmx) the answer is the
+panel redrawn, with the form and its errors when refused; without JavaScript, the billing page.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+
+from billing import services
+from billing.forms import CreditNoteForm, ExemptionForm, PaymentForm, RefundForm
+from billing.models import SIMPLIFIED_INVOICE_LIMIT, DocumentKind, Invoice, Method, Payment
+from billing.selectors import billing_for
+from shops.access import ShopRequest, shop_member_required
+from shops.models import COUNTER, MANAGERS
+from tickets.access import get_works_order
+from tickets.models import Status, WorksOrder
+
+
+def _panel_context(request: ShopRequest, works_order: WorksOrder, **forms_shown) -> dict:
+    billing = billing_for(works_order, services.works_order_total(works_order))
+    member = request.member
+    at_counter = member.role in COUNTER
+    invoiceable = works_order.status in (Status.READY, Status.COLLECTED)
+    owed = max(billing.owed, 0)
+    refund_forms = forms_shown.get("refund_forms") or {}
+    payment_form = forms_shown.get("payment_form") or PaymentForm(
+        initial={"amount": owed or None, "deposit": not invoiceable}
+    )
+    return {
+        "wo": works_order,
+        "billing": billing,
+        "owed": owed,
+        "invoiceable": invoiceable,
+        "may_take": at_counter and works_order.status != Status.CANCELLED,
+        "may_issue": at_counter and invoiceable and billing.invoice is None,
+        "may_manage": member.role in MANAGERS,
+        "payment_form": payment_form,
+        "exemption_form": forms_shown.get("exemption_form") or ExemptionForm(),
+        "credit_form": forms_shown.get("credit_form") or CreditNoteForm(),
+        "refundables": [
+            (p, refund_forms.get(p.pk) or RefundForm(auto_id=f"refund-{p.pk}-%s"))
+            for p in billing.payments
+            if not p.is_refund and p.method != Method.RECORDED
+        ],
+        "open_dialog": forms_shown.get("open_dialog", ""),
+        "problem": forms_shown.get("problem", ""),
+    }
+
+
+def _panel(request: ShopRequest, works_order: WorksOrder, status: int = 200, **shown):
+    context = _panel_context(request, works_order, **shown)
+    template = "billing/panel.html#panel" if request.htmx else "billing/panel.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _done(request: ShopRequest, works_order: WorksOrder, text: str) -> HttpResponse:
+    if request.htmx:
+        return _panel(request, works_order, problem="")
+    messages.success(request, text)
+    return redirect("billing_panel", number=works_order.number)
+
+
+def _post_only(request: ShopRequest, number: str) -> tuple[WorksOrder, HttpResponse | None]:
+    """The job (another shop's is a 404 whatever the method); a GET goes to the billing page."""
+    works_order = get_works_order(request, number)
+    back = None if request.method == "POST" else redirect("billing_panel", number=number)
+    return works_order, back
+
+
+def _refusal(refused: ValidationError) -> str:
+    return " ".join(refused.messages)
+
+
+@shop_member_required()
+def billing_panel(request: ShopRequest, number: str) -> HttpResponse:
+    """The invoice, payments and what this person may do about them."""
+    return _panel(request, get_works_order(request, number))
+
+
+@shop_member_required(*COUNTER, to="issue invoices")
+def invoice_issue(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    try:
+        invoice = services.invoice_issue(works_order=works_order, by=request.member)
+    except ValidationError as refused:
+        return _panel(request, works_order, problem=_refusal(refused))
+    return _done(request, works_order, f"Invoice {invoice.number} issued.")
+
+
+def _form_errors_into(form: forms.Form, refused: ValidationError) -> None:
+    if hasattr(refused, "error_dict"):
+        for field, errors in refused.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, refused)
+
+
+@shop_member_required(*COUNTER, to="take payments")
+def payment_take(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = services.payment_take(
+                works_order=works_order, by=request.member, **form.inputs()
+            )
+        except ValidationError as refused:
+            _form_errors_into(form, refused)
+        else:
+            change = ""
+            if payment.change_given:
+                change = f" Change: {payment.change_given}."
+            return _done(request, works_order, f"Payment recorded.{change}")
+    return _panel(request, works_order, payment_form=form, open_dialog="payment-dialog")
+
+
+@shop_member_required(*COUNTER, to="give refunds")
+def payment_refund(request: ShopRequest, number: str, payment_id: int) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    payment = get_object_or_404(
+        Payment.objects.for_shop(request.shop).filter(refund_of__isnull=True),
+        works_order_id=works_order.pk,
+        pk=payment_id,
+    )
+    if back:
+        return back
+    form = RefundForm(request.POST, auto_id=f"refund-{payment.pk}-%s")
+    if form.is_valid():
+        try:
+            services.payment_refund(payment=payment, by=request.member, **form.cleaned_data)
+        except ValidationError as refused:
+            _form_errors_into(form, refused)
+        else:
+            return _done(request, works_order, "Refund recorded.")
+    return _panel(
+        request,
+        works_order,
+        refund_forms={payment.pk: form},
+        open_dialog=f"refund-dialog-{payment.pk}",
+    )
+
+
+@shop_member_required(*MANAGERS, to="let a job go without payment")
+def exemption_grant(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    if back:
+        return back
+    form = ExemptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payment_exemption_grant(
+                works_order=works_order, by=request.member, **form.cleaned_data
+            )
+        except ValidationError as refused:
+            _form_errors_into(form, refused)
+        else:
+            return _done(request, works_order, "No payment is due for this job.")
+    return _panel(request, works_order, exemption_form=form, open_dialog="exemption-dialog")
+
+
+@shop_member_required(*MANAGERS, to="issue credit notes")
+def credit_note_issue(request: ShopRequest, number: str) -> HttpResponse:
+    works_order, back = _post_only(request, number)
+    invoice = get_object_or_404(
+        Invoice.objects.for_shop(request.shop),
+        works_order_id=works_order.pk,
+        kind=DocumentKind.INVOICE,
+    )
+    if back:
+        return back
+    form = CreditNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note = services.credit_note_issue(
+                invoice=invoice, by=request.member, **form.cleaned_data
+            )
+        except ValidationError as refused:
+            _form_errors_into(form, refused)
+        else:
+            return _done(request, works_order, f"Credit note {note.number} issued.")
+    return _panel(request, works_order, credit_form=form, open_dialog="credit-dialog")
+
+
+@shop_member_required()
+def invoice_page(request: ShopRequest, invoice_number: str) -> HttpResponse:
+    """The invoice or credit note as an A4 page to print: a full VAT invoice always, noted as
+    simplified-eligible when small."""
+    invoice = get_object_or_404(
+        Invoice.objects.for_shop(request.shop).select_related("credits"), number=invoice_number
+    )
+    context = {
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "limit": SIMPLIFIED_INVOICE_LIMIT,
+    }
+    return render(request, "billing/invoice.html", context)
