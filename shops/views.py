@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass
 
@@ -187,7 +188,9 @@ def branch_create(request: ShopRequest) -> HttpResponse:
 @shop_member_required(*MANAGERS, to="manage branches")
 def branch_edit(request: ShopRequest, branch_code: str) -> HttpResponse:
     branch = get_branch(request, branch_code)
-    form = BranchForm(request.POST or None, instance=branch, shop=request.shop)
+    # The form gets its own copy: a refused POST leaves what was typed on its instance (a time
+    # zone that does not exist, say), and the rest of the page shows the branch as it is stored.
+    form = BranchForm(request.POST or None, instance=copy.copy(branch), shop=request.shop)
     hours = OpeningHoursFormSet(
         request.POST or None, initial=_hours_initial(branch), prefix="hours"
     )

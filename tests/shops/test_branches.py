@@ -186,7 +186,7 @@ def test_a_manager_opens_the_branch_on_a_public_holiday_and_closes_it_again(clie
     assert page.status_code == 200
     opened = ClosedDate.objects.for_shop(personas.shop).get(branch=branch, date=day)
     assert opened.open_on_holiday
-    assert f"Closed on {name}" in page.content.decode()  # its button now closes it again
+    assert f"Closed after all: {name}" in page.content.decode()  # its button closes it again
     # Not listed among the days the branch is shut.
     edit = client.get(reverse("branch_edit", args=[branch.code])).content.decode()
     assert f"Open on {name}" not in edit.split('id="public-holidays"')[0]
@@ -216,3 +216,14 @@ def test_the_counter_cannot_open_a_branch_on_a_holiday(client_as, personas):
     )
     assert response.status_code == 403
     assert not ClosedDate.objects.for_shop(personas.shop).exists()
+
+
+def test_a_time_zone_that_does_not_exist_is_refused_at_the_field(client_as, personas):
+    url = reverse("branch_edit", args=["BHM"])
+    page = client_as(personas.manager).post(
+        url, branch_post(code="BHM", name="Birmingham", timezone="-7219") | hours_post()
+    )
+    assert page.status_code == 200
+    assert "is not a known time zone" in page.content.decode()
+    personas.branch.refresh_from_db()
+    assert personas.branch.timezone == "Europe/London"
