@@ -285,9 +285,9 @@ def message_queue(
 
 
 def _enqueue(message_id: int) -> None:
-    from notifications.tasks import message_send
+    from notifications.publisher import message_send_queue
 
-    message_send.delay(message_id)
+    message_send_queue(message_id)
 
 
 def stage_message(

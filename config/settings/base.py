@@ -129,6 +129,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Requests hand a committed message's send task to a thread of their process rather than wait on
+# the broker (notifications/publisher.py); the outbox sweep covers whatever that thread misses.
+OUTBOX_PUBLISH_IN_BACKGROUND = True
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     # A beat not taken within the minute is dropped: the next one catches up on its own.
