@@ -32,6 +32,7 @@ PAID_EVENTS = {
     "payment_intent.succeeded",
 }
 REFUND_EVENTS = {"charge.refunded"}
+TIMEOUT_S = 15
 
 
 class OnlinePaymentUnavailable(Exception):
@@ -53,6 +54,8 @@ def _client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": base.rstrip("/")} if base else None,
         max_network_retries=1,  # safe: the same idempotency key goes with the retry
+        # The works order is locked while a session is made: never hold it for the SDK's 80 s.
+        http_client=stripe.new_default_http_client(timeout=TIMEOUT_S),
     )
 
 
