@@ -86,7 +86,11 @@ def billing_for(works_order: WorksOrder, total_before_invoice: Decimal) -> Billi
     return Billing(invoice, notes, payments, exemption_for(works_order), total, paid)
 
 
-_TABLES = {"invoice": Invoice._meta.db_table, "payment": Payment._meta.db_table}
+_TABLES = {
+    "invoice": Invoice._meta.db_table,
+    "payment": Payment._meta.db_table,
+    "exemption": PaymentExemption._meta.db_table,
+}
 
 
 def owed_sql(invoice: str) -> str:
@@ -103,9 +107,13 @@ def owed_sql(invoice: str) -> str:
 
 
 def invoice_owed_sql(*, shop: str, works_order_id: str) -> str:
-    """SQL for [number, owed as text] of a works order's invoice (null before one is issued);
-    `shop` and `works_order_id` are SQL: columns of the outer query or placeholders."""
-    return """(SELECT json_build_array(i.number, {owed}::text)
+    """SQL for [number, owed as text, exempt] of a works order's invoice (null before one is
+    issued), `exempt` when a manager let the job go without payment; `shop` and
+    `works_order_id` are SQL: columns of the outer query or placeholders."""
+    return """(SELECT json_build_array(i.number, {owed}::text,
+                         EXISTS (SELECT 1 FROM {exemption} e
+                                  WHERE e.shop_id = i.shop_id
+                                    AND e.works_order_id = i.works_order_id))
    FROM {invoice} i
   WHERE i.shop_id = {shop} AND i.works_order_id = {job} AND i.kind = 'invoice')""".format(
         owed=owed_sql("i"), shop=shop, job=works_order_id, **_TABLES

@@ -26,7 +26,7 @@ from billing.models import (
     PaymentExemption,
     StripeEvent,
 )
-from billing.selectors import amount_paid, credited, invoice_for
+from billing.selectors import amount_paid, credited, exemption_for, invoice_for
 from customers.models import CustomerType
 from parts.models import PartStatus, WorksOrderPart
 from pricebook.models import PricebookEntry
@@ -403,12 +403,15 @@ def online_checkout_start(
     *, works_order: WorksOrder, success_url: str, cancel_url: str
 ) -> OnlineCheckout | None:
     """A Stripe Checkout Session for what the issued invoice still owes; None when nothing is
-    owed or there is no invoice. Pressing Pay again reopens the open session for the same
-    amount; otherwise the next attempt makes a new one (its own idempotency key)."""
+    owed, there is no invoice, or a manager exempted the job. Pressing Pay again reopens the
+    open session for the same amount; otherwise the next attempt makes a new one (its own
+    idempotency key)."""
     _lock(works_order)  # two presses at once: the second waits and reopens the first's session
     invoice = invoice_for(works_order)
     if invoice is None or works_order.status == Status.CANCELLED:
         return None
+    if exemption_for(works_order) is not None:
+        return None  # a manager let it go without payment
     owed = amount_owed(works_order)
     if owed <= 0:
         return None

@@ -289,8 +289,11 @@ def page_context(works_order: WorksOrder) -> dict:
         for day, opens, closes in hours_rows
     ]
     quote_total = sum((line.gross for line in lines), Decimal("0.00"))
-    invoice_number, owed = (invoice_row[0], Decimal(invoice_row[1])) if invoice_row else ("", None)
+    invoice_number, owed, exempt = "", None, False
+    if invoice_row:
+        invoice_number, owed, exempt = invoice_row[0], Decimal(invoice_row[1]), invoice_row[2]
     cancelled = works_order.status == Status.CANCELLED
+    to_pay = owed is not None and owed > 0 and not exempt and not cancelled
     technician = (
         works_order.assigned_to.user.full_name.split()[:1] if works_order.assigned_to else []
     )
@@ -328,12 +331,11 @@ def page_context(works_order: WorksOrder) -> dict:
         "approval_new": approval and format_money(approval.new_gross, currency),
         "cancelled": cancelled,
         "invoice_number": invoice_number,
-        "owed": format_money(owed, currency) if owed is not None and owed > 0 else "",
+        "owed": format_money(owed, currency) if to_pay else "",
         "paid_in_full": owed is not None and owed <= 0,
+        "no_payment_due": exempt,
         # Online payment: only with Stripe set up, for an issued invoice with money owed.
-        "pay_online": (
-            online_payment_configured() and owed is not None and owed > 0 and not cancelled
-        ),
+        "pay_online": to_pay and online_payment_configured(),
     }
 
 

@@ -209,6 +209,17 @@ def test_nothing_owed_means_no_session(client, stripe_fake, invoiced, personas):
     assert "Paid in full." in page and "by card" not in page
 
 
+def test_a_job_let_go_without_payment_offers_no_pay_button(
+    client, stripe_fake, invoiced, personas
+):
+    services.payment_exemption_grant(
+        works_order=invoiced, kind="goodwill", note="Regular customer", by=personas.manager
+    )
+    page = client.get(status_url(invoiced)).content.decode()
+    assert "no payment is due" in page and "by card" not in page
+    assert client.post(pay_url(invoiced)).status_code == 302 and not stripe_fake.creates
+
+
 def test_an_unknown_link_pays_nothing(client, stripe_fake):
     response = client.post(reverse("status_pay", args=["x" * 22]))
     assert response.status_code == 404 and not stripe_fake.creates
