@@ -209,9 +209,7 @@ def test_nothing_owed_means_no_session(client, stripe_fake, invoiced, personas):
     assert "Paid in full." in page and "by card" not in page
 
 
-def test_a_job_let_go_without_payment_offers_no_pay_button(
-    client, stripe_fake, invoiced, personas
-):
+def test_a_job_let_go_without_payment_offers_no_pay_button(client, stripe_fake, invoiced, personas):
     services.payment_exemption_grant(
         works_order=invoiced, kind="goodwill", note="Regular customer", by=personas.manager
     )
