@@ -102,7 +102,7 @@ def test_without_stripe_keys_there_is_no_pay_button_and_nothing_breaks(client, s
     assert "You can pay when you collect." in page
     pressed = client.post(pay_url(invoiced))  # an old page's button: back to the page
     assert pressed.status_code == 302 and pressed["Location"] == status_url(invoiced)
-    assert not OnlineCheckout.objects.exists()
+    assert not OnlineCheckout.objects.all_shops().exists()
 
 
 def test_without_only_the_webhook_secret_the_option_is_hidden_too(client, settings, invoiced):
@@ -196,7 +196,7 @@ def test_when_stripe_refuses_the_customer_is_told_and_nothing_is_kept(
     response = client.post(pay_url(invoiced))
     assert response.status_code == 503
     assert "Card payment is not available just now" in response.content.decode()
-    assert not OnlineCheckout.objects.exists()
+    assert not OnlineCheckout.objects.all_shops().exists()
 
 
 def test_nothing_owed_means_no_session(client, stripe_fake, invoiced, personas):
@@ -342,7 +342,7 @@ def test_unknown_events_and_other_people_s_payments_are_acknowledged_and_ignored
         ),
     ]
     assert [post_event(client, body).status_code for body in bodies] == [200] * 5
-    assert not Payment.objects.filter(method=Method.CARD_ONLINE).exists()
+    assert not Payment.objects.all_shops().filter(method=Method.CARD_ONLINE).exists()
     assert not StripeEvent.objects.exists()
 
 
@@ -379,14 +379,15 @@ def test_the_payment_shows_on_the_billing_panel_and_the_board_says_paid(
 ):
     _, (completed, _) = session_paid(client, stripe_fake, invoiced)
     desk = client_as(personas.front_desk)
-    board = desk.get("/board/").content.decode()
+    board_url = f"/board/?branch={invoiced.branch.code}"
+    board = desk.get(board_url).content.decode()
     assert not re.search(rf'data-number="{invoiced.number}".*?bc-paid.*?</li>', board, re.S)
     post_event(client, completed)
     panel = desk.get(reverse("billing_panel", args=[invoiced.number])).content.decode()
     assert "Card (online)" in panel and "Paid in full" in panel
     assert "refunds are made in Stripe" in panel
     with django_assert_max_num_queries(5):
-        board = desk.get("/board/").content.decode()
+        board = desk.get(board_url).content.decode()
     card = re.search(rf'<li class="bc[^"]*" data-number="{invoiced.number}".*?</li>', board, re.S)
     assert card and '<span class="bc-badge bc-paid">Paid</span>' in card.group(0)
 
