@@ -218,7 +218,7 @@ def test_a_job_let_go_without_payment_offers_no_pay_button(client, stripe_fake, 
     assert client.post(pay_url(invoiced)).status_code == 302 and not stripe_fake.creates
 
 
-def test_an_unknown_link_pays_nothing(client, stripe_fake):
+def test_an_unknown_link_pays_nothing(client, stripe_fake, db):
     response = client.post(reverse("status_pay", args=["x" * 22]))
     assert response.status_code == 404 and not stripe_fake.creates
 
