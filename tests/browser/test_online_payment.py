@@ -50,7 +50,7 @@ def test_the_customer_pays_online_the_job_shows_paid_and_the_desk_collects(
     expect(page.get_by_role("heading", name="Pay 120.00 GBP")).to_be_visible()
     page.get_by_role("button", name="Pay 120.00 GBP").click()
     expect(page.get_by_text("Thank you — payment received")).to_be_visible()
-    expect(page.get_by_text("Paid in full.")).to_be_visible()
+    expect(page.get_by_text("Paid in full.", exact=True)).to_be_visible()
     assert [status for status, _ in stripe_fake.delivered] == [200, 200]
     assert not axe_findings(page), describe(axe_findings(page))
     payment = Payment.objects.for_shop(personas.shop).get(works_order_id=works_order.pk)
