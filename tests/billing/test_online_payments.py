@@ -365,6 +365,7 @@ def test_back_from_stripe_it_says_processing_until_the_webhook_then_thank_you(
     _, (completed, _) = session_paid(client, stripe_fake, invoiced)
     before = client.get(status_url(invoiced) + "?payment=done").content.decode()
     assert "being processed" in before and "payment received" not in before
+    assert "by card" not in before  # not a second time while the first is confirmed
     assert 'href="?payment=done"' in before  # a link to look again (no timed refresh: axe)
     post_event(client, completed)
     after = client.get(status_url(invoiced) + "?payment=done").content.decode()
