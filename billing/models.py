@@ -242,3 +242,50 @@ class PaymentExemption(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.note}"
+
+
+class OnlineCheckout(ShopOwned):
+    """A Stripe Checkout Session opened from the customer's status page for what was owed on the
+    invoice then. Kept so a second press of Pay reopens the same session while it is open, and
+    so each new session for the same invoice and amount gets the next attempt number (the
+    idempotency key is made from invoice, amount and attempt)."""
+
+    works_order = models.ForeignKey(
+        "tickets.WorksOrder", on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    attempt = models.PositiveSmallIntegerField()
+    session_id = models.CharField(max_length=255)
+    url = models.URLField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "session_id"], name="checkout_session_once"),
+            models.UniqueConstraint(
+                fields=["shop", "invoice", "amount", "attempt"], name="checkout_attempt_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class StripeEvent(models.Model):
+    """A Stripe event acted on, kept once per event id: Stripe delivers an event again until it
+    gets a 2xx (and anyone holding a signed body can replay it), so an id seen before is
+    acknowledged and nothing more. Not shop-owned: the id is Stripe's, unique across our account;
+    `shop` says whose payment it was about, for looking things up."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    shop = models.ForeignKey(
+        "shops.Shop", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ({self.type})"

@@ -84,3 +84,44 @@ def billing_for(works_order: WorksOrder, total_before_invoice: Decimal) -> Billi
     paid = sum((p.signed_amount for p in payments), ZERO)
     total = invoice.gross - sum((n.gross for n in notes), ZERO) if invoice else total_before_invoice
     return Billing(invoice, notes, payments, exemption_for(works_order), total, paid)
+
+
+_TABLES = {
+    "invoice": Invoice._meta.db_table,
+    "payment": Payment._meta.db_table,
+    "exemption": PaymentExemption._meta.db_table,
+}
+
+
+def owed_sql(invoice: str) -> str:
+    """SQL for what is still owed on the invoice row aliased `invoice`: its gross, less credit
+    notes against it, less what was paid on its works order net of refunds (amount_owed's sum),
+    for pages that read it inside a query of their own (the board, the status page)."""
+    return """({i}.gross
+    - coalesce((SELECT sum(n.gross) FROM {invoice} n
+                WHERE n.shop_id = {i}.shop_id AND n.credits_id = {i}.id), 0)
+    - coalesce((SELECT sum(CASE WHEN p.refund_of_id IS NULL THEN p.amount ELSE -p.amount END)
+                FROM {payment} p
+                WHERE p.shop_id = {i}.shop_id AND p.works_order_id = {i}.works_order_id), 0))
+""".format(i=invoice, **_TABLES)
+
+
+def invoice_owed_sql(*, shop: str, works_order_id: str) -> str:
+    """SQL for [number, owed as text, exempt] of a works order's invoice (null before one is
+    issued), `exempt` when a manager let the job go without payment; `shop` and
+    `works_order_id` are SQL: columns of the outer query or placeholders."""
+    return """(SELECT json_build_array(i.number, {owed}::text,
+                         EXISTS (SELECT 1 FROM {exemption} e
+                                  WHERE e.shop_id = i.shop_id
+                                    AND e.works_order_id = i.works_order_id))
+   FROM {invoice} i
+  WHERE i.shop_id = {shop} AND i.works_order_id = {job} AND i.kind = 'invoice')""".format(
+        owed=owed_sql("i"), shop=shop, job=works_order_id, **_TABLES
+    )
+
+
+def paid_in_full_sql(*, shop: str, works_order_id: str) -> str:
+    """SQL, true when a works order's invoice is paid in full (as invoice_owed_sql)."""
+    return """EXISTS (SELECT 1 FROM {invoice} i
+   WHERE i.shop_id = {shop} AND i.works_order_id = {job} AND i.kind = 'invoice'
+     AND {owed} <= 0)""".format(owed=owed_sql("i"), shop=shop, job=works_order_id, **_TABLES)

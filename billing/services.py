@@ -4,13 +4,15 @@ timeline through tickets' writer."""
 
 from __future__ import annotations
 
+import datetime
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing import vat
+from billing import payments, vat
 from billing.models import (
     COUNTER_METHODS,
     SERIES_PREFIX,
@@ -19,10 +21,12 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     Method,
+    OnlineCheckout,
     Payment,
     PaymentExemption,
+    StripeEvent,
 )
-from billing.selectors import amount_paid, credited, invoice_for
+from billing.selectors import amount_paid, credited, exemption_for, invoice_for
 from customers.models import CustomerType
 from parts.models import PartStatus, WorksOrderPart
 from pricebook.models import PricebookEntry
@@ -30,6 +34,8 @@ from shops.models import Membership
 from shops.money import format_money
 from tickets.models import Event, LineKind, NoteKind, Status, WorksOrder
 from tickets.services import record
+
+log = logging.getLogger(__name__)
 
 # The largest amount one payment, refund or credit may be: far above any repair, far below
 # what the columns hold, so a slip of the finger (or a crafted form) is refused at the field.
@@ -331,6 +337,10 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by: Member
     _lock(works_order)
     if payment.is_refund:
         raise ValidationError("Refund the payment, not a refund.")
+    if payment.method == Method.CARD_ONLINE:
+        raise ValidationError(
+            "An online card payment is refunded in Stripe: the refund then shows here by itself."
+        )
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the money goes back."})
@@ -380,3 +390,128 @@ def payment_exemption_grant(
         text = f"No payment due ({exemption.get_kind_display().lower()}): {note}"
         record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL)
     return exemption
+
+
+# Online payment (Stripe) -------------------------------------------------------------------
+
+# A session reopened with less time than this left might expire while the customer types.
+CHECKOUT_REUSE_MARGIN = datetime.timedelta(minutes=10)
+
+
+@transaction.atomic
+def online_checkout_start(
+    *, works_order: WorksOrder, success_url: str, cancel_url: str
+) -> OnlineCheckout | None:
+    """A Stripe Checkout Session for what the issued invoice still owes; None when nothing is
+    owed, there is no invoice, or a manager exempted the job. Pressing Pay again reopens the
+    open session for the same amount; otherwise the next attempt makes a new one (its own
+    idempotency key)."""
+    _lock(works_order)  # two presses at once: the second waits and reopens the first's session
+    invoice = invoice_for(works_order)
+    if invoice is None or works_order.status == Status.CANCELLED:
+        return None
+    if exemption_for(works_order) is not None:
+        return None  # a manager let it go without payment
+    owed = amount_owed(works_order)
+    if owed <= 0:
+        return None
+    earlier = (
+        OnlineCheckout.objects.for_shop(works_order.shop_id)
+        .filter(invoice=invoice, amount=owed)
+        .order_by("-attempt")
+        .first()
+    )
+    if earlier is not None and earlier.expires_at > timezone.now() + CHECKOUT_REUSE_MARGIN:
+        return earlier
+    attempt = earlier.attempt + 1 if earlier else 1
+    made = payments.checkout_create(
+        invoice=invoice,
+        amount=owed,
+        attempt=attempt,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    return OnlineCheckout.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        invoice=invoice,
+        amount=owed,
+        attempt=attempt,
+        session_id=made.session_id,
+        url=made.url,
+        expires_at=made.expires_at,
+    )
+
+
+def _online_payment(works_order: WorksOrder, *, provider_id: str, amount: Decimal) -> Payment:
+    """The payment Stripe took under `provider_id`, recorded once however often it is told
+    (the caller holds the works order's lock). Recorded as taken even above what is owed: the
+    money is in, and the panel then shows what to give back."""
+    payment = (
+        Payment.objects.for_shop(works_order.shop_id)
+        .filter(provider_id=provider_id, refund_of__isnull=True)
+        .first()
+    )
+    if payment is not None:
+        return payment
+    payment = Payment.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        method=Method.CARD_ONLINE,
+        amount=amount,
+        provider_id=provider_id,
+        reference=provider_id,
+    )
+    text = f"Payment {_money_text(amount, works_order)} (card online, confirmed by Stripe)"
+    record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL, payment=payment.pk)
+    return payment
+
+
+def _online_refund(works_order: WorksOrder, payment: Payment, refunded: Decimal) -> None:
+    """Bring the refunds recorded against `payment` up to Stripe's running total."""
+    so_far = sum((r.amount for r in payment.refunds.all()), vat.ZERO)
+    more = min(refunded, payment.amount) - so_far
+    if more <= 0:
+        return  # told before, or an older event arriving late
+    Payment.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        method=Method.CARD_ONLINE,
+        amount=more,
+        refund_of=payment,
+        reason="Refunded in Stripe",
+        provider_id=f"{payment.provider_id}/refunded/{payments.to_minor(refunded)}",
+    )
+    text = f"Refund {_money_text(more, works_order)} (card online, made in Stripe)"
+    record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL)
+
+
+@transaction.atomic
+def stripe_event_apply(*, event: payments.Event) -> bool:
+    """Act on one Stripe event exactly once: a payment taken records one payment (whichever of
+    the session's and the intent's events comes first), a refund records what was refunded
+    since; an id seen before, or an event about nothing of ours, changes nothing. Whether it
+    was acted on."""
+    facts = event.facts
+    if facts is None or facts.amount <= 0:
+        return False
+    invoice = (
+        Invoice.objects.for_shop(facts.shop_id)
+        .filter(number=facts.invoice_number, kind=DocumentKind.INVOICE)
+        .select_related("works_order__shop")
+        .first()
+    )
+    if invoice is None or facts.currency != invoice.currency:
+        log.warning("Stripe event %s names no invoice of ours: %s", event.event_id, facts)
+        return False
+    _, new = StripeEvent.objects.get_or_create(
+        event_id=event.event_id, defaults={"type": event.type, "shop_id": facts.shop_id}
+    )
+    if not new:
+        return False  # delivered again, or replayed
+    works_order = _lock(invoice.works_order)
+    works_order.shop = invoice.works_order.shop
+    payment = _online_payment(works_order, provider_id=facts.provider_id, amount=facts.amount)
+    if isinstance(facts, payments.Refunded):
+        _online_refund(works_order, payment, facts.refunded)
+    return True

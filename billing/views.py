@@ -48,7 +48,7 @@ def _panel_context(request: ShopRequest, works_order: WorksOrder, **forms_shown)
         "refundables": [
             (p, refund_forms.get(p.pk) or RefundForm(auto_id=f"refund-{p.pk}-%s"))
             for p in billing.payments
-            if not p.is_refund and p.method != Method.RECORDED
+            if not p.is_refund and p.method not in (Method.RECORDED, Method.CARD_ONLINE)
         ],
         "open_dialog": forms_shown.get("open_dialog", ""),
         "problem": forms_shown.get("problem", ""),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("notifications.urls_staff")),
     path("", include("reports.urls")),
     path("", include("billing.urls")),
+    path("", include("billing.urls_public")),
 ]
 
 handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from billing.payments import configured as online_payment_configured
+from billing.selectors import invoice_owed_sql
 from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import OpeningHours
 from shops.money import format_money
@@ -120,6 +122,10 @@ def gone(request: HttpRequest) -> HttpResponse:
     return _respond(request, "notifications/status_gone.html", {}, status=404)
 
 
+def slow_down(request: HttpRequest) -> HttpResponse:
+    return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+
+
 def find_works_order(token: str) -> WorksOrder | None:
     """The works order whose link this is, if it is still open to the customer. The token alone
     identifies it (and so the shop)."""
@@ -183,7 +189,8 @@ _TABLES = {
 # Everything on the page besides the works order itself, in one statement: the page is opened
 # from every SMS link, and five ORM queries cost more in building their SQL than in running it.
 # Money goes as text (JSON numbers would be floats); the visible-to-customer filter is the same
-# as the timeline's: customer updates, and the status steps (entries with a "target").
+# as the timeline's: customer updates, and the status steps (entries with a "target"). Billing's
+# part, the invoice with what is still owed on it, is billing's SQL (billing/selectors.py).
 FACTS_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_array(l.id, l.description, l.quantity::text,
@@ -212,8 +219,9 @@ SELECT
   (SELECT coalesce(json_agg(json_build_array(h.weekday, h.opens, h.closes)
                             ORDER BY h.weekday), '[]')
      FROM {hours} h
-    WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s)
-""".format(**_TABLES)
+    WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s),
+  {invoice}
+""".format(invoice=invoice_owed_sql(shop="%(shop)s", works_order_id="%(job)s"), **_TABLES)
 
 
 def _on(day: str | None) -> datetime.date | None:
@@ -235,7 +243,7 @@ def page_context(works_order: WorksOrder) -> dict:
                 "awaiting": works_order.status == Status.AWAITING_APPROVAL,
             },
         )
-        line_rows, entry_rows, part_rows, approval_row, hours_rows = cursor.fetchone()
+        line_rows, entry_rows, part_rows, approval_row, hours_rows, invoice_row = cursor.fetchone()
     lines = [
         QuoteLine(
             id=pk, description=text, quantity=Decimal(q), unit_price=Decimal(u), vat_rate=Decimal(v)
@@ -281,6 +289,11 @@ def page_context(works_order: WorksOrder) -> dict:
         for day, opens, closes in hours_rows
     ]
     quote_total = sum((line.gross for line in lines), Decimal("0.00"))
+    invoice_number, owed, exempt = "", None, False
+    if invoice_row:
+        invoice_number, owed, exempt = invoice_row[0], Decimal(invoice_row[1]), invoice_row[2]
+    cancelled = works_order.status == Status.CANCELLED
+    to_pay = owed is not None and owed > 0 and not exempt and not cancelled
     technician = (
         works_order.assigned_to.user.full_name.split()[:1] if works_order.assigned_to else []
     )
@@ -316,14 +329,20 @@ def page_context(works_order: WorksOrder) -> dict:
         "approval": approval,
         "approval_previous": approval and format_money(approval.previous_gross, currency),
         "approval_new": approval and format_money(approval.new_gross, currency),
-        "cancelled": works_order.status == Status.CANCELLED,
+        "cancelled": cancelled,
+        "invoice_number": invoice_number,
+        "owed": format_money(owed, currency) if to_pay else "",
+        "paid_in_full": owed is not None and owed <= 0,
+        "no_payment_due": exempt,
+        # Online payment: only with Stripe set up, for an issued invoice with money owed.
+        "pay_online": to_pay and online_payment_configured(),
     }
 
 
 @csrf_protect
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
     if over_rate_limit(request):
-        return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+        return slow_down(request)
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)  # whatever the method: an unknown token says nothing more
@@ -331,6 +350,11 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD"])
     context = page_context(works_order)
     context["answer"] = request.GET.get("answer", "")
+    # Back from Stripe's payment page: "done" says thank you once the payment is recorded
+    # (Stripe's webhook), and until then that it is being confirmed; "cancelled" that nothing
+    # was taken.
+    payment = request.GET.get("payment", "")
+    context["payment"] = payment if payment in ("done", "cancelled") else ""
     return _respond(request, "notifications/status.html", context)
 
 
@@ -346,7 +370,7 @@ def _amount(value: str) -> Decimal | None:
 def status_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer approves or declines the change they were shown, and only that change."""
     if over_rate_limit(request):
-        return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+        return slow_down(request)
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)
@@ -376,9 +400,9 @@ def status_answer(request: HttpRequest, token: str) -> HttpResponse:
                 ",".join(str(pk) for pk in approval.line_ids),
             )
         if approval is None or works_order.status != Status.AWAITING_APPROVAL:
-            return _refused(request, works_order, "This change has already been answered.")
+            return refused_page(request, works_order, "This change has already been answered.")
         if shown != current:
-            return _refused(
+            return refused_page(
                 request,
                 works_order,
                 "The price changed after you opened this page, so nothing was recorded. "
@@ -407,12 +431,15 @@ def status_answer(request: HttpRequest, token: str) -> HttpResponse:
                 evidence=evidence,
             )
         except ValidationError:
-            return _refused(request, works_order, "This change has already been answered.")
+            return refused_page(request, works_order, "This change has already been answered.")
     return redirect(reverse("status_page", args=[token]) + f"?answer={decision}")
 
 
-def _refused(request: HttpRequest, works_order: WorksOrder, reason: str) -> HttpResponse:
+def refused_page(
+    request: HttpRequest, works_order: WorksOrder, reason: str, status: int = 409
+) -> HttpResponse:
+    """The status page again, saying why what the customer asked for was not done."""
     works_order.refresh_from_db()
     context = page_context(works_order)
     context["refusal"] = reason
-    return _respond(request, "notifications/status.html", context, status=409)
+    return _respond(request, "notifications/status.html", context, status=status)

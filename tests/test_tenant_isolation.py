@@ -39,6 +39,7 @@ PUBLIC_SECRET_ROUTES = {
     "password_reset_confirm": 200,  # Django's own page: "This link no longer works"
     "status_page": 404,  # the customer's status page, from the receipt and messages
     "status_answer": 404,
+    "status_pay": 404,  # the Pay button on the status page
 }
 PUBLIC_ROUTES = {
     "login",
@@ -50,7 +51,7 @@ PUBLIC_ROUTES = {
 }
 # Called by a provider, not a person: no session, but nothing is accepted without the
 # provider's signature (see test_webhooks_refuse_unsigned_requests).
-SIGNED_WEBHOOK_ROUTES = {"twilio_status", "twilio_inbound"}
+SIGNED_WEBHOOK_ROUTES = {"twilio_status", "twilio_inbound", "stripe_webhook"}
 SKIPPED_PREFIXES = ("admin/",)  # superusers only; see test_admin_is_for_superusers_only
 
 

@@ -187,7 +187,7 @@ _PARTS = """LEFT JOIN LATERAL (
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
        (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id),
-       bought.outstanding, bought.due
+       bought.outstanding, bought.due {{badges}}
 FROM {works_order} w
 JOIN {branch} b ON b.id = w.branch_id
 JOIN {device} d ON d.id = w.device_id
@@ -198,6 +198,31 @@ LEFT JOIN {user} u ON u.id = m.user_id
 WHERE w.shop_id = %(shop)s AND w.branch_id = %(branch)s AND {on_board} {{filters}}
 ORDER BY {{order}} w.created_at, w.id
 """.format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, **_TABLES)
+
+
+@dataclass(frozen=True)
+class CardBadge:
+    """A word on the card that an app above tickets knows (billing's "Paid"): `sql` is a
+    boolean expression on the card's works order `w` (and `w.status`), read in the cards' one
+    query; the card shows `label` with the class `bc-<key>` where it is true."""
+
+    key: str
+    label: str
+    sql: str
+
+
+# Filled when Django starts, by the apps that own the facts (their AppConfig.ready): tickets
+# never imports them, as with its signals.
+CARD_BADGES: dict[str, CardBadge] = {}
+
+
+def card_badge_register(badge: CardBadge) -> None:
+    CARD_BADGES[badge.key] = badge
+
+
+def _badge_columns() -> str:
+    return "".join(f", ({badge.sql})" for badge in CARD_BADGES.values())
+
 
 _BY_PRIORITY = (
     "CASE w.priority WHEN 'vip' THEN 0 WHEN 'urgent' THEN 1 WHEN 'warranty' THEN 2 ELSE 3 END"
@@ -375,12 +400,14 @@ def board_cards(
         filters += f" AND {SLA_STATUS_SQL} = %(sla)s"
         params["sla"] = sla
     with connection.cursor() as cursor:
-        cursor.execute(_CARDS_SQL.format(filters=filters, order=_ORDERS[sort]), params)
+        sql = _CARDS_SQL.format(filters=filters, order=_ORDERS[sort], badges=_badge_columns())
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
+    badges = list(CARD_BADGES.values())
     cards = []
     for row in rows:
         number, status, prio, sla_status, due, stopped, promise, promise_passed = row[:8]
-        make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:]
+        make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:15]
         sla_classes, sla_words, sla_time = _sla(status, sla_status, due, stopped)
         cards.append(
             {
@@ -403,6 +430,7 @@ def board_cards(
                 "promise_text": _when_text(promise, past=bool(promise_passed)) if promise else "",
                 "promise_passed": bool(promise and promise_passed and status not in DONE),
                 "photos": photo_count,
+                "badges": [badge for badge, on in zip(badges, row[15:], strict=True) if on],
             }
         )
     return cards
@@ -458,6 +486,8 @@ def card_html(card: dict, detail_url: str) -> str:
     )
     if card["paused"]:
         parts.append(f'<span class="bc-paused">{card["paused"]}</span>')
+    for badge in card.get("badges", ()):
+        parts.append(f'<span class="bc-badge bc-{badge.key}">{escape(badge.label)}</span>')
     parts_text, parts_style = card["parts"]
     if parts_text:
         parts.append(f'<span class="bc-parts bc-parts-{parts_style}">{parts_text}</span>')

@@ -152,6 +152,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "")  # tests point the client at a stand-in
 
+# Card payments online (Stripe Checkout) from the customer's status page. Without both keys the
+# Pay button is not shown anywhere and the webhook accepts nothing.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE_URL = env("STRIPE_API_BASE_URL", "")  # tests point the client at a stand-in
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))

@@ -164,6 +164,20 @@ def test_a_technician_s_pages(walk, signed_in_page, personas, busy_shop):
     walk.check()
 
 
+def test_the_customer_s_status_page_with_an_invoice_to_pay(walk, personas, busy_shop, settings):
+    from billing.services import invoice_issue
+    from tickets.qr import STATUS_PATH
+
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_axe", "whsec_axe"
+    ready = busy_shop["jobs"]["ready"]
+    invoice_issue(works_order=ready, by=personas.front_desk)
+    for query in ("", "?payment=done", "?payment=cancelled"):  # the Pay button; back from Stripe
+        walk.visit(STATUS_PATH.format(token=ready.status_token) + query)
+    paid = busy_shop["jobs"]["collected"]  # paid in full: "payment received"
+    walk.visit(STATUS_PATH.format(token=paid.status_token) + "?payment=done")
+    walk.check()
+
+
 def test_the_pages_before_signing_in(walk, db):
     for path in [
         "/sign-in/",

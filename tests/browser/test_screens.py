@@ -204,3 +204,26 @@ def test_the_invoice_panel_and_payment_dialog(
     page.emulate_media(media="print")
     page.goto(f"{live_server.url}/invoices/{invoice}/")
     shoot("invoice-page-print")
+
+
+def test_the_status_page_pay_button(shoot, page, live_server, personas, busy_shop, settings):
+    from billing.services import invoice_issue
+    from tickets.qr import STATUS_PATH
+
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_shot", "whsec_shot"
+    ready = busy_shop["jobs"]["ready"]
+    invoice_issue(works_order=ready, by=personas.front_desk)
+    status = live_server.url + STATUS_PATH.format(token=ready.status_token)
+    paid = live_server.url + STATUS_PATH.format(token=busy_shop["jobs"]["collected"].status_token)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(status)
+        expect(page.get_by_role("button", name=re.compile(r"^Pay .* by card$"))).to_be_visible()
+        shoot(f"status-pay-{name}")
+    page.set_viewport_size(PHONE)
+    page.goto(status + "?payment=done")
+    shoot("status-pay-390-processing", full_page=False)
+    page.goto(status + "?payment=cancelled")
+    shoot("status-pay-390-cancelled", full_page=False)
+    page.goto(paid + "?payment=done")
+    shoot("status-pay-390-received", full_page=False)
