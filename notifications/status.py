@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from billing.models import Invoice
 from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import OpeningHours
 from shops.money import format_money
@@ -179,6 +180,7 @@ _TABLES = {
     "po": PurchaseOrder._meta.db_table,
     "approval": Approval._meta.db_table,
     "hours": OpeningHours._meta.db_table,
+    "invoice": Invoice._meta.db_table,
 }
 # Everything on the page besides the works order itself, in one statement: the page is opened
 # from every SMS link, and five ORM queries cost more in building their SQL than in running it.
@@ -212,7 +214,11 @@ SELECT
   (SELECT coalesce(json_agg(json_build_array(h.weekday, h.opens, h.closes)
                             ORDER BY h.weekday), '[]')
      FROM {hours} h
-    WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s)
+    WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s),
+  (SELECT coalesce(json_agg(json_build_array(i.number, i.kind, i.gross::text)
+                            ORDER BY i.issued_at, i.id), '[]')
+     FROM {invoice} i
+    WHERE i.shop_id = %(shop)s AND i.works_order_id = %(job)s)
 """.format(**_TABLES)
 
 
@@ -235,7 +241,9 @@ def page_context(works_order: WorksOrder) -> dict:
                 "awaiting": works_order.status == Status.AWAITING_APPROVAL,
             },
         )
-        line_rows, entry_rows, part_rows, approval_row, hours_rows = cursor.fetchone()
+        line_rows, entry_rows, part_rows, approval_row, hours_rows, document_rows = (
+            cursor.fetchone()
+        )
     lines = [
         QuoteLine(
             id=pk, description=text, quantity=Decimal(q), unit_price=Decimal(u), vat_rate=Decimal(v)
@@ -317,6 +325,15 @@ def page_context(works_order: WorksOrder) -> dict:
         "approval_previous": approval and format_money(approval.previous_gross, currency),
         "approval_new": approval and format_money(approval.new_gross, currency),
         "cancelled": works_order.status == Status.CANCELLED,
+        # The invoice and its credit notes, each a PDF under this page's address.
+        "documents": [
+            {
+                "number": number,
+                "label": "Credit note" if kind == "credit_note" else "Invoice",
+                "gross": format_money(Decimal(gross), currency),
+            }
+            for number, kind, gross in document_rows
+        ],
     }
 
 
