@@ -39,6 +39,7 @@ PUBLIC_SECRET_ROUTES = {
     "password_reset_confirm": 200,  # Django's own page: "This link no longer works"
     "status_page": 404,  # the customer's status page, from the receipt and messages
     "status_answer": 404,
+    "status_document": 404,  # the customer's invoice PDF, under the status link
 }
 PUBLIC_ROUTES = {
     "login",
