@@ -113,8 +113,8 @@ class ExportForm(forms.Form):
 class TillForm(forms.Form):
     """Which branch and day the till report shows, read from the URL."""
 
-    branch = forms.ChoiceField(label="Branch")
-    day = DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    branch = forms.ChoiceField(label="Branch", required=False)  # none: the member's own
+    day = DateField(label="Day", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -136,3 +136,7 @@ class TillCloseForm(TillForm):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     note = forms.CharField(label="Note", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].required = self.fields["day"].required = True

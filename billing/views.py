@@ -317,16 +317,18 @@ def _till_page(
 ) -> HttpResponse:
     """The report of the branch and day asked for; when what was asked is refused, the form
     says why and the report is of today at the member's branch."""
-    if asked.is_bound and asked.is_valid():
-        branch, day = asked.chosen_branch, asked.cleaned_data["day"]
-        shown = asked
-    else:
-        branch = _default_branch(request, asked)
-        day = till.branch_today(branch) if branch else timezone.localdate()
+    chosen = asked.cleaned_data if asked.is_bound and asked.is_valid() else {}
+    branch = asked.branches.get(chosen.get("branch") or "") or _default_branch(request, asked)
+    day = chosen.get("day") or (till.branch_today(branch) if branch else timezone.localdate())
+    shown = asked
+    if not asked.errors:
         initial = {"branch": branch.code if branch else "", "day": day}
-        shown = asked if asked.is_bound else TillForm(shop=request.shop, initial=initial)
+        shown = TillForm(shop=request.shop, initial=initial)
     report = till.till_report(branch=branch, day=day) if branch else None
     future = branch is not None and day > till.branch_today(branch)
+    # A refusal of the whole close (already closed, not begun) is said even when the form is
+    # no longer offered.
+    problem = " ".join(close_form.non_field_errors()) if close_form is not None else ""
     if report is None or report.closed is not None or future:
         close_form = None
     elif close_form is None:
@@ -339,6 +341,7 @@ def _till_page(
         "form": shown,
         "report": report,
         "close_form": close_form,
+        "problem": problem if close_form is None else "",
         "future": future,
         "currency": request.shop.currency,
     }

@@ -191,7 +191,8 @@ def test_the_customer_is_emailed_links_once_per_version(personas, invoice):
     assert documents.documents_prepare(note.pk) == 4  # the note's two and the invoice's v2
     assert messages.count() == 2
     second = messages.get(key=f"documents:{invoice.number}:v2")
-    assert note.number in second.body and reverse("status_document", args=[token, note.number])
+    assert note.number in second.body
+    assert reverse("status_document", args=[token, note.number]) in second.body
     assert DocumentPdf.objects.for_shop(personas.shop).count() == 6
 
 
