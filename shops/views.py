@@ -197,6 +197,10 @@ def branch_edit(request: ShopRequest, branch_code: str) -> HttpResponse:
             services.branch_set_hours(branch=branch, hours=_hours_from(hours))
         messages.success(request, f"{branch.name} saved.")
         return redirect("branch_edit", branch_code=branch.code)
+    # A refused form has already copied what was typed onto `branch` (a ModelForm does, even
+    # an impossible time zone): the page around the form shows the branch as it is stored.
+    if form.is_bound:
+        branch = get_branch(request, branch_code)
     closed = ClosedDateForm(shop=request.shop, branch=branch)
     return render(
         request,
