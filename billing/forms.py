@@ -81,13 +81,15 @@ class CreditNoteForm(forms.Form):
 # The accounting export and the day end ---------------------------------------------------
 
 LONGEST_EXPORT_DAYS = 366
+# A date input sends and shows ISO dates, whatever the language's own format.
+DAY_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class ExportForm(forms.Form):
     """A period of whole days (in the shop's time) and one file layout, read from the URL."""
 
-    start = DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(label="From", widget=DAY_INPUT)
+    end = DateField(label="To", widget=DAY_INPUT)
     layout = forms.ChoiceField(label="File", choices=list(LAYOUTS.items()))
 
     def clean(self) -> dict:
@@ -114,7 +116,7 @@ class TillForm(forms.Form):
     """Which branch and day the till report shows, read from the URL."""
 
     branch = forms.ChoiceField(label="Branch", required=False)  # none: the member's own
-    day = DateField(label="Day", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label="Day", required=False, widget=DAY_INPUT)
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)

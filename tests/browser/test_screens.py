@@ -219,16 +219,8 @@ def test_the_invoice_pdfs(personas, busy_shop):
     folder = Path(os.environ["SCREENS_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     invoice = invoice_for(busy_shop["jobs"]["collected"])
-    shots = [(invoice, layout, f"invoice-pdf-{layout}") for layout in DocumentFormat]
-    note = services.credit_note_issue(
-        invoice=invoice, amount=Decimal("10.00"), reason="Case not supplied", by=personas.manager
-    )
-    shots += [
-        (invoice, DocumentFormat.A4, "invoice-pdf-a4-version-2"),
-        (note, DocumentFormat.A4, "credit-note-pdf-a4"),
-        (note, DocumentFormat.ROLL, "credit-note-pdf-roll"),
-    ]
-    for document, layout, name in shots:
+
+    def picture(document, layout, name: str) -> None:
         stored = documents.document_pdf(document, layout)
         with stored.file.open("rb") as file:
             (folder / f"{name}.pdf").write_bytes(file.read())
@@ -237,6 +229,15 @@ def test_the_invoice_pdfs(personas, busy_shop):
              str(folder / name)],
             check=True,
         )  # fmt: skip
+
+    for layout in DocumentFormat:
+        picture(invoice, layout, f"invoice-pdf-{layout}")
+    note = services.credit_note_issue(
+        invoice=invoice, amount=Decimal("10.00"), reason="Case not supplied", by=personas.manager
+    )
+    picture(invoice, DocumentFormat.A4, "invoice-pdf-a4-version-2")
+    picture(note, DocumentFormat.A4, "credit-note-pdf-a4")
+    picture(note, DocumentFormat.ROLL, "credit-note-pdf-roll")
 
 
 def test_the_till_report(shoot, signed_in_page, live_server, personas, busy_shop):

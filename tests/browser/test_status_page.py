@@ -111,11 +111,11 @@ def test_the_customer_finds_the_invoice_on_the_status_page(page: Page, live_serv
     expect(page.get_by_role("heading", name="Your invoice")).to_be_visible()
     assert axe_findings(page) == []
     assert sideways_overflow(page) == ""
-    link = page.get_by_role("link", name="download PDF")
+    link = page.get_by_role("link", name=f"Download PDF of invoice {invoice.number}")
     expect(link).to_have_count(1)
     response = page.request.get(live_server.url + link.get_attribute("href"))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
-    receipt = page.get_by_role("link", name=f"Invoice {invoice.number} as a till receipt")
+    receipt = page.get_by_role("link", name=f"Receipt size PDF of invoice {invoice.number}")
     assert page.request.get(live_server.url + receipt.get_attribute("href")).status == 200
