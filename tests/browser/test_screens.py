@@ -171,11 +171,11 @@ def test_a_branch_opens_on_a_public_holiday(shoot, signed_in_page, live_server, 
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/settings/branches/{personas.branch.code}/")
     holidays = page.locator("#public-holidays")
-    first = holidays.get_by_role("button", name=re.compile(r"^Open on ")).first
+    first = holidays.get_by_role("button", name=re.compile(r"^Open this day: ")).first
     label = first.get_attribute("aria-label")
     first.click()
-    holiday = label.removeprefix("Open on ")
-    expect(holidays.get_by_role("button", name=f"Closed on {holiday}")).to_be_visible()
+    holiday = label.removeprefix("Open this day: ")
+    expect(holidays.get_by_role("button", name=f"Closed after all on {holiday}")).to_be_visible()
     expect(holidays.locator(".badge", has_text="Open")).to_have_count(1)
     holidays.scroll_into_view_if_needed()
     shoot("branch-390-holiday-opened", full_page=False)

@@ -186,10 +186,10 @@ def test_a_manager_opens_the_branch_on_a_public_holiday_and_closes_it_again(clie
     assert page.status_code == 200
     opened = ClosedDate.objects.for_shop(personas.shop).get(branch=branch, date=day)
     assert opened.open_on_holiday
-    assert f"Closed on {name}" in page.content.decode()  # its button now closes it again
+    assert f"Closed after all on {name}" in page.content.decode()  # its button now closes it again
     # Not listed among the days the branch is shut.
     edit = client.get(reverse("branch_edit", args=[branch.code])).content.decode()
-    assert f"Open on {name}" not in edit.split('id="public-holidays"')[0]
+    assert f"Open this day: {name}" not in edit.split('id="public-holidays"')[0]
 
     client.post(url, {"date": day.isoformat(), "open": "0"})
     assert not ClosedDate.objects.for_shop(personas.shop).filter(branch=branch).exists()
