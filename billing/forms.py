@@ -3,12 +3,17 @@ two decimals); what is owed or refundable is the service's to check, as it knows
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
+from billing.export import LAYOUTS
 from billing.models import COUNTER_METHODS, ExemptionKind, Method
 from billing.services import MAX_AMOUNT
+from shops.fields import AmountField, DateField
+from shops.models import Branch, Shop
 
 
 def amount_field(label: str, **kwargs) -> forms.DecimalField:
@@ -71,3 +76,69 @@ class ExemptionForm(forms.Form):
 class CreditNoteForm(forms.Form):
     amount = amount_field("Amount to credit (incl. VAT)")
     reason = forms.CharField(label="Why", max_length=200)
+
+
+# The accounting export and the day end ---------------------------------------------------
+
+LONGEST_EXPORT_DAYS = 366
+# A date input sends and shows ISO dates, whatever the language's own format.
+DAY_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class ExportForm(forms.Form):
+    """A period of whole days (in the shop's time) and one file layout, read from the URL."""
+
+    start = DateField(label="From", widget=DAY_INPUT)
+    end = DateField(label="To", widget=DAY_INPUT)
+    layout = forms.ChoiceField(label="File", choices=list(LAYOUTS.items()))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last day is before the first.")
+            elif (end - start).days >= LONGEST_EXPORT_DAYS:
+                self.add_error("end", "Choose a period of a year or less.")
+        return cleaned
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """From the first day's midnight to the midnight after the last, in the shop's time."""
+        first, last = self.cleaned_data["start"], self.cleaned_data["end"]
+        start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+        end = timezone.make_aware(
+            datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return start, end
+
+
+class TillForm(forms.Form):
+    """Which branch and day the till report shows, read from the URL."""
+
+    branch = forms.ChoiceField(label="Branch", required=False)  # none: the member's own
+    day = DateField(label="Day", required=False, widget=DAY_INPUT)
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("name")}
+        self.fields["branch"].choices = [
+            (code, branch.name if branch.is_active else f"{branch.name} (closed)")
+            for code, branch in self.branches.items()
+        ]
+
+    @property
+    def chosen_branch(self) -> Branch:
+        return self.branches[self.cleaned_data["branch"]]
+
+
+class TillCloseForm(TillForm):
+    counted_cash = AmountField(
+        label="Cash counted in the drawer",
+        help_text="Without the float.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    note = forms.CharField(label="Note", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].required = self.fields["day"].required = True

@@ -14,6 +14,7 @@ refunds.
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.db import models
@@ -28,6 +29,10 @@ SIMPLIFIED_INVOICE_LIMIT = Decimal("250.00")
 
 class InvoiceIsIssued(Exception):
     """An issued invoice or credit note is never edited: issue a credit note instead."""
+
+
+class DayIsClosed(Exception):
+    """A day closed at the till is read-only."""
 
 
 class DocumentKind(models.TextChoices):
@@ -190,6 +195,9 @@ class Payment(ShopOwned):
         "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     taken_at = models.DateTimeField(default=timezone.now)
+    # When the row was written, which may be after the money changed hands (a provider's
+    # confirmation): a day closed at the till sees what was written after its close.
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["taken_at", "id"]
@@ -242,6 +250,80 @@ class PaymentExemption(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.note}"
+
+
+class DocumentFormat(models.TextChoices):
+    A4 = "a4", "A4"
+    ROLL = "roll", "80 mm roll"
+
+
+def document_path(pdf: DocumentPdf, filename: str) -> str:
+    # Private, like photos: served only through the views that check who is asking.
+    return (
+        f"private/shop-{pdf.shop_id}/invoices/"
+        f"{pdf.invoice.number}-v{pdf.version}-{pdf.format}-{secrets.token_hex(8)}.pdf"
+    )
+
+
+class DocumentPdf(ShopOwned):
+    """An invoice or credit note as a PDF, rendered once per version and format by the worker.
+
+    An invoice's version is 1 + the credit notes against it (each is printed on it); a credit
+    note has one version. A new version is a new file: what was sent before stays as it was."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="pdfs")
+    version = models.PositiveSmallIntegerField()
+    format = models.CharField(max_length=4, choices=DocumentFormat.choices)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    size = models.PositiveIntegerField("bytes", default=0)
+    render_ms = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice", "version", "format"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "invoice", "version", "format"], name="document_pdf_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} v{self.version} {self.format}"
+
+
+class TillDay(ShopOwned):
+    """A branch's day at the till, closed by a manager: what the payments said was in the cash
+    drawer, what was counted, and the difference, as they stood at the close. A closed day is
+    never reopened or changed; payments recorded for it afterwards are shown apart."""
+
+    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    expected_cash = models.DecimalField(max_digits=12, decimal_places=2)
+    counted_cash = models.DecimalField(max_digits=12, decimal_places=2)
+    difference = models.DecimalField(max_digits=12, decimal_places=2)  # counted − expected
+    taken = models.DecimalField(max_digits=12, decimal_places=2)  # all methods, less refunds
+    payments = models.PositiveIntegerField()  # how many were counted in (refunds included)
+    note = models.CharField(max_length=200, blank=True)
+    closed_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "branch"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "branch", "day"], name="till_day_once"),
+            models.CheckConstraint(
+                condition=Q(difference=models.F("counted_cash") - models.F("expected_cash")),
+                name="till_day_difference_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.day}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise DayIsClosed("A closed day at the till is never changed.")
+        super().save(*args, **kwargs)
 
 
 class OnlineCheckout(ShopOwned):

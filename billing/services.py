@@ -191,7 +191,19 @@ def invoice_issue(*, works_order: WorksOrder, by: Membership) -> Invoice:
     InvoiceLine.objects.bulk_create(lines)
     text = f"Invoice {invoice.number} issued: {_money_text(invoice.gross, works_order)}"
     record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL, invoice=invoice.number)
+    _prepare_documents_after_commit(invoice)
     return invoice
+
+
+def _prepare_documents_after_commit(document: Invoice) -> None:
+    """The worker renders the PDFs and emails the customer once the document is committed."""
+
+    def enqueue() -> None:
+        from billing.tasks import documents_prepare
+
+        documents_prepare.delay(document.pk)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -256,6 +268,7 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, by: Mem
     )
     text = f"Credit note {note.number} against {invoice.number}: {_money_text(amount, works_order)}"
     record(works_order, Event.BILLING, by, f"{text} ({reason})", NoteKind.INTERNAL)
+    _prepare_documents_after_commit(note)
     return note
 
 

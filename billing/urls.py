@@ -22,4 +22,14 @@ urlpatterns = [
         name="credit_note_issue",
     ),
     path("invoices/<str:invoice_number>/", views.invoice_page, name="invoice_page"),
+    path("invoices/<str:invoice_number>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    # The customer's copy, under their status link (see notifications/urls_status.py).
+    path(
+        "s/<str:token>/documents/<str:invoice_number>.pdf",
+        views.status_document,
+        name="status_document",
+    ),
+    path("billing/export/", views.accounting_export, name="accounting_export"),
+    path("billing/till/", views.till_report, name="till_report"),
+    path("billing/till/close/", views.till_close, name="till_close"),
 ]

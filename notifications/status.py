@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from billing.models import Invoice
 from billing.payments import configured as online_payment_configured
 from billing.selectors import invoice_owed_sql
 from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
@@ -185,6 +186,7 @@ _TABLES = {
     "po": PurchaseOrder._meta.db_table,
     "approval": Approval._meta.db_table,
     "hours": OpeningHours._meta.db_table,
+    "invoice_table": Invoice._meta.db_table,
 }
 # Everything on the page besides the works order itself, in one statement: the page is opened
 # from every SMS link, and five ORM queries cost more in building their SQL than in running it.
@@ -220,7 +222,11 @@ SELECT
                             ORDER BY h.weekday), '[]')
      FROM {hours} h
     WHERE h.shop_id = %(shop)s AND h.branch_id = %(branch)s),
-  {invoice}
+  {invoice},
+  (SELECT coalesce(json_agg(json_build_array(i.number, i.kind, i.gross::text)
+                            ORDER BY i.issued_at, i.id), '[]')
+     FROM {invoice_table} i
+    WHERE i.shop_id = %(shop)s AND i.works_order_id = %(job)s)
 """.format(invoice=invoice_owed_sql(shop="%(shop)s", works_order_id="%(job)s"), **_TABLES)
 
 
@@ -243,7 +249,15 @@ def page_context(works_order: WorksOrder) -> dict:
                 "awaiting": works_order.status == Status.AWAITING_APPROVAL,
             },
         )
-        line_rows, entry_rows, part_rows, approval_row, hours_rows, invoice_row = cursor.fetchone()
+        (
+            line_rows,
+            entry_rows,
+            part_rows,
+            approval_row,
+            hours_rows,
+            invoice_row,
+            document_rows,
+        ) = cursor.fetchone()
     lines = [
         QuoteLine(
             id=pk, description=text, quantity=Decimal(q), unit_price=Decimal(u), vat_rate=Decimal(v)
@@ -336,6 +350,15 @@ def page_context(works_order: WorksOrder) -> dict:
         "no_payment_due": exempt,
         # Online payment: only with Stripe set up, for an issued invoice with money owed.
         "pay_online": to_pay and online_payment_configured(),
+        # The invoice and its credit notes, each a PDF under this page's address.
+        "documents": [
+            {
+                "number": number,
+                "label": "Credit note" if kind == "credit_note" else "Invoice",
+                "gross": format_money(Decimal(gross), currency),
+            }
+            for number, kind, gross in document_rows
+        ],
     }
 
 

@@ -78,6 +78,10 @@ GOALS = {
     "SLA view (all branches)": (150, None),
     "predicted completion": (None, None),
     "prediction right ± 1 day": (None, None),
+    # Issue 13: an invoice's PDF as the worker renders it (the first render apart: caches load).
+    "invoice PDF, first render": (None, None),
+    "invoice PDF render (A4)": (300, None),
+    "invoice PDF render (roll)": (300, None),
 }
 SWEEP_CROSSINGS = 10_000
 SWEEP_RUNS = 5  # the 10,000-crossing sweep, each on the same rows set up afresh
@@ -933,6 +937,66 @@ def measure_prediction(shop) -> list[Result]:
     return [timed, Result("prediction right ± 1 day", note=note)]
 
 
+def run_billing_benchmarks(shop_slug: str) -> list[Result]:
+    """An invoice's PDF rendered as the worker renders it: billing.documents.document_render,
+    which the task billing.tasks.documents_prepare calls, called here in-process (no broker in
+    between: the worker's own time). The first render in the process is timed apart (WeasyPrint
+    and fontconfig load their caches), then 200 A4 and 200 roll renders after 20 to warm up.
+    The invoice is issued in a transaction that is rolled back, so reruns measure the same."""
+    from django.db import transaction
+
+    from shops.models import Membership, Role, Shop
+    from tickets.models import Status, WorksOrder
+
+    say("")
+    say("Billing (issue 13):")
+    try:
+        from billing import documents
+        from billing.models import DocumentFormat
+        from billing.services import invoice_issue
+    except ImportError as error:
+        return [
+            skipped(name, f"no billing.documents ({error})")
+            for name in ("invoice PDF, first render", "invoice PDF render (A4)")
+        ]
+    shop = Shop.objects.get(slug=shop_slug)
+    owner = Membership.objects.for_shop(shop).filter(role=Role.OWNER)[0]
+    job = (
+        WorksOrder.objects.for_shop(shop)
+        .filter(status=Status.COLLECTED, lines__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    if job is None:
+        return [skipped("invoice PDF render (A4)", "no collected job with lines")]
+    results = []
+    with transaction.atomic():
+        invoice = invoice_issue(works_order=job, by=owner)
+        lines = invoice.lines.count()
+
+        def is_pdf(_i: int, pdf: bytes) -> None:
+            if not pdf.startswith(b"%PDF"):
+                raise SystemExit("the render did not make a PDF")
+
+        started = time.perf_counter()
+        is_pdf(0, documents.document_render(invoice, DocumentFormat.A4, 1))
+        first_ms = (time.perf_counter() - started) * 1000
+        note = f"{first_ms:.0f} ms (A4, {lines} lines), not counted in the rows below"
+        say(f"  {'invoice PDF, first render':<26} {note}")
+        results.append(Result("invoice PDF, first render", note=note))
+        for layout, name in (
+            (DocumentFormat.A4, "invoice PDF render (A4)"),
+            (DocumentFormat.ROLL, "invoice PDF render (roll)"),
+        ):
+            results.append(
+                measure(name, lambda i, layout=layout: documents.document_render(
+                    invoice, layout, 1
+                ), is_pdf)
+            )  # fmt: skip
+        transaction.set_rollback(True)
+    return results
+
+
 # --- The report ----------------------------------------------------------------------------
 
 
@@ -1028,6 +1092,7 @@ def main() -> int:
     load = os.getloadavg()
     results = run_benchmarks(shop_slug)
     results += run_sla_benchmarks(shop_slug)
+    results += run_billing_benchmarks(shop_slug)
     say("")
     say(table(results))
     say("")

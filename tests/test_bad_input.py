@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from billing import services as billing_services
+from billing.documents import documents_prepare
 from billing.models import Invoice, Method, Payment
 from parts import services as parts_services
 from parts.models import (
@@ -447,6 +448,9 @@ def demo_shop(db, settings):
     billing_services.payment_take(
         works_order=ready, method=Method.CARD_TERMINAL, amount=Decimal("1.00"), by=manager
     )
+    # The worker renders an issued invoice's PDFs at once; a download only reads them.
+    for invoice in Invoice.objects.for_shop(shop):
+        documents_prepare(invoice.pk)
     ClosedDate.objects.get_or_create(shop=shop, branch=branch, date="2030-12-24")
     return shop
 

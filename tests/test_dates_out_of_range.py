@@ -17,6 +17,8 @@ SAID = "Enter a date from 1 January 2000 to 31 December 2099."
         ("works_orders", {"booked_from": "0001-01-01"}, "booked_from"),
         ("stock_reports", {"end": "9999-12-31"}, "end"),
         ("stock_reports", {"start": "0001-01-01", "end": "0001-01-01"}, "start"),
+        ("accounting_export", {"start": "0001-01-01", "end": "2026-01-01"}, "start"),
+        ("till_report", {"branch": "BHM", "day": "9999-12-31"}, "day"),
     ],
 )
 def test_a_report_filter_out_of_range_is_refused_at_the_field(

@@ -40,6 +40,7 @@ PUBLIC_SECRET_ROUTES = {
     "status_page": 404,  # the customer's status page, from the receipt and messages
     "status_answer": 404,
     "status_pay": 404,  # the Pay button on the status page
+    "status_document": 404,  # the customer's invoice PDF, under the status link
 }
 PUBLIC_ROUTES = {
     "login",

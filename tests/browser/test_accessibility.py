@@ -124,6 +124,11 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         "/reports/",
         "/reports/sla/",
         "/reports/sla/?period=custom&start=2026-03-10&end=2026-03-01&branch=NOPE",
+        "/billing/till/",
+        f"/billing/till/?branch={personas.other_branch.code}",
+        "/billing/till/?branch=NOPE&day=9999-12-31",
+        "/billing/export/",
+        "/billing/export/?start=2026-03-10&end=2026-03-01&layout=xero_invoices",
     ]:
         walk.visit(path)
     for job in busy_shop["jobs"].values():

@@ -227,3 +227,68 @@ def test_the_status_page_pay_button(shoot, page, live_server, personas, busy_sho
     shoot("status-pay-390-cancelled", full_page=False)
     page.goto(paid + "?payment=done")
     shoot("status-pay-390-received", full_page=False)
+
+
+def test_the_invoice_pdfs(personas, busy_shop):
+    """The invoice as the worker renders it, A4 and 80 mm roll, and after a credit note (its
+    second version) with the credit note itself, each page as a PNG (pdftoppm)."""
+    import subprocess
+    from decimal import Decimal
+
+    from billing import documents, services
+    from billing.models import DocumentFormat
+    from billing.selectors import invoice_for
+
+    folder = Path(os.environ["SCREENS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    invoice = invoice_for(busy_shop["jobs"]["collected"])
+
+    def picture(document, layout, name: str) -> None:
+        stored = documents.document_pdf(document, layout)
+        with stored.file.open("rb") as file:
+            (folder / f"{name}.pdf").write_bytes(file.read())
+        subprocess.run(
+            ["pdftoppm", "-r", "110", "-png", "-singlefile", str(folder / f"{name}.pdf"),
+             str(folder / name)],
+            check=True,
+        )  # fmt: skip
+
+    for layout in DocumentFormat:
+        picture(invoice, layout, f"invoice-pdf-{layout}")
+    note = services.credit_note_issue(
+        invoice=invoice, amount=Decimal("10.00"), reason="Case not supplied", by=personas.manager
+    )
+    picture(invoice, DocumentFormat.A4, "invoice-pdf-a4-version-2")
+    picture(note, DocumentFormat.A4, "credit-note-pdf-a4")
+    picture(note, DocumentFormat.ROLL, "credit-note-pdf-roll")
+
+
+def test_the_till_report(shoot, signed_in_page, live_server, personas, busy_shop):
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/billing/till/?branch={personas.branch.code}")
+        expect(page.get_by_role("heading", name="Cash in the drawer")).to_be_visible()
+        shoot(f"till-{name}")
+    page.get_by_label("Cash counted in the drawer").fill("-5")
+    page.get_by_role("button", name=re.compile("^Close ")).click()
+    shoot("till-1280-refused")
+    page.get_by_label("Cash counted in the drawer").fill("150.00")
+    page.get_by_role("button", name=re.compile("^Close ")).click()
+    expect(page.get_by_text("A closed day is not changed.")).to_be_visible()
+    shoot("till-1280-closed")
+    page.set_viewport_size(PHONE)
+    page.reload()
+    shoot("till-390-closed")
+
+
+def test_the_accounting_export_page(shoot, signed_in_page, live_server, personas, busy_shop):
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/billing/export/")
+        shoot(f"export-{name}")
+    page.goto(f"{live_server.url}/billing/export/?start=2026-03-10&end=2026-03-01&layout=payments")
+    shoot("export-1280-refused")
+    page.goto(f"{live_server.url}/reports/")
+    shoot("reports-index-1280")

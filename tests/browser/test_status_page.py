@@ -99,3 +99,23 @@ def test_screens_of_the_status_page_in_each_stage(page: Page, live_server, perso
         page.screenshot(path=folder / f"status-{stage}.png", full_page=True)
     page.goto(live_server.url + STATUS_PATH.format(token="A" * 22))
     page.screenshot(path=folder / "status-unknown.png", full_page=True)
+
+
+def test_the_customer_finds_the_invoice_on_the_status_page(page: Page, live_server, busy_shop):
+    from billing.selectors import invoice_for
+
+    works_order = busy_shop["jobs"]["collected"]
+    invoice = invoice_for(works_order)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + STATUS_PATH.format(token=works_order.status_token))
+    expect(page.get_by_role("heading", name="Your invoice")).to_be_visible()
+    assert axe_findings(page) == []
+    assert sideways_overflow(page) == ""
+    link = page.get_by_role("link", name=f"Download PDF of invoice {invoice.number}")
+    expect(link).to_have_count(1)
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    receipt = page.get_by_role("link", name=f"Receipt size PDF of invoice {invoice.number}")
+    assert page.request.get(live_server.url + receipt.get_attribute("href")).status == 200
