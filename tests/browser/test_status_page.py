@@ -108,7 +108,7 @@ def test_the_customer_finds_the_invoice_on_the_status_page(page: Page, live_serv
     invoice = invoice_for(works_order)
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + STATUS_PATH.format(token=works_order.status_token))
-    expect(page.get_by_role("heading", name="Your invoice")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Invoice {invoice.number}")).to_be_visible()
     assert axe_findings(page) == []
     assert sideways_overflow(page) == ""
     link = page.get_by_role("link", name=f"Download PDF of invoice {invoice.number}")
