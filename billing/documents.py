@@ -70,7 +70,7 @@ def document_context(invoice: Invoice, version: int) -> dict:
     money = lambda amount: format_money(amount, invoice.currency)  # noqa: E731
     return {
         "invoice": invoice,
-        "title": "Credit note" if invoice.is_credit_note else "VAT invoice",
+        "title": invoice.title,
         "credits_number": invoice.credits.number if invoice.credits_id else "",
         "lines": list(invoice.lines.all()),
         "credit_notes": [

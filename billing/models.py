@@ -93,6 +93,14 @@ class Invoice(ShopOwned):
         return self.kind == DocumentKind.CREDIT_NOTE
 
     @property
+    def title(self) -> str:
+        """What the document is called on it: only a VAT-registered supplier issues a VAT
+        invoice (without a VAT number the same facts make a plain invoice)."""
+        if self.is_credit_note:
+            return "Credit note"
+        return "VAT invoice" if self.supplier_vat_number else "Invoice"
+
+    @property
     def simplified(self) -> bool:
         """Small enough for a simplified VAT invoice (the full one is shown all the same)."""
         return self.gross <= SIMPLIFIED_INVOICE_LIMIT

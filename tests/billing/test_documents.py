@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from billing import documents, services
 from billing.models import DocumentFormat, DocumentPdf, Method
 from notifications.models import Channel, Message, State
+from shops.models import Shop
 from tickets.qr import STATUS_PATH
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -46,7 +47,10 @@ def credit(invoice, personas, amount="24.00", reason="Screen protector not fitte
     )
 
 
-def test_it_renders_the_invoice_on_a4_with_every_vat_invoice_field(invoice):
+def test_it_renders_the_invoice_on_a4_with_every_vat_invoice_field(personas, ready):
+    Shop.objects.filter(pk=personas.shop.pk).update(vat_number="GB123456789")
+    ready.shop.refresh_from_db()
+    invoice = services.invoice_issue(works_order=ready, by=personas.front_desk)
     stored = documents.document_pdf(invoice, DocumentFormat.A4)
     raw = stored_bytes(stored)
     page = PdfReader(io.BytesIO(raw)).pages[0]
@@ -54,6 +58,7 @@ def test_it_renders_the_invoice_on_a4_with_every_vat_invoice_field(invoice):
     text = text_of(raw)
     for fact in [
         "VAT invoice",
+        "GB123456789",
         invoice.number,
         invoice.works_order_number,
         "Fix Corner Repairs",
@@ -218,3 +223,10 @@ def test_paying_issues_the_invoice_whose_pdf_shows_the_same_total(personas, read
     invoice = invoice_for(ready)
     text = text_of(stored_bytes(documents.document_pdf(invoice, DocumentFormat.ROLL)))
     assert "£144.00" in text
+
+
+def test_a_shop_without_a_vat_number_issues_a_plain_invoice(invoice):
+    assert invoice.supplier_vat_number == ""
+    text = text_of(stored_bytes(documents.document_pdf(invoice, DocumentFormat.A4)))
+    assert "INVOICE" in text and invoice.number in text
+    assert "VAT invoice" not in text and "VAT INVOICE" not in text and "VAT reg. no." not in text

@@ -143,7 +143,8 @@ def test_it_shows_the_panel_and_takes_a_cash_payment_from_it(client_as, personas
     invoice_number = services.invoice_for(ready).number
     page = desk.get(reverse("invoice_page", args=[invoice_number]))
     assert page.status_code == 200
-    assert "VAT invoice" in page.content.decode() and "£144.00" in page.content.decode()
+    assert f'Invoice <span class="font-monospace">{invoice_number}' in page.content.decode()
+    assert "£144.00" in page.content.decode()
 
 
 def test_it_refuses_more_than_is_owed_at_the_field(client_as, personas, ready):
