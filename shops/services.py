@@ -153,19 +153,24 @@ def closed_date_remove(*, closed_date: ClosedDate) -> None:
 
 def holiday_opening_set(*, branch: Branch, day: datetime.date, name: str, is_open: bool) -> None:
     """Whether the branch opens on this public holiday of its own (SLA promises count it as a
-    business day then). Saying the same twice changes nothing."""
+    business day then). Saying the same twice changes nothing; a day also entered as a closed
+    date is refused (ValidationError) rather than opened behind the shop's back."""
     rows = ClosedDate.objects.for_shop(branch.shop_id).filter(
         branch=branch, date=day, open_on_holiday=True
     )
     if not is_open:
         rows.delete()
         return
-    ClosedDate.objects.get_or_create(
+    row, _ = ClosedDate.objects.get_or_create(
         shop_id=branch.shop_id,
         branch=branch,
         date=day,
         defaults={"open_on_holiday": True, "reason": f"Open on {name}"[:120]},
     )
+    if not row.open_on_holiday:  # the day is also in the closed dates: which does the shop mean?
+        raise ValidationError(
+            "This day is also in the closed dates above: remove it there first to open on it."
+        )
 
 
 def _token_hash(token: str) -> str:

@@ -8,6 +8,7 @@ import holidays as public_holidays
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -273,9 +274,12 @@ def holiday_opening(request: ShopRequest, branch_code: str) -> HttpResponse:
     if name is None:
         error = "That day is not one of this branch's public holidays: nothing was changed."
     else:
-        services.holiday_opening_set(
-            branch=branch, day=day, name=name, is_open=request.POST.get("open") == "1"
-        )
+        try:
+            services.holiday_opening_set(
+                branch=branch, day=day, name=name, is_open=request.POST.get("open") == "1"
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
     if request.htmx:
         context = {"branch": branch, "holiday_error": error, **_closures(branch)}
         return render(request, "shops/branch_form.html#public-holidays", context)

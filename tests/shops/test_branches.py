@@ -227,3 +227,24 @@ def test_a_time_zone_that_does_not_exist_is_refused_at_the_field(client_as, pers
     assert "is not a known time zone" in page.content.decode()
     personas.branch.refresh_from_db()
     assert personas.branch.timezone == "Europe/London"
+
+
+def test_a_holiday_also_entered_as_a_closed_date_is_not_opened_behind_the_shops_back(
+    client_as, personas
+):
+    branch = personas.branch
+    Branch.objects.for_shop(personas.shop).filter(pk=branch.pk).update(holidays_country="GB")
+    today = timezone.localdate(timezone=branch.tz)
+    coming = holidays.country_holidays("GB", years=[today.year, today.year + 1])
+    day = min(d for d in coming if d >= today)
+    ClosedDate.objects.create(shop=personas.shop, branch=branch, date=day, reason="Stock take")
+
+    page = client_as(personas.manager).post(
+        reverse("holiday_opening", args=[branch.code]),
+        {"date": day.isoformat(), "open": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert page.status_code == 200
+    assert "remove it there first" in page.content.decode()
+    kept = ClosedDate.objects.for_shop(personas.shop).get(branch=branch, date=day)
+    assert (kept.open_on_holiday, kept.reason) == (False, "Stock take")
