@@ -65,11 +65,10 @@ def sla_view(request: ShopRequest) -> HttpResponse:
         selectors.totals(by_branch, branch.name if branch else "All branches"), branch=code
     )
     watch = selectors.watch_list(request.shop, now, branch, limit=WATCH_ROWS)
-    # Business time left, for the rows shown only: each branch's calendar read once.
-    calendars = {}
+    # Business time left, for the rows shown only: their branches' calendars read at once.
+    shown = {job.branch_id for job in watch}
+    calendars = sla.calendars_for(request.shop, [b for pk, b in by_id.items() if pk in shown])
     for job in watch:
-        if job.branch_id not in calendars:
-            calendars[job.branch_id] = sla.calendar_for(by_id[job.branch_id])
         job.seconds_left = sla.business_seconds_left(job, now, calendars[job.branch_id])
     breaches, breach_count = selectors.breaches(
         request.shop, period.start, period.end, now, branch, limit=BREACH_ROWS

@@ -37,7 +37,7 @@ from functools import cached_property
 import holidays as public_holidays
 from django.utils import timezone
 
-from shops.models import Branch, Shop
+from shops.models import Branch, ClosedDate, OpeningHours, Shop
 from tickets.models import (
     DEFAULT_SLA_TARGETS,
     Priority,
@@ -154,14 +154,32 @@ class BusinessCalendar:
 
 def calendar_for(branch: Branch) -> BusinessCalendar:
     """The branch's business calendar: two queries (opening hours, the days that differ)."""
-    hours = {row.weekday: (row.opens, row.closes) for row in branch.opening_hours.all()}
+    hours = [(row.weekday, row.opens, row.closes) for row in branch.opening_hours.all()]
     days = branch.closed_dates.values_list("date", "open_on_holiday")
+    return _calendar(branch, hours, days)
+
+
+def calendars_for(shop: Shop, branches: list[Branch]) -> dict[int, BusinessCalendar]:
+    """Several branches' calendars by branch id, in the same two queries as one."""
+    ids = [branch.pk for branch in branches]
+    hours: dict[int, list] = {pk: [] for pk in ids}
+    for row in OpeningHours.objects.for_shop(shop).filter(branch_id__in=ids):
+        hours[row.branch_id].append((row.weekday, row.opens, row.closes))
+    days: dict[int, list] = {pk: [] for pk in ids}
+    closed_dates = ClosedDate.objects.for_shop(shop).filter(branch_id__in=ids)
+    for branch_id, day, is_open in closed_dates.values_list("branch_id", "date", "open_on_holiday"):
+        days[branch_id].append((day, is_open))
+    return {branch.pk: _calendar(branch, hours[branch.pk], days[branch.pk]) for branch in branches}
+
+
+def _calendar(branch: Branch, hours: list, days) -> BusinessCalendar:
+    """From (weekday, opens, closes) rows and (date, open on a holiday) rows."""
     closed, opened = set(), set()
     for day, is_open in days:
         (opened if is_open else closed).add(day)
     return BusinessCalendar(
         tz=branch.tz,
-        hours=hours,
+        hours={weekday: (opens, closes) for weekday, opens, closes in hours},
         closed=frozenset(closed),
         country=branch.holidays_country,
         region=branch.holidays_region,

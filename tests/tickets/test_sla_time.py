@@ -6,6 +6,7 @@ import zoneinfo
 
 import pytest
 
+from tickets import sla
 from tickets.models import SlaUnit
 from tickets.sla import BusinessCalendar, NoBusinessHours, duration_text, promise
 
@@ -162,3 +163,20 @@ def test_a_branch_never_open_cannot_count_business_time():
 )
 def test_durations_read_as_people_say_them(seconds, text):
     assert duration_text(seconds) == text
+
+
+def test_calendars_read_together_equal_each_read_alone(personas):
+    from shops.models import ClosedDate
+
+    day = datetime.date(2026, 12, 28)
+    ClosedDate.objects.create(shop=personas.shop, branch=personas.branch, date=day)
+    branches = [personas.branch, personas.other_branch]
+    together = sla.calendars_for(personas.shop, branches)
+    for branch in branches:
+        alone = sla.calendar_for(branch)
+        assert (together[branch.pk].hours, together[branch.pk].closed) == (
+            alone.hours,
+            alone.closed,
+        )
+    assert day in together[personas.branch.pk].closed
+    assert day not in together[personas.other_branch.pk].closed
