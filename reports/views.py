@@ -31,17 +31,21 @@ def reports_index(request: ShopRequest) -> HttpResponse:
 OPEN_QUERY = urlencode([("status", status.value) for status in OPEN_STATUSES])
 
 
-def _list_url(**filters) -> str:
-    """The works-order list filtered to open jobs and `filters` (branch, technician, sla)."""
+def _list_url(base: str, **filters) -> str:
+    """The works-order list (at `base`) filtered to open jobs and `filters` (branch, technician,
+    sla)."""
     chosen = [(name, value) for name, value in filters.items() if value not in (None, "")]
-    return f"{reverse('works_orders')}?{OPEN_QUERY}&{urlencode(chosen)}".rstrip("&")
+    return f"{base}?{OPEN_QUERY}&{urlencode(chosen)}".rstrip("&")
 
 
 def _link(row: selectors.StatusCounts, **where) -> selectors.StatusCounts:
     """Give a row links to the list: per SLA status (the list filters by it) and all open."""
     if row.linkable:
-        row.links = {status.value: _list_url(**where, sla=status.value) for status in SlaStatus}
-        row.links["open"] = _list_url(**where)
+        base = reverse("works_orders")
+        row.links = {
+            status.value: _list_url(base, **where, sla=status.value) for status in SlaStatus
+        }
+        row.links["open"] = _list_url(base, **where)
     return row
 
 
