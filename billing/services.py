@@ -29,11 +29,11 @@ from billing.models import (
 from billing.selectors import amount_paid, credited, exemption_for, invoice_for
 from customers.models import CustomerType
 from parts.models import PartStatus, WorksOrderPart
-from pricebook.models import PricebookEntry
 from shops.models import Membership
 from shops.money import format_money
 from tickets.models import Event, LineKind, NoteKind, Status, WorksOrder
 from tickets.services import record
+from tickets.warranty import warranty_days
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,6 @@ def _next_number(shop_id: int, kind: str) -> str:
         return f"{series}-{cursor.fetchone()[0]:06d}"
 
 
-def _warranty_days(works_order: WorksOrder) -> int | None:
-    model_id = works_order.device.device_model_id
-    if model_id is None or works_order.repair_type_id is None:
-        return None
-    return (
-        PricebookEntry.objects.for_shop(works_order.shop_id)
-        .filter(device_model_id=model_id, repair_type_id=works_order.repair_type_id)
-        .values_list("warranty_days", flat=True)
-        .first()
-    )
-
-
 def _fitted_grade(works_order: WorksOrder) -> str:
     """The grade of the parts fitted, when they share one (else each part line says nothing)."""
     grades = set(
@@ -84,7 +72,7 @@ def invoice_lines_for(works_order: WorksOrder) -> list[InvoiceLine]:
     on it, which the customer approved or which fell within the shop's threshold), then the
     difference to the final price when one was set that differs from the quote."""
     shop = works_order.shop
-    warranty = _warranty_days(works_order)
+    warranty = warranty_days(works_order)
     grade = _fitted_grade(works_order)
     lines = []
     for position, quoted in enumerate(works_order.lines.all()):

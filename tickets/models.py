@@ -364,6 +364,8 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         """Is the quote above the agreed price by more than the shop's threshold?"""
         if self.agreed_gross is None:
             return False
+        if self.warranty_return_of_id is not None and self.final_price == 0:
+            return False  # a warranty return at no charge: extra work costs the customer nothing
         allowed = self.agreed_gross * (1 + self.shop.approval_threshold / 100)
         return self.quote_gross() > money(allowed)
 
