@@ -251,6 +251,7 @@ def test_the_intake_page_is_prefilled(personas, client_as):
     assert original.device.imei in html
     assert 'name="job-priority" value="warranty"' in html
     assert f'name="warranty_return_of" value="{original.number}"' in html
+    assert 'name="job-estimated_completion" value="20' in html  # a due time to start from
 
 
 def test_a_bad_returns_seen_changes_nothing(personas, client_as):

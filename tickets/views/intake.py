@@ -30,6 +30,9 @@ from tickets.views.prices import say_what_is_short
 from tickets.warranty import day_text, return_refusal, today_at, warranty_of
 
 
+STANDARD_FALLBACK = datetime.timedelta(days=5)
+
+
 class WarrantyReturn:
     """The collected job a warranty return is booked against (`?warranty_return_of=WO-…`, then
     a hidden field), with its warranty and how many returns it had when the form was drawn."""
@@ -54,16 +57,15 @@ class WarrantyReturn:
         return cls(original, data)
 
     def job_initial(self, request: ShopRequest) -> dict:
-        """Priority warranty, at the original's branch, due when the standard target says."""
-        branch = self.original.branch
-        due = sla.times_for(branch, Priority.STANDARD, timezone.now()).due_at
+        """Priority warranty, at the original's branch, due when a standard job would be (a
+        warranty job is due when set on it; the counter may change it). A branch without
+        opening hours has no SLA: then five days from now."""
+        branch, now = self.original.branch, timezone.now()
+        due = sla.times_for(branch, Priority.STANDARD, now).due_at or now + STANDARD_FALLBACK
         return {
             "branch": branch.pk,
             "priority": Priority.WARRANTY,
-            "estimated_completion": due.astimezone(branch.tz).replace(tzinfo=None)
-            if due
-            else None,
-            "fault_reported": "",
+            "estimated_completion": due.astimezone(branch.tz).replace(tzinfo=None, second=0, microsecond=0),
         }
 
 
