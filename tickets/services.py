@@ -486,7 +486,9 @@ def warranty_return_book_in(
     if len(earlier) != returns_seen:
         if 0 <= returns_seen < len(earlier):
             raise ReturnAlreadyBooked(locked.number, earlier[0])
-        raise ValidationError(f"This form is out of date: book the return again from {locked.number}.")
+        raise ValidationError(
+            f"This form is out of date: book the return again from {locked.number}."
+        )
     warranty = warranty_of(locked)
     refusal = return_refusal(locked, warranty, today_at(locked))
     if refusal:

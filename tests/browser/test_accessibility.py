@@ -207,11 +207,11 @@ def test_someone_with_no_shop(walk, signed_in_page, page, live_server, client):
 
 
 def test_the_warranty_return_pages(walk, signed_in_page, personas):
-    from tests.tickets.test_warranty_returns import collected_job, return_post
     from django.test import Client
     from django.urls import reverse
 
     from tests.conftest import sign_in
+    from tests.tickets.test_warranty_returns import collected_job, return_post
 
     original = collected_job(personas, days_ago=10)
     ended = collected_job(personas, days_ago=200)

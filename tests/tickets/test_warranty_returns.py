@@ -113,7 +113,7 @@ def test_both_pages_show_the_link(personas, client_as):
 
     assert "Came back under warranty" in original_page.content.decode()
     assert comeback.number in original_page.content.decode()
-    assert f"Warranty return of <a" in comeback_page.content.decode()
+    assert "Warranty return of <a" in comeback_page.content.decode()
     assert original.number in comeback_page.content.decode()
 
 
@@ -125,9 +125,9 @@ def test_the_device_history_shows_the_link_both_ways(personas, client_as):
 
     html = client.get(reverse("device_lookup"), {"imei": original.device.imei}).content.decode()
 
-    assert f"Came back under warranty: <a" in html
+    assert "Came back under warranty: <a" in html
     assert f">{comeback.number}</a>" in html
-    assert f"Warranty return of <a" in html
+    assert "Warranty return of <a" in html
     customer_page = client.get(reverse("customer_detail", args=[original.customer_id]))
     assert "Came back under warranty" in customer_page.content.decode()
 
@@ -195,7 +195,9 @@ def test_only_the_counter_is_offered_the_return(personas, client_as):
     assert booked.status_code == 403
     assert not original.warranty_returns.exists()
     for member in (personas.manager, personas.owner):
-        assert "Book a warranty return" in warranty_panel(client_as(member), original).content.decode()
+        assert (
+            "Book a warranty return" in warranty_panel(client_as(member), original).content.decode()
+        )
 
 
 def test_another_shops_job_is_not_found(personas, client_as):
@@ -203,7 +205,9 @@ def test_another_shops_job_is_not_found(personas, client_as):
     outsider = client_as(personas.outsider)
 
     assert warranty_panel(outsider, original).status_code == 404
-    assert outsider.get(reverse("intake"), {"warranty_return_of": original.number}).status_code == 404
+    assert (
+        outsider.get(reverse("intake"), {"warranty_return_of": original.number}).status_code == 404
+    )
     posted = outsider.post(reverse("intake"), return_post(personas, original))
     assert posted.status_code == 404
     assert not original.warranty_returns.exists()
@@ -246,7 +250,7 @@ def test_the_intake_page_is_prefilled(personas, client_as):
         .content.decode()
     )
 
-    assert f"Warranty return of <span class=\"font-monospace\">{original.number}</span>" in html
+    assert f'Warranty return of <span class="font-monospace">{original.number}</span>' in html
     assert original.customer.full_name in html
     assert original.device.imei in html
     assert 'name="job-priority" value="warranty"' in html

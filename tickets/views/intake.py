@@ -21,14 +21,13 @@ from shops.fields import object_id
 from shops.models import COUNTER, Branch
 from shops.services import PhotoStorageFull
 from tickets import services, sla
-from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
 from tickets.access import get_works_order
+from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
 from tickets.models import Priority, WorksOrder
 from tickets.prediction import predict_completion
 from tickets.views.detail import assign_if_automatic
 from tickets.views.prices import say_what_is_short
 from tickets.warranty import day_text, return_refusal, today_at, warranty_of
-
 
 STANDARD_FALLBACK = datetime.timedelta(days=5)
 
@@ -65,7 +64,9 @@ class WarrantyReturn:
         return {
             "branch": branch.pk,
             "priority": Priority.WARRANTY,
-            "estimated_completion": due.astimezone(branch.tz).replace(tzinfo=None, second=0, microsecond=0),
+            "estimated_completion": due.astimezone(branch.tz).replace(
+                tzinfo=None, second=0, microsecond=0
+            ),
         }
 
 
@@ -78,7 +79,9 @@ class IntakeForms:
         shop = request.shop
         self.comeback = WarrantyReturn.asked_for(request, data)
         self.picked = (
-            self.comeback.original.customer if self.comeback else self._picked_customer(request, data)
+            self.comeback.original.customer
+            if self.comeback
+            else self._picked_customer(request, data)
         )
         self.customer = CustomerForm(data, shop=shop, prefix="customer")
         self.device = DeviceForm(data, shop=shop, prefix="device")
