@@ -27,14 +27,6 @@ OPEN = RawSQL(
     output_field=BooleanField(),
 )
 
-# Timeline entries that start a stretch in a status: booking in (intake) and every lifecycle
-# step, which tickets.lifecycle records with its source and target status. The same list is the
-# condition of the index reports 0001 adds, so it stays written out here too.
-STEP_ENTRIES = (
-    "(t.event = 'booked_in' OR (t.event IN ('status', 'assigned', 'qc', 'collected', 'cancelled')"
-    " AND t.data->>'target' IS NOT NULL))"
-)
-STRETCH_STATUS = "CASE WHEN t.event = 'booked_in' THEN 'intake' ELSE t.data->>'target' END"
 # The SLA clock stops for good once a job is ready: time after that is the customer's.
 AFTER_READY = "('ready', 'collected', 'cancelled')"
 STATUS_LABELS = dict(Status.choices)
@@ -194,23 +186,27 @@ def time_in_each_status(
     current one up to `now`), the longest first."""
     if not works_order_ids:
         return {}
+    # Each step holds the stay it ended; the stay still going on is the works order's own.
     sql = f"""
-        WITH stretch AS (
-            SELECT t.works_order_id, {STRETCH_STATUS} AS status, t.at AS began,
-                   LEAD(t.at) OVER (PARTITION BY t.works_order_id ORDER BY t.at, t.id) AS ended
+        SELECT works_order_id, status, SUM(seconds) AS seconds
+        FROM (
+            SELECT t.works_order_id, t.from_status AS status,
+                   EXTRACT(EPOCH FROM t.time_in_from_status) AS seconds
             FROM tickets_timelineentry t
-            WHERE t.shop_id = %s AND t.works_order_id = ANY(%s) AND {STEP_ENTRIES}
-        )
-        SELECT works_order_id, status,
-               SUM(EXTRACT(EPOCH FROM COALESCE(ended, %s) - began)) AS seconds
-        FROM stretch
+            WHERE t.shop_id = %(shop)s AND t.works_order_id = ANY(%(ids)s)
+              AND t.from_status <> ''
+            UNION ALL
+            SELECT w.id, w.status, EXTRACT(EPOCH FROM %(now)s - w.status_since)
+            FROM tickets_worksorder w
+            WHERE w.shop_id = %(shop)s AND w.id = ANY(%(ids)s)
+        ) stay
         WHERE status NOT IN {AFTER_READY}
         GROUP BY works_order_id, status
         ORDER BY works_order_id, seconds DESC, status
     """
     spent: dict[int, list[tuple[str, float]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [shop.pk, list(works_order_ids), now])
+        cursor.execute(sql, {"shop": shop.pk, "ids": list(works_order_ids), "now": now})
         for works_order_id, status, seconds in cursor.fetchall():
             if seconds and seconds > 0:
                 spent.setdefault(works_order_id, []).append(
@@ -271,44 +267,27 @@ class Waiting:
 def time_in_status(
     shop: Shop, start: datetime.datetime, end: datetime.datetime, branch: Branch | None = None
 ) -> list[Waiting]:
-    """Per status before ready: how long the stretches that ended in the period lasted (median
-    and 90th percentile, clock hours), the longest wait first.
+    """Per status before ready: how long the stays that ended in the period lasted (median and
+    90th percentile, clock hours), the longest wait first.
 
-    A stay ends with the works order's next step, so a stay that ended in the period is a step
-    in the period and the one before it, however long before the period that was."""
+    A stay ends with the works order's next step, which records the status it left and the time
+    spent there (read along the index timeline_stays)."""
     branch_join = (
         "JOIN tickets_worksorder w ON w.id = t.works_order_id AND w.shop_id = t.shop_id"
         " AND w.branch_id = %(branch)s"
         if branch is not None
         else ""
     )
-    # Each step records the status it left (`source`), so a stay is a step in the period and
-    # the step before it (LAG), read along reports_timeline_steps. For a job's first step in
-    # the period the step before lies earlier: looked up alone, along timeline_recent.
+    seconds = "EXTRACT(EPOCH FROM t.time_in_from_status)"
     sql = f"""
-        WITH step AS (
-            SELECT t.works_order_id, t.id, t.at, t.event, t.data->>'source' AS status,
-                   LAG(t.at) OVER (PARTITION BY t.works_order_id ORDER BY t.at, t.id) AS began
-            FROM tickets_timelineentry t {branch_join}
-            WHERE t.shop_id = %(shop)s AND t.at >= %(start)s AND t.at < %(end)s
-              AND {STEP_ENTRIES}
-        ),
-        stay AS MATERIALIZED (
-            SELECT s.status, s.at - COALESCE(s.began, (
-                SELECT t.at FROM tickets_timelineentry t
-                WHERE t.works_order_id = s.works_order_id AND t.shop_id = %(shop)s
-                  AND {STEP_ENTRIES} AND (t.at, t.id) < (s.at, s.id)
-                ORDER BY t.at DESC, t.id DESC LIMIT 1
-            )) AS spent
-            FROM step s
-            WHERE s.event <> 'booked_in' AND s.status NOT IN {AFTER_READY}
-        )
-        SELECT status, COUNT(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM spent)),
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM spent))
-        FROM stay
-        WHERE spent IS NOT NULL
-        GROUP BY status
+        SELECT t.from_status, COUNT(t.time_in_from_status),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}),
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {seconds})
+        FROM tickets_timelineentry t {branch_join}
+        WHERE t.shop_id = %(shop)s AND t.at >= %(start)s AND t.at < %(end)s
+          AND t.from_status <> '' AND t.from_status NOT IN {AFTER_READY}
+        GROUP BY t.from_status
+        HAVING COUNT(t.time_in_from_status) > 0
     """
     params = {"shop": shop.pk, "start": start, "end": end}
     if branch is not None:

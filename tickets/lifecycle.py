@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.dispatch import Signal
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from parts.services import works_order_release_parts
@@ -26,7 +27,7 @@ from tickets.models import (
     WorksOrder,
     has_final_price,
 )
-from tickets.services import final_price_set, record
+from tickets.services import final_price_set, record, record_step
 from tickets.sla import sla_clock_save, sla_step
 
 # Sent inside the step's transaction; see tickets/signals.py.
@@ -266,7 +267,7 @@ def works_order_resume_on_answer(
 def _take_step(
     works_order: WorksOrder, step: str, by: Membership | None, inputs: dict
 ) -> WorksOrder:
-    source = works_order.status
+    source, since = works_order.status, works_order.status_since
     try:
         with transaction.atomic():
             try:
@@ -274,18 +275,19 @@ def _take_step(
             except TransitionNotAllowed:
                 raise TransitionRefused(condition_refusal(works_order, step) or "") from None
             sla_step(works_order, works_order.status)  # the SLA clock stops or restarts
+            works_order.status_since = timezone.now()
             works_order.save()
             sla_clock_save(works_order)
             if step == "cancel":  # what it held goes back on the shelf and off draft orders
                 works_order_release_parts(works_order=works_order, by=by)
-            entry = record(
+            entry = record_step(
                 works_order,
                 STEP_EVENTS.get(step, Event.STATUS),
                 by,
                 step_text(source, works_order.status, _step_detail(works_order, step, inputs)),
-                step=step,
                 source=source,
-                target=works_order.status,
+                since=since,
+                step=step,
             )
             # Inside the step's transaction: what listeners write (the customer's message in
             # the outbox) commits with the step or not at all.

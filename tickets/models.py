@@ -252,6 +252,9 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
 
     created_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # When it entered its current status: each step records how long the job stayed in the
+    # status it leaves (TimelineEntry.time_in_from_status) without reading the timeline.
+    status_since = models.DateTimeField(default=timezone.now)
     assigned_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -599,11 +602,24 @@ class TimelineEntry(ShopOwned):
     text = models.TextField(blank=True)
     note_kind = models.CharField(max_length=10, choices=NoteKind.choices, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # A lifecycle step: the status the job left and how long it had been in it (clock time),
+    # so the time in each status is read from the steps alone (reports, SLA breach causes).
+    from_status = models.CharField(max_length=20, blank=True, db_default="")
+    time_in_from_status = models.DurationField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "timeline entries"
-        indexes = [models.Index(fields=["works_order", "-at"], name="timeline_recent")]
+        indexes = [
+            models.Index(fields=["works_order", "-at"], name="timeline_recent"),
+            # Stays that ended in a period, read from the index alone (reports.time_in_status).
+            models.Index(
+                fields=["shop", "at"],
+                include=["works_order", "from_status", "time_in_from_status"],
+                condition=~models.Q(from_status=""),
+                name="timeline_stays",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} at {self.at:%Y-%m-%d %H:%M}"

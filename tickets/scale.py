@@ -1240,6 +1240,7 @@ WO_COLUMNS = [
     "sla_due_at",
     "sla_risk_at",
     "sla_paused_at",
+    "status_since",
 ]
 # The sweep's queue: a row for each open job whose clock runs (see tickets.models.SlaClock).
 CLOCK_COLUMNS = [
@@ -1310,6 +1311,8 @@ TIMELINE_COLUMNS = [
     "text",
     "note_kind",
     "data",
+    "from_status",
+    "time_in_from_status",
 ]
 TIME_COLUMNS = ["shop_id", "works_order_id", "technician_id", "started_at", "ended_at", "note"]
 APPROVAL_COLUMNS = [
@@ -2041,6 +2044,7 @@ class Filler:
         # The timeline and what the events leave on the works order.
         timeline = self.tables["timeline"]
         state = Status.INTAKE.value
+        entered = created  # when the job entered `state`
         stamps: dict[str, datetime.datetime] = {}
         signer_name = customer.name
         time_entries = []
@@ -2049,6 +2053,7 @@ class Filler:
         for event in events:
             kind = event[1]
             previous = when
+            stay = ("", None)  # a step's status left and the time spent in it
             when = created + datetime.timedelta(seconds=event[0] * scale) + shift
             if kind not in ("booked_in", "consent"):  # those happen at the counter, at once
                 # Work happens while the branch is open (what follows moves along with it);
@@ -2109,7 +2114,8 @@ class Filler:
                     "",
                     self.step_data(step, state, target),
                 )
-                state = target
+                stay = (state, when - entered)
+                state, entered = target, when
             elif kind == "diagnosis":
                 row = (
                     Event.NOTE,
@@ -2174,7 +2180,7 @@ class Filler:
                     "",
                     json.dumps({"final_price": price, "quoted": price}),
                 )
-            timeline.add((c.shop_id, wo_id, row[0], row[1], when, row[2], row[3], row[4]))
+            timeline.add((c.shop_id, wo_id, row[0], row[1], when, row[2], row[3], row[4], *stay))
 
         # Consent, approval, bench time.
         if past_intake:
@@ -2297,6 +2303,7 @@ class Filler:
                 sla_due,
                 sla_risk,
                 sla_paused,
+                entered,
             )
         )
         if final in RUNNING_STATUSES:

@@ -91,6 +91,27 @@ def record(
     return entry
 
 
+def record_step(
+    works_order: WorksOrder,
+    event: str,
+    actor: Membership | None,
+    text: str,
+    *,
+    source: str,
+    since: datetime,
+    **data,
+) -> TimelineEntry:
+    """Write the timeline entry of a lifecycle step taken at the works order's `status_since`:
+    the job left `source`, where it had been since `since`."""
+    target = works_order.status
+    entry = _entry(works_order, event, actor, text, source=source, target=target, **data)
+    entry.at = works_order.status_since
+    entry.from_status = source
+    entry.time_in_from_status = entry.at - since
+    entry.save()
+    return entry
+
+
 def _quote_line(shop, position: int, line: LineData, works_order: WorksOrder | None = None):
     return QuoteLine(
         shop=shop,

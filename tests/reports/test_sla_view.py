@@ -195,6 +195,7 @@ def test_breaches_in_the_period_with_the_time_in_each_status(client_as, personas
         (5 * H, "wait_for_parts", "in_progress", "awaiting_parts", "status"),
         (2 * D + 5 * H, "parts_arrived", "awaiting_parts", "in_progress", "status"),
     ]
+    since = booked
     for after, step, source, target, event in steps:
         TimelineEntry.objects.create(
             shop=personas.shop,
@@ -202,7 +203,13 @@ def test_breaches_in_the_period_with_the_time_in_each_status(client_as, personas
             event=event,
             at=booked + after,
             data={"step": step, "source": source, "target": target},
+            from_status=source,
+            time_in_from_status=booked + after - since,
         )
+        since = booked + after
+    WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
+        status="in_progress", status_since=since
+    )
     TimelineEntry.objects.create(  # a note is no status change
         shop=personas.shop, works_order=works_order, event="note", at=booked + 4 * H
     )
@@ -281,7 +288,7 @@ def test_time_in_status_median_and_90th_percentile(client_as, personas):
         TimelineEntry.objects.for_shop(works_order.shop_id).filter(works_order=works_order).update(
             at=booked
         )
-        source = "intake"
+        source, since = "intake", booked
         for after, target in steps:
             TimelineEntry.objects.create(
                 shop=personas.shop,
@@ -289,8 +296,10 @@ def test_time_in_status_median_and_90th_percentile(client_as, personas):
                 event="status",
                 at=booked + after,
                 data={"step": "x", "source": source, "target": target},
+                from_status=source,
+                time_in_from_status=booked + after - since,
             )
-            source = target
+            source, since = target, booked + after
         return works_order
 
     history(now - 4 * D, (H, "in_progress"), (3 * H, "awaiting_parts"), (2 * D + 3 * H, "ready"))
