@@ -73,7 +73,8 @@ INSERT INTO tickets_worksorder (
     estimated_completion, estimated_minutes, agreed_gross, final_price, repaired_by_id,
     qc_results, qc_signed_by_id, qc_failures, collected_by_name, created_by_id, created_at,
     assigned_at, started_at, ready_at, collected_at, cancel_reason, repair_type_id,
-    sla_due_at, sla_risk_at, sla_paused_at, sla_paused_seconds, warranty_return_of_id)
+    sla_due_at, sla_risk_at, sla_paused_at, sla_paused_seconds, warranty_return_of_id,
+    status_since)
 SELECT p.shop_id, p.new_number,
        encode(sha256(convert_to(left(translate(encode(sha256(%(outer)s::bytea || sha256(
            %(inner)s::bytea || convert_to(p.shop_id || ':' || p.new_number || ':1', 'UTF8')
@@ -87,7 +88,7 @@ SELECT p.shop_id, p.new_number,
        p.back_at + interval '1 day', '', NULL,
        p.back_at + interval '3 days',
        p.back_at + make_interval(secs => 3 * 86400 * p.sla_risk_percent / 100.0),
-       p.back_at + interval '20 hours', 0, p.id
+       p.back_at + interval '20 hours', 0, p.id, p.back_at + interval '1 day'
 FROM comeback_plan p
 """
 
@@ -128,20 +129,26 @@ JOIN shops_termsversion t ON t.shop_id = n.shop_id AND t.version = n.terms_versi
 
 _TIMELINE = """
 INSERT INTO tickets_timelineentry (shop_id, works_order_id, event, actor_id, at, text,
-                                   note_kind, data)
-SELECT n.shop_id, e.works_order_id, e.event, e.actor_id, e.at, e.text, '', e.data::jsonb
+                                   note_kind, data, from_status, time_in_from_status)
+SELECT n.shop_id, e.works_order_id, e.event, e.actor_id, e.at, e.text, '', e.data::jsonb,
+       e.from_status, e.time_in_from_status
 FROM comeback_new n
 JOIN shops_branch b ON b.id = n.branch_id
 CROSS JOIN LATERAL (VALUES
-    (n.id, 'booked_in', n.created_by_id, n.created_at, 'Booked in at ' || b.name, '{}'),
+    (n.id, 'booked_in', n.created_by_id, n.created_at, 'Booked in at ' || b.name, '{}', '',
+     NULL::interval),
     (n.id, 'details', n.created_by_id, n.created_at + interval '1 second',
      'Warranty return of ' || n.original_number || ': no charge',
-     json_build_object('warranty_return_of', n.original_number, 'final_price', '0.00')::text),
+     json_build_object('warranty_return_of', n.original_number, 'final_price', '0.00')::text,
+     '', NULL),
     (n.original_id, 'details', n.created_by_id, n.created_at + interval '1 second',
      'Came back under warranty: ' || n.number,
-     json_build_object('warranty_return', n.number)::text),
-    (n.id, 'collected', n.created_by_id, n.collected_at, 'Collected', '{}')
-) AS e(works_order_id, event, actor_id, at, text, data)
+     json_build_object('warranty_return', n.number)::text, '', NULL),
+    -- the step out of "ready" (the steps before it are not timed here)
+    (n.id, 'collected', n.created_by_id, n.collected_at, 'Ready for collection → Collected',
+     '{"source": "ready", "target": "collected", "step": "collect"}', 'ready',
+     n.collected_at - n.ready_at)
+) AS e(works_order_id, event, actor_id, at, text, data, from_status, time_in_from_status)
 """
 
 

@@ -8,7 +8,7 @@ from shops.db import SameShopForeignKey
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0019_paid_at_counter_moved_to_billing"),
+        ("tickets", "0020_time_in_previous_status"),
     ]
 
     operations = [
