@@ -327,7 +327,31 @@ def payment_take(
     if change:
         text += f", change {_money_text(change, works_order)}"
     record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL, payment=payment.pk)
+    _expire_checkouts_after_commit(works_order)
     return payment
+
+
+def _expire_checkouts_after_commit(works_order: WorksOrder) -> None:
+    """Money taken at the counter makes any Checkout Session still open for the job pay the
+    wrong amount (or pay twice): once the payment is committed, Stripe closes them, and they
+    are not reopened. If one completes all the same, stripe_event_apply refunds the excess."""
+    shop_id = works_order.shop_id
+    still_open = list(
+        OnlineCheckout.objects.for_shop(shop_id)
+        .filter(works_order=works_order, expires_at__gt=timezone.now())
+        .values_list("pk", "session_id")
+    )
+    if not still_open or not payments.configured():
+        return
+
+    def expire() -> None:
+        for pk, session_id in still_open:
+            if payments.checkout_expire(session_id):
+                OnlineCheckout.objects.for_shop(shop_id).filter(pk=pk).update(
+                    expires_at=timezone.now()
+                )
+
+    transaction.on_commit(expire, robust=True)
 
 
 @transaction.atomic
@@ -444,17 +468,19 @@ def online_checkout_start(
     )
 
 
-def _online_payment(works_order: WorksOrder, *, provider_id: str, amount: Decimal) -> Payment:
+def _online_payment(
+    works_order: WorksOrder, *, provider_id: str, amount: Decimal
+) -> tuple[Payment, bool]:
     """The payment Stripe took under `provider_id`, recorded once however often it is told
-    (the caller holds the works order's lock). Recorded as taken even above what is owed: the
-    money is in, and the panel then shows what to give back."""
+    (the caller holds the works order's lock), and whether it is new. Recorded as taken even
+    above what is owed: the money is in (see _refund_overpayment)."""
     payment = (
         Payment.objects.for_shop(works_order.shop_id)
         .filter(provider_id=provider_id, refund_of__isnull=True)
         .first()
     )
     if payment is not None:
-        return payment
+        return payment, False
     payment = Payment.objects.create(
         shop_id=works_order.shop_id,
         works_order=works_order,
@@ -465,7 +491,29 @@ def _online_payment(works_order: WorksOrder, *, provider_id: str, amount: Decima
     )
     text = f"Payment {_money_text(amount, works_order)} (card online, confirmed by Stripe)"
     record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL, payment=payment.pk)
-    return payment
+    return payment, True
+
+
+def _refund_overpayment(works_order: WorksOrder, payment: Payment) -> None:
+    """An online payment that arrived when less (or nothing) was owed, e.g. a Checkout Session
+    that completed just as the counter took the money: the excess goes back to the card through
+    Stripe once this is committed, and its charge.refunded event records the refund as any
+    refund made in Stripe is recorded."""
+    excess = min(-amount_owed(works_order), payment.amount)
+    if excess <= 0:
+        return
+    text = (
+        f"Paid {_money_text(excess, works_order)} more than was owed online: "
+        "refunded to the card through Stripe"
+    )
+    record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL, payment=payment.pk)
+    provider_id = payment.provider_id
+    transaction.on_commit(
+        lambda: payments.refund_create(
+            provider_id=provider_id, amount=excess, reason_key="overpaid"
+        ),
+        robust=True,
+    )
 
 
 def _online_refund(works_order: WorksOrder, payment: Payment, refunded: Decimal) -> None:
@@ -512,7 +560,9 @@ def stripe_event_apply(*, event: payments.Event) -> bool:
         return False  # delivered again, or replayed
     works_order = _lock(invoice.works_order)
     works_order.shop = invoice.works_order.shop
-    payment = _online_payment(works_order, provider_id=facts.provider_id, amount=facts.amount)
+    payment, new = _online_payment(works_order, provider_id=facts.provider_id, amount=facts.amount)
     if isinstance(facts, payments.Refunded):
         _online_refund(works_order, payment, facts.refunded)
+    elif new:
+        _refund_overpayment(works_order, payment)
     return True
