@@ -324,3 +324,15 @@ def test_the_warranty_return(shoot, signed_in_page, live_server, personas):
         shoot(f"warranty-return-job-{name}")
     page.goto(f"{live_server.url}/board/?branch={personas.branch.code}")
     shoot("warranty-return-board-1280", full_page=False)
+
+
+def test_the_vat_number_warning(shoot, signed_in_page, live_server, personas):
+    personas.shop.vat_number = ""
+    personas.shop.save(update_fields=["vat_number"])
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        for where, path in (("settings", "/settings/"), ("pricebook", "/pricebook/")):
+            page.goto(f"{live_server.url}{path}")
+            expect(page.get_by_text("VAT is charged, but there is no VAT number")).to_be_visible()
+            shoot(f"vat-warning-{where}-{name}", full_page=False)
