@@ -257,6 +257,7 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, by: Mem
     text = f"Credit note {note.number} against {invoice.number}: {_money_text(amount, works_order)}"
     record(works_order, Event.BILLING, by, f"{text} ({reason})", NoteKind.INTERNAL)
     _prepare_documents_after_commit(note)
+    _expire_checkouts_after_commit(works_order)  # they ask for more than is now owed
     return note
 
 
@@ -332,9 +333,10 @@ def payment_take(
 
 
 def _expire_checkouts_after_commit(works_order: WorksOrder) -> None:
-    """Money taken at the counter makes any Checkout Session still open for the job pay the
-    wrong amount (or pay twice): once the payment is committed, Stripe closes them, and they
-    are not reopened. If one completes all the same, stripe_event_apply refunds the excess."""
+    """Money taken at the counter (or a credit note, or an exemption) makes any Checkout
+    Session still open for the job ask the wrong amount, or for money paid already: once the
+    change is committed, Stripe closes them, and they are not reopened. If one completes all
+    the same, stripe_event_apply refunds what it paid beyond what was owed."""
     shop_id = works_order.shop_id
     still_open = list(
         OnlineCheckout.objects.for_shop(shop_id)
@@ -414,6 +416,7 @@ def payment_exemption_grant(
     if created:
         text = f"No payment due ({exemption.get_kind_display().lower()}): {note}"
         record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL)
+        _expire_checkouts_after_commit(works_order)  # nothing is to be paid through them
     return exemption
 
 

@@ -474,3 +474,27 @@ def test_an_online_payment_of_what_is_owed_is_not_refunded(
 
     assert stripe_fake.refunds == []
     assert services.amount_owed(invoiced) == Decimal("0.00")
+
+
+def test_a_credit_note_or_an_exemption_closes_the_open_session_too(
+    client, stripe_fake, invoiced, personas, django_capture_on_commit_callbacks
+):
+    first = client.post(pay_url(invoiced))["Location"].rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.credit_note_issue(
+            invoice=invoice_for(invoiced),
+            amount=Decimal("44.00"),
+            reason="Scratch on the case",
+            by=personas.manager,
+        )
+    second = client.post(pay_url(invoiced))["Location"].rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_exemption_grant(
+            works_order=invoiced, kind="goodwill", note="Long wait", by=personas.manager
+        )
+
+    assert first != second
+    assert stripe_fake.sessions[first]["amount_total"] == 14400
+    assert stripe_fake.sessions[second]["amount_total"] == 10000
+    assert stripe_fake.sessions[first]["status"] == stripe_fake.sessions[second]["status"]
+    assert stripe_fake.sessions[second]["status"] == "expired"
