@@ -1,5 +1,6 @@
-"""Stripe, and only here: opening a Checkout Session for what an invoice still owes, and reading
-the events Stripe sends back. The rest of billing sees plain facts (`Paid`, `Refunded`), never a
+"""Stripe, and only here: opening a Checkout Session for what an invoice still owes, expiring
+one the counter made pointless, refunding what was paid twice, and reading the events Stripe
+sends back. The rest of billing sees plain facts (`Paid`, `Refunded`), never a
 Stripe object.
 
 Online payment is offered only when both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set.
@@ -126,6 +127,34 @@ def checkout_create(
         url=session.url,
         expires_at=datetime.datetime.fromtimestamp(session.expires_at, tz=datetime.UTC),
     )
+
+
+def checkout_expire(session_id: str) -> bool:
+    """Close an open Checkout Session so the customer cannot pay through it any more. False when
+    Stripe would not (it completed meanwhile: its payment arrives as an event, and is refunded
+    if it was too much) or could not be reached; the caller carries on either way."""
+    try:
+        _client().v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as failure:
+        log.warning("Stripe did not expire checkout %s: %s", session_id, failure)
+        return False
+    return True
+
+
+def refund_create(*, provider_id: str, amount: Decimal, reason_key: str) -> bool:
+    """Give `amount` of the payment `provider_id` (a PaymentIntent) back to the card. The
+    idempotency key is the payment and `reason_key`, so telling it twice refunds once. Stripe
+    then sends charge.refunded, which records the refund. False when Stripe refused or could
+    not be reached."""
+    try:
+        _client().v1.refunds.create(
+            params={"payment_intent": provider_id, "amount": to_minor(amount)},
+            options={"idempotency_key": f"benchdesk-refund-{provider_id}-{reason_key}"},
+        )
+    except stripe.StripeError as failure:
+        log.warning("Stripe refused a refund of %s on %s: %s", amount, provider_id, failure)
+        return False
+    return True
 
 
 # Events ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from billing.selectors import exemption_for, invoice_for
-from billing.services import amount_owed
+from billing.services import amount_owed, works_order_total
 from shops.money import format_money
 from tickets.signals import collection_check, price_change_check
 
@@ -26,6 +26,8 @@ def paid_or_exempt(sender, *, works_order, **kwargs) -> str | None:
     if exemption_for(works_order) is not None:
         return None
     if invoice_for(works_order) is None:
+        if works_order_total(works_order) == 0:  # no charge (a warranty return): nothing to pay
+            return "Issue the invoice first: nothing is owed, and the job leaves with it."
         return "Issue the invoice and take payment first (or a manager exempts the job)."
     owed = amount_owed(works_order)
     if owed > 0:

@@ -29,11 +29,11 @@ from billing.models import (
 from billing.selectors import amount_paid, credited, exemption_for, invoice_for
 from customers.models import CustomerType
 from parts.models import PartStatus, WorksOrderPart
-from pricebook.models import PricebookEntry
 from shops.models import Membership
 from shops.money import format_money
 from tickets.models import Event, LineKind, NoteKind, Status, WorksOrder
 from tickets.services import record
+from tickets.warranty import warranty_days
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,6 @@ def _next_number(shop_id: int, kind: str) -> str:
         return f"{series}-{cursor.fetchone()[0]:06d}"
 
 
-def _warranty_days(works_order: WorksOrder) -> int | None:
-    model_id = works_order.device.device_model_id
-    if model_id is None or works_order.repair_type_id is None:
-        return None
-    return (
-        PricebookEntry.objects.for_shop(works_order.shop_id)
-        .filter(device_model_id=model_id, repair_type_id=works_order.repair_type_id)
-        .values_list("warranty_days", flat=True)
-        .first()
-    )
-
-
 def _fitted_grade(works_order: WorksOrder) -> str:
     """The grade of the parts fitted, when they share one (else each part line says nothing)."""
     grades = set(
@@ -84,7 +72,7 @@ def invoice_lines_for(works_order: WorksOrder) -> list[InvoiceLine]:
     on it, which the customer approved or which fell within the shop's threshold), then the
     difference to the final price when one was set that differs from the quote."""
     shop = works_order.shop
-    warranty = _warranty_days(works_order)
+    warranty = warranty_days(works_order)
     grade = _fitted_grade(works_order)
     lines = []
     for position, quoted in enumerate(works_order.lines.all()):
@@ -269,6 +257,7 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, by: Mem
     text = f"Credit note {note.number} against {invoice.number}: {_money_text(amount, works_order)}"
     record(works_order, Event.BILLING, by, f"{text} ({reason})", NoteKind.INTERNAL)
     _prepare_documents_after_commit(note)
+    _expire_checkouts_after_commit(works_order)  # they ask for more than is now owed
     return note
 
 
@@ -339,7 +328,32 @@ def payment_take(
     if change:
         text += f", change {_money_text(change, works_order)}"
     record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL, payment=payment.pk)
+    _expire_checkouts_after_commit(works_order)
     return payment
+
+
+def _expire_checkouts_after_commit(works_order: WorksOrder) -> None:
+    """Money taken at the counter (or a credit note, or an exemption) makes any Checkout
+    Session still open for the job ask the wrong amount, or for money paid already: once the
+    change is committed, Stripe closes them, and they are not reopened. If one completes all
+    the same, stripe_event_apply refunds what it paid beyond what was owed."""
+    shop_id = works_order.shop_id
+    still_open = list(
+        OnlineCheckout.objects.for_shop(shop_id)
+        .filter(works_order=works_order, expires_at__gt=timezone.now())
+        .values_list("pk", "session_id")
+    )
+    if not still_open or not payments.configured():
+        return
+
+    def expire() -> None:
+        for pk, session_id in still_open:
+            if payments.checkout_expire(session_id):
+                OnlineCheckout.objects.for_shop(shop_id).filter(pk=pk).update(
+                    expires_at=timezone.now()
+                )
+
+    transaction.on_commit(expire, robust=True)
 
 
 @transaction.atomic
@@ -402,6 +416,7 @@ def payment_exemption_grant(
     if created:
         text = f"No payment due ({exemption.get_kind_display().lower()}): {note}"
         record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL)
+        _expire_checkouts_after_commit(works_order)  # nothing is to be paid through them
     return exemption
 
 
@@ -456,17 +471,19 @@ def online_checkout_start(
     )
 
 
-def _online_payment(works_order: WorksOrder, *, provider_id: str, amount: Decimal) -> Payment:
+def _online_payment(
+    works_order: WorksOrder, *, provider_id: str, amount: Decimal
+) -> tuple[Payment, bool]:
     """The payment Stripe took under `provider_id`, recorded once however often it is told
-    (the caller holds the works order's lock). Recorded as taken even above what is owed: the
-    money is in, and the panel then shows what to give back."""
+    (the caller holds the works order's lock), and whether it is new. Recorded as taken even
+    above what is owed: the money is in (see _refund_overpayment)."""
     payment = (
         Payment.objects.for_shop(works_order.shop_id)
         .filter(provider_id=provider_id, refund_of__isnull=True)
         .first()
     )
     if payment is not None:
-        return payment
+        return payment, False
     payment = Payment.objects.create(
         shop_id=works_order.shop_id,
         works_order=works_order,
@@ -477,7 +494,29 @@ def _online_payment(works_order: WorksOrder, *, provider_id: str, amount: Decima
     )
     text = f"Payment {_money_text(amount, works_order)} (card online, confirmed by Stripe)"
     record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL, payment=payment.pk)
-    return payment
+    return payment, True
+
+
+def _refund_overpayment(works_order: WorksOrder, payment: Payment) -> None:
+    """An online payment that arrived when less (or nothing) was owed, e.g. a Checkout Session
+    that completed just as the counter took the money: the excess goes back to the card through
+    Stripe once this is committed, and its charge.refunded event records the refund as any
+    refund made in Stripe is recorded."""
+    excess = min(-amount_owed(works_order), payment.amount)
+    if excess <= 0:
+        return
+    text = (
+        f"Paid {_money_text(excess, works_order)} more than was owed online: "
+        "refunded to the card through Stripe"
+    )
+    record(works_order, Event.BILLING, None, text, NoteKind.INTERNAL, payment=payment.pk)
+    provider_id = payment.provider_id
+    transaction.on_commit(
+        lambda: payments.refund_create(
+            provider_id=provider_id, amount=excess, reason_key="overpaid"
+        ),
+        robust=True,
+    )
 
 
 def _online_refund(works_order: WorksOrder, payment: Payment, refunded: Decimal) -> None:
@@ -524,7 +563,9 @@ def stripe_event_apply(*, event: payments.Event) -> bool:
         return False  # delivered again, or replayed
     works_order = _lock(invoice.works_order)
     works_order.shop = invoice.works_order.shop
-    payment = _online_payment(works_order, provider_id=facts.provider_id, amount=facts.amount)
+    payment, new = _online_payment(works_order, provider_id=facts.provider_id, amount=facts.amount)
     if isinstance(facts, payments.Refunded):
         _online_refund(works_order, payment, facts.refunded)
+    elif new:
+        _refund_overpayment(works_order, payment)
     return True

@@ -40,6 +40,7 @@ from customers.phones import try_e164
 from devices.models import Device
 from shops.models import Shop
 from tickets.models import NoteKind, QuoteLine, TimelineEntry, WorksOrder
+from tickets.warranty import warranty_returns
 
 LOOKUP_LIMIT = 8
 MIN_PARTIAL_DIGITS = 6  # fewer digits than this match too many numbers to be useful
@@ -236,7 +237,8 @@ def customer_profile(customer: Customer) -> CustomerProfile:
             Prefetch(
                 "works_orders",
                 queryset=WorksOrder.objects.for_shop(shop_id)
-                .select_related("customer")
+                .select_related("customer", "warranty_return_of")
+                .annotate(came_back_as=warranty_returns(shop_id))
                 .prefetch_related(lines)
                 .order_by("-created_at"),
             )

@@ -9,6 +9,7 @@ from devices.imei import normalise_imei, tac_of
 from devices.models import Device, DeviceModel
 from shops.models import Shop
 from tickets.models import QuoteLine, WorksOrder
+from tickets.warranty import warranty_returns
 
 
 def normalise_serial(raw: str) -> str:
@@ -67,7 +68,8 @@ def device_history(device: Device) -> list[WorksOrder]:
     """The device's works orders, newest first, whoever brought it in.
 
     Each carries `summary`: the first quote line's description (what was done or quoted), or
-    the fault as reported when there are no lines; and `customer`, `branch` loaded.
+    the fault as reported when there are no lines; `came_back_as`, the numbers of its warranty
+    returns; and `customer`, `branch`, `warranty_return_of` loaded.
     """
     first_line = (
         QuoteLine.objects.for_shop(device.shop_id)
@@ -78,8 +80,8 @@ def device_history(device: Device) -> list[WorksOrder]:
     works_orders = (
         WorksOrder.objects.for_shop(device.shop_id)
         .filter(device=device)
-        .select_related("customer", "branch")
-        .annotate(first_line=Subquery(first_line))
+        .select_related("customer", "branch", "warranty_return_of")
+        .annotate(first_line=Subquery(first_line), came_back_as=warranty_returns(device.shop_id))
         .order_by("-created_at", "-id")
     )
     history = list(works_orders)

@@ -244,6 +244,41 @@ def prepare_sla(scale_name: str) -> None:
     say(f"  {filled:,} works orders filled in {elapsed_text(backfill)}.")
 
 
+def billing_marker_path(scale_name: str) -> Path:
+    return ROOT / ".devdata" / f"bench-{scale_name}-billing.json"
+
+
+def prepare_billing(scale_name: str) -> None:
+    """Once per data set: warranty comebacks, invoices and payments for the generated jobs
+    (manage.py generate_billing_data: set-based, only jobs without them, so a rerun is
+    harmless), then VACUUM ANALYZE of the tables it filled."""
+    from django.db import connection
+
+    from billing.scale import billing_backfill
+    from tickets.scale_comebacks import comeback_backfill
+
+    marker = billing_marker_path(scale_name)
+    if marker.exists():
+        return
+    say("Booking comebacks, invoicing and taking payment for the collected jobs (once)…")
+    started = time.monotonic()
+    returns = comeback_backfill()
+    written = billing_backfill()
+    took = time.monotonic() - started
+    connection.close()
+    with connection.cursor() as cursor:  # autocommit outside a transaction: VACUUM may run
+        for table in ("tickets_worksorder", "billing_invoice", "billing_invoiceline",
+                      "billing_payment"):  # fmt: skip
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    marker.write_text(
+        json.dumps({"returns": returns, **written, "seconds": took, "vacuumed": True}, indent=2)
+    )
+    say(
+        f"  {returns:,} warranty returns, {written['invoices']:,} invoices, "
+        f"{written['payments']:,} payments in {elapsed_text(took)}."
+    )
+
+
 def elapsed_text(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
@@ -942,7 +977,8 @@ def run_billing_benchmarks(shop_slug: str) -> list[Result]:
     which the task billing.tasks.documents_prepare calls, called here in-process (no broker in
     between: the worker's own time). The first render in the process is timed apart (WeasyPrint
     and fontconfig load their caches), then 200 A4 and 200 roll renders after 20 to warm up.
-    The invoice is issued in a transaction that is rolled back, so reruns measure the same."""
+    The job's invoice is the one generate_billing_data issued (on a data set from before it,
+    one is issued in a transaction that is rolled back), so reruns measure the same."""
     from django.db import transaction
 
     from shops.models import Membership, Role, Shop
@@ -963,7 +999,8 @@ def run_billing_benchmarks(shop_slug: str) -> list[Result]:
     owner = Membership.objects.for_shop(shop).filter(role=Role.OWNER)[0]
     job = (
         WorksOrder.objects.for_shop(shop)
-        .filter(status=Status.COLLECTED, lines__isnull=False)
+        # a repair, not a free warranty return (one zero line): the invoice a customer pays
+        .filter(status=Status.COLLECTED, lines__isnull=False, warranty_return_of__isnull=True)
         .order_by("-pk")
         .first()
     )
@@ -1071,6 +1108,7 @@ def main() -> int:
         say(f"No finished {scale_name} data set in {scale.database}: generating it (once).")
         marker.unlink(missing_ok=True)
         sla_marker_path(scale_name).unlink(missing_ok=True)
+        billing_marker_path(scale_name).unlink(missing_ok=True)
         recreate_database(url)
 
     os.environ["DATABASE_URL"] = url
@@ -1088,6 +1126,7 @@ def main() -> int:
         say(f"Reusing the {scale_name} data set in {scale.database}.")
     shop_slug = json.loads(marker.read_text())["shop"]
     prepare_sla(scale_name)
+    prepare_billing(scale_name)
     vacuum_what_runs_write()
     load = os.getloadavg()
     results = run_benchmarks(shop_slug)

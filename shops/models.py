@@ -179,6 +179,12 @@ class Shop(models.Model):
         return self.name
 
     @property
+    def charges_vat_unregistered(self) -> bool:
+        """VAT is added to prices, but there is no VAT number to charge it under: invoices are
+        plain invoices (billing's Invoice.title), so the VAT on them is not the shop's to ask."""
+        return self.vat_rate > 0 and not self.vat_number.strip()
+
+    @property
     def works_order_label(self) -> str:
         return self.get_wording_display()
 

@@ -187,9 +187,10 @@ _PARTS = """LEFT JOIN LATERAL (
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
        (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id),
-       bought.outstanding, bought.due {{badges}}
+       bought.outstanding, bought.due, original.number {{badges}}
 FROM {works_order} w
 JOIN {branch} b ON b.id = w.branch_id
+LEFT JOIN {works_order} original ON original.id = w.warranty_return_of_id
 JOIN {device} d ON d.id = w.device_id
 JOIN {customer} c ON c.id = w.customer_id
 LEFT JOIN {membership} m ON m.id = w.assigned_to_id
@@ -408,6 +409,7 @@ def board_cards(
     for row in rows:
         number, status, prio, sla_status, due, stopped, promise, promise_passed = row[:8]
         make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:15]
+        return_of = row[15]
         sla_classes, sla_words, sla_time = _sla(status, sla_status, due, stopped)
         cards.append(
             {
@@ -430,7 +432,8 @@ def board_cards(
                 "promise_text": _when_text(promise, past=bool(promise_passed)) if promise else "",
                 "promise_passed": bool(promise and promise_passed and status not in DONE),
                 "photos": photo_count,
-                "badges": [badge for badge, on in zip(badges, row[15:], strict=True) if on],
+                "return_of": return_of or "",
+                "badges": [badge for badge, on in zip(badges, row[16:], strict=True) if on],
             }
         )
     return cards
@@ -486,6 +489,10 @@ def card_html(card: dict, detail_url: str) -> str:
     )
     if card["paused"]:
         parts.append(f'<span class="bc-paused">{card["paused"]}</span>')
+    if card.get("return_of"):
+        parts.append(
+            f'<span class="bc-return">Warranty return of {escape(card["return_of"])}</span>'
+        )
     for badge in card.get("badges", ()):
         parts.append(f'<span class="bc-badge bc-{badge.key}">{escape(badge.label)}</span>')
     parts_text, parts_style = card["parts"]

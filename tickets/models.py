@@ -201,6 +201,17 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     repair_type = models.ForeignKey(
         "pricebook.RepairType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A comeback: the collected job whose repair this one redoes under its warranty. Kept inside
+    # the shop by a same-shop key; looked up through the partial index below (few jobs are
+    # comebacks, so the index costs the other bookings nothing).
+    warranty_return_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="warranty_returns",
+        db_index=False,
+    )
 
     # SLA (tickets/sla.py): the target from priority and the branch's business hours, and when
     # the job turns "at risk". While the clock is stopped (waiting for the customer, or for
@@ -308,6 +319,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
                 condition=Q(ready_at__isnull=False),
                 name="works_order_turnaround",
             ),
+            # A job's comebacks ("Came back under warranty: WO-…") and the comeback rates.
+            models.Index(
+                fields=["shop", "warranty_return_of"],
+                condition=Q(warranty_return_of__isnull=False),
+                name="works_order_warranty_returns",
+            ),
             # Today's collections on the board, among years of them.
             models.Index(
                 fields=["shop", "branch", "collected_at"],
@@ -350,6 +367,8 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         """Is the quote above the agreed price by more than the shop's threshold?"""
         if self.agreed_gross is None:
             return False
+        if self.warranty_return_of_id is not None and self.final_price == 0:
+            return False  # a warranty return at no charge: extra work costs the customer nothing
         allowed = self.agreed_gross * (1 + self.shop.approval_threshold / 100)
         return self.quote_gross() > money(allowed)
 

@@ -418,15 +418,33 @@ def works_order_intake(
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
     parts: list[tuple[int, int, str]] = (),
+    warranty_return_of: WorksOrder | None = None,
+    returns_seen: int = 0,
 ) -> WorksOrder:
     """The counter's booking: customer (found or new), device (same IMEI = same device) and the
     works order, all in one transaction — a failure anywhere leaves nothing half-saved.
 
     `parts` (part id, quantity, repair) are what the repairs quoted from the pricebook use: they
-    go on the job's parts list, held on the shelf once the customer has agreed."""
+    go on the job's parts list, held on the shelf once the customer has agreed.
+
+    With `warranty_return_of`, the booking is a warranty return of that collected job (see
+    warranty_return_book_in): its customer and device, whatever else was given."""
     from customers.services import customer_create
     from devices.services import device_for_intake
 
+    if warranty_return_of is not None:
+        works_order = warranty_return_book_in(
+            original=warranty_return_of,
+            returns_seen=returns_seen,
+            branch=branch,
+            by=by,
+            details=details,
+            passcode=passcode,
+            consent=consent,
+            photos=photos,
+        )
+        _quote_parts(works_order, parts, by)
+        return works_order
     if customer is None:
         customer = customer_create(shop=branch.shop, **new_customer)
     works_order = works_order_book_in(
@@ -441,6 +459,99 @@ def works_order_intake(
         photos=photos,
     )
     _quote_parts(works_order, parts, by)
+    return works_order
+
+
+class ReturnAlreadyBooked(ValidationError):
+    """The same warranty-return form sent twice (a double click, a second counter on the same
+    screen): the first booking stands, and this names it."""
+
+    def __init__(self, original: str, booked: str) -> None:
+        super().__init__(f"{original} has just been booked in as warranty return {booked}.")
+        self.booked = booked
+
+
+def warranty_return_book_in(
+    *,
+    original: WorksOrder,
+    returns_seen: int,
+    branch: Branch,
+    by: Membership,
+    details: dict,
+    passcode: str = "",
+    consent: ConsentData | None = None,
+    photos: list[ContentFile] = (),
+) -> WorksOrder:
+    """Book `original`'s device back in under its warranty: a new works order of its own number,
+    same customer and device, priority warranty, linked to the original and at no charge (one
+    zero line saying so; a manager may set a price later, with a reason). Both timelines say so;
+    the original itself is not changed, so its warranty stays as it was.
+
+    `returns_seen` is how many returns of the original the form was drawn with: a form sent again
+    after its booking (a double submit) finds one more and is refused with the job it made. A
+    device may come back more than once; each return is booked from a fresh form."""
+    from tickets.warranty import day_text, return_refusal, today_at, warranty_of
+
+    locked = (
+        WorksOrder.objects.for_shop(original.shop_id)
+        .select_for_update(of=("self",))
+        .select_related("branch", "customer", "device")
+        .get(pk=original.pk)
+    )
+    earlier = list(
+        WorksOrder.objects.for_shop(original.shop_id)
+        .filter(warranty_return_of=locked)
+        .order_by("-created_at", "-id")
+        .values_list("number", flat=True)
+    )
+    if len(earlier) != returns_seen:
+        if 0 <= returns_seen < len(earlier):
+            raise ReturnAlreadyBooked(locked.number, earlier[0])
+        raise ValidationError(
+            f"This form is out of date: book the return again from {locked.number}."
+        )
+    warranty = warranty_of(locked)
+    refusal = return_refusal(locked, warranty, today_at(locked))
+    if refusal:
+        raise ValidationError(refusal)
+    reason = f"warranty return of {locked.number}"
+    works_order = works_order_book_in(
+        branch=branch,
+        customer=locked.customer,
+        device=locked.device,
+        by=by,
+        details={
+            **details,
+            "priority": Priority.WARRANTY,
+            "warranty_return_of": locked,
+            "final_price": Decimal("0.00"),
+        },
+        passcode=passcode,
+        lines=[LineData(description=f"No charge: {reason}", unit_price=Decimal("0.00"))],
+        consent=consent,
+        photos=photos,
+    )
+    until = day_text(warranty.until)
+    TimelineEntry.objects.bulk_create(
+        [
+            _entry(
+                works_order,
+                Event.DETAILS,
+                by,
+                f"Warranty return of {locked.number} (warranty until {until}): no charge",
+                warranty_return_of=locked.number,
+                final_price="0.00",
+            ),
+            _entry(
+                locked,
+                Event.DETAILS,
+                by,
+                f"Came back under warranty: {works_order.number} (warranty until {until}, "
+                "unchanged)",
+                warranty_return=works_order.number,
+            ),
+        ]
+    )
     return works_order
 
 
@@ -624,8 +735,13 @@ def approval_record(
 
 
 def may_set_final_price(member: Membership, works_order: WorksOrder) -> bool:
-    """The technician on the job or a manager, while the job is open."""
-    return works_order.is_open and (member.is_manager or member.pk == works_order.assigned_to_id)
+    """The technician on the job or a manager, while the job is open; a warranty return is at
+    no charge unless a manager decides otherwise."""
+    if not works_order.is_open:
+        return False
+    if works_order.warranty_return_of_id is not None:
+        return member.is_manager
+    return member.is_manager or member.pk == works_order.assigned_to_id
 
 
 def final_price_text(final: Decimal, quoted: Decimal, currency: str, reason: str = "") -> str:
@@ -655,6 +771,8 @@ def final_price_set(
             "the price of a closed job does not change."
         )
     if not may_set_final_price(by, locked):
+        if locked.warranty_return_of_id is not None:
+            raise ValidationError("A warranty return is at no charge unless a manager decides.")
         raise ValidationError("Only the technician on the job or a manager sets the final price.")
     for _listener, refusal in price_change_check.send(WorksOrder, works_order=locked):
         if refusal:

@@ -17,6 +17,11 @@ urlpatterns = [
         name="works_order_panel",
     ),
     path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
+    path(
+        "works-orders/<str:number>/warranty/",
+        detail.works_order_warranty,
+        name="works_order_warranty",
+    ),
     path("works-orders/<str:number>/photos/", detail.photo_add, name="photo_add"),
     path("works-orders/<str:number>/photos/<int:photo_id>/", detail.photo_file, name="photo_file"),
     path("works-orders/<str:number>/consent/", detail.consent_record, name="consent_record"),

@@ -404,3 +404,97 @@ def test_the_desk_collects_a_job_paid_online(client, stripe_fake, invoiced, pers
         signature_png=None,
     )
     assert collected.status == Status.COLLECTED
+
+
+# Paid at the counter while a session is open ----------------------------------------------
+
+
+def test_paying_at_the_counter_closes_the_open_session_in_stripe(
+    client, stripe_fake, invoiced, personas, django_capture_on_commit_callbacks
+):
+    session_id = client.post(pay_url(invoiced))["Location"].rsplit("/", 1)[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_take(
+            works_order=invoiced,
+            method=Method.CARD_TERMINAL,
+            amount=Decimal("144.00"),
+            by=personas.front_desk,
+        )
+
+    expires = [r.path for r in stripe_fake.requests if r.path.endswith("/expire")]
+    assert expires == [f"/v1/checkout/sessions/{session_id}/expire"]
+    assert stripe_fake.sessions[session_id]["status"] == "expired"
+    checkout = OnlineCheckout.objects.for_shop(invoiced.shop_id).get(session_id=session_id)
+    assert checkout.expires_at <= timezone.now()
+    assert "Pay £" not in client.get(status_url(invoiced)).content.decode()
+
+
+def test_a_session_that_completes_all_the_same_is_refunded_as_paid_twice(
+    client, stripe_fake, invoiced, personas, django_capture_on_commit_callbacks
+):
+    session_id, events = session_paid(client, stripe_fake, invoiced)  # paid, not yet told
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_take(
+            works_order=invoiced,
+            method=Method.CASH,
+            amount=Decimal("144.00"),
+            tendered=Decimal("150.00"),
+            by=personas.front_desk,
+        )
+    assert stripe_fake.sessions[session_id]["status"] == "complete"  # too late to close it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for body in events + events:  # told twice, by both events
+            assert post_event(client, body).status_code == 200
+
+    refunds = stripe_fake.refunds
+    assert len({r.idempotency_key for r in refunds}) == 1
+    assert refunds[0].form == {
+        "payment_intent": stripe_fake.sessions[session_id]["payment_intent"],
+        "amount": "14400",
+    }
+    texts = TimelineEntry.objects.for_shop(invoiced.shop_id).filter(works_order=invoiced)
+    assert (
+        texts.filter(text__contains="more than was owed online: refunded to the card").count() == 1
+    )
+    refunded = stripe_fake.refund_event(session_id, refunded=14400)
+    assert post_event(client, refunded).status_code == 200
+    assert services.amount_owed(invoiced) == Decimal("0.00")
+
+
+def test_an_online_payment_of_what_is_owed_is_not_refunded(
+    client, stripe_fake, invoiced, django_capture_on_commit_callbacks
+):
+    _, events = session_paid(client, stripe_fake, invoiced)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for body in events:
+            post_event(client, body)
+
+    assert stripe_fake.refunds == []
+    assert services.amount_owed(invoiced) == Decimal("0.00")
+
+
+def test_a_credit_note_or_an_exemption_closes_the_open_session_too(
+    client, stripe_fake, invoiced, personas, django_capture_on_commit_callbacks
+):
+    first = client.post(pay_url(invoiced))["Location"].rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.credit_note_issue(
+            invoice=invoice_for(invoiced),
+            amount=Decimal("44.00"),
+            reason="Scratch on the case",
+            by=personas.manager,
+        )
+    second = client.post(pay_url(invoiced))["Location"].rsplit("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_exemption_grant(
+            works_order=invoiced, kind="goodwill", note="Long wait", by=personas.manager
+        )
+
+    assert first != second
+    assert stripe_fake.sessions[first]["amount_total"] == 14400
+    assert stripe_fake.sessions[second]["amount_total"] == 10000
+    assert stripe_fake.sessions[first]["status"] == stripe_fake.sessions[second]["status"]
+    assert stripe_fake.sessions[second]["status"] == "expired"

@@ -204,3 +204,28 @@ def test_someone_with_no_shop(walk, signed_in_page, page, live_server, client):
     )
     walk.visit("/no-shop/")
     walk.check()
+
+
+def test_the_warranty_return_pages(walk, signed_in_page, personas):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+    from tests.tickets.test_warranty_returns import collected_job, return_post
+
+    original = collected_job(personas, days_ago=10)
+    ended = collected_job(personas, days_ago=200)
+    sign_in(Client(), personas.front_desk).post(reverse("intake"), return_post(personas, original))
+    comeback = original.warranty_returns.get()
+    signed_in_page(personas.front_desk)
+    for path in [
+        f"/works-orders/{original.number}/",
+        f"/works-orders/{original.number}/warranty/",
+        f"/works-orders/{ended.number}/warranty/",
+        f"/works-orders/new/?warranty_return_of={original.number}",
+        f"/works-orders/{comeback.number}/",
+        f"/customers/{original.customer_id}/",
+        f"/board/?branch={personas.branch.code}",
+    ]:
+        walk.visit(path)
+    walk.check()

@@ -292,3 +292,47 @@ def test_the_accounting_export_page(shoot, signed_in_page, live_server, personas
     shoot("export-1280-refused")
     page.goto(f"{live_server.url}/reports/")
     shoot("reports-index-1280")
+
+
+def test_the_warranty_return(shoot, signed_in_page, live_server, personas):
+    from tests.tickets.test_warranty_returns import collected_job
+
+    original = collected_job(personas, days_ago=10)
+    ended = collected_job(personas, days_ago=200)
+    page = signed_in_page(personas.front_desk)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/works-orders/{ended.number}/")
+        expect(page.get_by_text("ended on")).to_be_visible()
+        shoot(f"warranty-ended-{name}")
+        page.goto(f"{live_server.url}/works-orders/{original.number}/")
+        expect(page.get_by_role("link", name="Book a warranty return")).to_be_visible()
+        shoot(f"warranty-collected-{name}")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="Book a warranty return").click()
+    page.get_by_label("Fault as reported by the customer").fill("Screen flickers again")
+    page.get_by_label("Recorded by staff for the customer").check()
+    page.get_by_label("Customer's name").fill("Dee Whitfield")
+    page.get_by_label("The customer agrees to the quote and the shop's terms").check()
+    shoot("warranty-return-intake-1280")
+    page.get_by_role("button", name="Book in").click()
+    comeback = original.warranty_returns.get()
+    expect(page.get_by_role("heading", name=comeback.number)).to_be_visible()
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        page.reload()
+        shoot(f"warranty-return-job-{name}")
+    page.goto(f"{live_server.url}/board/?branch={personas.branch.code}")
+    shoot("warranty-return-board-1280", full_page=False)
+
+
+def test_the_vat_number_warning(shoot, signed_in_page, live_server, personas):
+    personas.shop.vat_number = ""
+    personas.shop.save(update_fields=["vat_number"])
+    page = signed_in_page(personas.manager)
+    for name, size in (("390", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(size)
+        for where, path in (("settings", "/settings/"), ("pricebook", "/pricebook/")):
+            page.goto(f"{live_server.url}{path}")
+            expect(page.get_by_text("VAT is charged, but there is no VAT number")).to_be_visible()
+            shoot(f"vat-warning-{where}-{name}", full_page=False)

@@ -116,6 +116,39 @@ class FakeStripe:
                 self.answers[key] = answer
             return answer
 
+    def _expire(self, session_id: str) -> tuple[int, dict]:
+        """As Stripe: an open session expires; a completed (or unknown) one cannot."""
+        with self.lock:
+            session = self.sessions.get(session_id)
+            if session is None or session["status"] == "complete":
+                message = "Only Checkout Sessions with a status of open can be expired."
+                return 400, {"error": {"type": "invalid_request_error", "message": message}}
+            session["status"] = "expired"
+            return 200, {k: v for k, v in session.items() if k != "payment_intent_data"}
+
+    @property
+    def refunds(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/refunds"]
+
+    def _refund(self, form: dict[str, str], key: str | None) -> tuple[int, dict]:
+        """A refund of part of a PaymentIntent, replayed per idempotency key as Stripe does."""
+        with self.lock:
+            if key and key in self.answers:
+                return self.answers[key]
+            answer = (
+                200,
+                {
+                    "id": new_id("re"),
+                    "object": "refund",
+                    "payment_intent": form["payment_intent"],
+                    "amount": int(form["amount"]),
+                    "status": "succeeded",
+                },
+            )
+            if key:
+                self.answers[key] = answer
+            return answer
+
     # What Stripe sends when the customer pays, and when a refund is made in its dashboard.
 
     def paid_events(self, session_id: str) -> list[dict]:
@@ -224,6 +257,10 @@ def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(Request("POST", path, form, key))
             if path == "/v1/checkout/sessions":
                 return self._json(*fake._create(form, key))
+            if path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
+                return self._json(*fake._expire(path.split("/")[4]))
+            if path == "/v1/refunds":
+                return self._json(*fake._refund(form, key))
             session = self._session(path)
             if session is None:
                 return self._json(404, {"error": {"type": "invalid_request_error"}})

@@ -118,3 +118,23 @@ def test_the_pricebook_settings_are_saved_and_thresholds_must_be_in_order(client
         70,
         45,
     )
+
+
+def test_vat_charged_without_a_vat_number_is_warned_of_in_settings_and_the_pricebook(
+    client_as, personas
+):
+    shop = personas.shop
+    client = client_as(personas.manager)
+    client.post(reverse("shop_settings"), settings_post(shop, vat_number="", vat_rate="20"))
+
+    warned = [client.get(reverse(name)).content.decode() for name in ("shop_settings", "pricebook")]
+
+    for html in warned:
+        assert "VAT is charged, but there is no VAT number" in html
+        assert "plain invoices, not VAT invoices" in html
+    client.post(reverse("shop_settings"), settings_post(shop, vat_number="GB123456789"))
+    for name in ("shop_settings", "pricebook"):
+        assert "there is no VAT number" not in client.get(reverse(name)).content.decode()
+    client.post(reverse("shop_settings"), settings_post(shop, vat_number="", vat_rate="0"))
+    for name in ("shop_settings", "pricebook"):
+        assert "there is no VAT number" not in client.get(reverse(name)).content.decode()

@@ -49,6 +49,7 @@ from tickets.models import (
     WorksOrder,
 )
 from tickets.sla_status import sla_status
+from tickets.warranty import day_text, return_refusal, today_at, warranty_of, warranty_returns
 
 # Roles that may ask for a passcode at all; services.may_see_passcode narrows technicians to
 # the one the job is assigned to.
@@ -69,9 +70,11 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             "consent__recorded_by__user",
             "consent__terms",
             "qc_signed_by__user",
+            "warranty_return_of",
         )
         .annotate(
             returning=returning_customer(shop),
+            came_back_as=warranty_returns(shop),
             has_parts=bench_parts.has_parts(shop.pk),
             sla_status=sla_status(),
         )
@@ -400,3 +403,23 @@ def works_order_cancel(request: ShopRequest, number: str) -> HttpResponse:
             messages.success(request, f"{works_order.number} cancelled. Its number is retired.")
         return redirect(works_order_detail, number=number)
     return _render(request, _page_works_order(request, number), cancel_form=form)
+
+
+@shop_member_required()
+def works_order_warranty(request: ShopRequest, number: str) -> HttpResponse:
+    """A collected job's warranty: until when, and "Book a warranty return" for the counter
+    while it lasts (outside it, when it ended). Fetched after the page has drawn."""
+    works_order = get_works_order(request, number)  # another shop's number: 404
+    warranty = warranty_of(works_order)
+    refusal = return_refusal(works_order, warranty, today_at(works_order))
+    context = {
+        "wo": works_order,
+        "warranty": warranty,
+        "until": day_text(warranty.until) if warranty.until else "",
+        "refusal": refusal,
+        "may_book": not refusal and request.member.role in COUNTER,
+    }
+    template = "tickets/warranty.html#panel" if request.htmx else "tickets/warranty.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

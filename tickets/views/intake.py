@@ -21,11 +21,53 @@ from shops.fields import object_id
 from shops.models import COUNTER, Branch
 from shops.services import PhotoStorageFull
 from tickets import services, sla
+from tickets.access import get_works_order
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
-from tickets.models import Priority
+from tickets.models import Priority, WorksOrder
 from tickets.prediction import predict_completion
 from tickets.views.detail import assign_if_automatic
 from tickets.views.prices import say_what_is_short
+from tickets.warranty import day_text, return_refusal, today_at, warranty_of
+
+STANDARD_FALLBACK = datetime.timedelta(days=5)
+
+
+class WarrantyReturn:
+    """The collected job a warranty return is booked against (`?warranty_return_of=WO-…`, then
+    a hidden field), with its warranty and how many returns it had when the form was drawn."""
+
+    def __init__(self, original: WorksOrder, data) -> None:
+        self.original = original
+        self.warranty = warranty_of(original)
+        self.refusal = return_refusal(original, self.warranty, today_at(original))
+        self.until = day_text(self.warranty.until) if self.warranty.until else ""
+        if data is None:  # drawing the form: what it was drawn with goes back in it
+            self.returns_seen = original.warranty_returns.count()
+        else:
+            seen = object_id(data.get("returns_seen", ""))
+            self.returns_seen = -1 if seen is None else seen  # damaged: the service refuses
+
+    @classmethod
+    def asked_for(cls, request: ShopRequest, data) -> WarrantyReturn | None:
+        number = (data or request.GET).get("warranty_return_of", "")
+        if not number:
+            return None
+        original = get_works_order(request, number[:20])  # another shop's job: 404
+        return cls(original, data)
+
+    def job_initial(self, request: ShopRequest) -> dict:
+        """Priority warranty, at the original's branch, due when a standard job would be (a
+        warranty job is due when set on it; the counter may change it). A branch without
+        opening hours has no SLA: then five days from now."""
+        branch, now = self.original.branch, timezone.now()
+        due = sla.times_for(branch, Priority.STANDARD, now).due_at or now + STANDARD_FALLBACK
+        return {
+            "branch": branch.pk,
+            "priority": Priority.WARRANTY,
+            "estimated_completion": due.astimezone(branch.tz).replace(
+                tzinfo=None, second=0, microsecond=0
+            ),
+        }
 
 
 class IntakeForms:
@@ -35,10 +77,20 @@ class IntakeForms:
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
         shop = request.shop
-        self.picked = self._picked_customer(request, data)
+        self.comeback = WarrantyReturn.asked_for(request, data)
+        self.picked = (
+            self.comeback.original.customer
+            if self.comeback
+            else self._picked_customer(request, data)
+        )
         self.customer = CustomerForm(data, shop=shop, prefix="customer")
         self.device = DeviceForm(data, shop=shop, prefix="device")
-        self.job = WorksOrderForm(data, member=request.member, prefix="job")
+        self.job = WorksOrderForm(
+            data,
+            member=request.member,
+            prefix="job",
+            initial=self.comeback.job_initial(request) if self.comeback else None,
+        )
         self.lines = quote_lines_formset(data, request.member)
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
@@ -52,7 +104,9 @@ class IntakeForms:
         return Customer.objects.for_shop(request.shop).filter(pk=picked).first()
 
     def is_valid(self) -> bool:
-        parts = [self.device, self.job, self.lines, self.consent, self.photos]
+        parts = [self.job, self.lines, self.consent, self.photos]
+        if self.comeback is None:  # a warranty return brings the original's device back
+            parts.append(self.device)
         if self.picked is None:
             parts.append(self.customer)
         return all([part.is_valid() for part in parts])  # validate all: every error shows at once
@@ -77,6 +131,20 @@ class IntakeForms:
         return options.values_list("entry__repair_type_id", flat=True).first()
 
     def book_in(self, request: ShopRequest):
+        if self.comeback is not None:
+            return services.works_order_intake(
+                branch=self.job.cleaned_data["branch"],
+                by=request.member,
+                customer=None,
+                new_customer=None,
+                device={},
+                details=self.job.details(),
+                passcode=self.job.cleaned_data["passcode"],
+                consent=self.consent.consent(),
+                photos=self.photos.cleaned_data["photos"],
+                warranty_return_of=self.comeback.original,
+                returns_seen=self.comeback.returns_seen,
+            )
         self.parts = self._priced_parts(request)
         return services.works_order_intake(
             parts=self.parts,
@@ -94,6 +162,7 @@ class IntakeForms:
 
     def context(self) -> dict:
         return {
+            "comeback": self.comeback,
             "picked": self.picked,
             "customer_form": self.customer,
             "device_form": self.device,
@@ -110,9 +179,15 @@ def intake(request: ShopRequest):
     forms = IntakeForms(request)
     if request.htmx and request.method == "GET":  # a customer was picked (or un-picked)
         return render(request, "tickets/intake.html#customer-section", forms.context())
+    if forms.comeback and forms.comeback.refusal:  # out of warranty (or not collected yet)
+        messages.error(request, forms.comeback.refusal)
+        return redirect("works_order_detail", number=forms.comeback.original.number)
     if request.method == "POST" and forms.is_valid():
         try:
             works_order = forms.book_in(request)
+        except services.ReturnAlreadyBooked as twice:  # the first submit booked it: show that
+            messages.info(request, " ".join(twice.messages))
+            return redirect("works_order_detail", number=twice.booked)
         except PhotoStorageFull as refused:  # the whole booking was rolled back, not just these
             forms.photos.add_error("photos", refused)
             messages.error(
