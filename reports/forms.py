@@ -99,3 +99,38 @@ class SlaViewForm(forms.Form):
             return Period(first, last, "Dates chosen", phrase), branch
         choice = data.get("period") or DEFAULT_PERIOD
         return period_of(DEFAULT_PERIOD if choice == "custom" else choice, today), branch
+
+
+class OrdsExportForm(forms.Form):
+    """The open repair data export's period (whole days in the shop's time) and branch."""
+
+    start = DateField(
+        label="From", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end = DateField(label="To", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    branch = forms.ChoiceField(required=False, label="Branch")
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("name")}
+        self.fields["branch"].choices = [("", "All branches")] + [
+            (code, branch.name if branch.is_active else f"{branch.name} (closed)")
+            for code, branch in self.branches.items()
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The last day is before the first.")
+            elif (end - start).days >= LONGEST_PERIOD_DAYS:
+                self.add_error("end", "Choose a period of a year or less.")
+        return cleaned
+
+    def chosen(self) -> tuple[Period, Branch | None]:
+        first, last = self.cleaned_data["start"], self.cleaned_data["end"]
+        phrase = f"from {first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+        return Period(first, last, "Dates chosen", phrase), self.branches.get(
+            self.cleaned_data.get("branch") or ""
+        )

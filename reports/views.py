@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from reports import selectors
-from reports.forms import SlaViewForm
+from reports.forms import OrdsExportForm, SlaViewForm
+from reports.ords import ords_csv
 from shops.access import ShopRequest, shop_member_required
 from shops.models import MANAGERS
 from tickets import sla
@@ -97,3 +99,30 @@ def sla_view(request: ShopRequest) -> HttpResponse:
         "waits": selectors.time_in_status(request.shop, period.start, period.end, branch),
     }
     return render(request, "reports/sla.html", context)
+
+
+@shop_member_required(*MANAGERS, to="export open repair data")
+@require_GET
+def ords_export(request: ShopRequest) -> HttpResponse:
+    """Choose a period and a branch; a valid choice streams the closed works orders as Open
+    Repair Data (reports/ords.py)."""
+    asked = bool(request.GET)
+    today = timezone.localdate()
+    form = OrdsExportForm(
+        request.GET if asked else None,
+        shop=request.shop,
+        initial={"start": today.replace(month=1, day=1), "end": today},
+    )
+    if asked and form.is_valid():
+        period, branch = form.chosen()
+        response = StreamingHttpResponse(
+            ords_csv(request.shop, period.start, period.end, branch),
+            content_type="text/csv; charset=utf-8",
+        )
+        where = f"-{branch.code.lower()}" if branch else ""
+        days = f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+        name = f"{request.shop.slug}{where}-open-repair-data-{days}.csv"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "reports/ords.html", {"form": form})

@@ -52,6 +52,15 @@ def test_a_branch_filter_with_a_nul_byte_shows_your_own_branch(client_as, person
     assert response.status_code == 200
 
 
+def test_a_nul_byte_in_the_open_repair_data_filters_exports_nothing_and_says_why(
+    client_as, personas, job
+):
+    params = {"start": "2026-01-01\x00", "end": "2026-01-31", "branch": "BHM\x00"}
+    response = client_as(personas.manager).get(reverse("ords_export"), params)
+    assert response.status_code == 200
+    assert "Nothing was exported" in response.content.decode()
+
+
 def test_a_nul_byte_in_a_url_or_a_posted_number_is_not_found(client_as, personas, job):
     client = client_as(personas.manager)
     assert client.get(f"/works-orders/{job.number}%00/").status_code == 404
