@@ -273,6 +273,8 @@ TURNAROUND_COLUMNS = [
 
 DIMENSIONS = {
     # name: (key, label, joins) over works order w
+    # Everything as one row: the weekly summary's shop-wide median (reports/weekly.py).
+    "all": ("0", "''", ""),
     "repair_type": (
         "w.repair_type_id",
         "COALESCE(rt.name, '')",
@@ -291,6 +293,7 @@ DIMENSIONS = {
     ),
 }
 DIMENSION_LABELS = {
+    "all": "All",
     "repair_type": "Repair type",
     "device_model": "Device model",
     "technician": "Technician",
