@@ -80,6 +80,21 @@ def week_due(now: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.date |
     return None
 
 
+# Monday 8:00 comes first at UTC+14 (Sunday 18:00 UTC) and Wednesday 8:00 last at UTC−12
+# (Wednesday 20:00 UTC): outside that, a beat knows without a query that nothing is due.
+FIRST_DUE = datetime.timedelta(days=-1, hours=18)  # from Monday 00:00 UTC
+LAST_DUE = datetime.timedelta(days=2, hours=20)
+
+
+def due_somewhere(now: datetime.datetime) -> bool:
+    moment = now.astimezone(datetime.UTC)
+    monday = datetime.datetime.combine(
+        moment.date() - datetime.timedelta(days=moment.weekday()), datetime.time(), datetime.UTC
+    )
+    since = moment - monday  # 0 to 7 days
+    return since < LAST_DUE or since >= datetime.timedelta(days=7) + FIRST_DUE
+
+
 @dataclass
 class Recipient:
     member: Membership
@@ -123,6 +138,8 @@ def weekly_summaries_send(now: datetime.datetime | None = None) -> int:
     """Queue each summary that is due and not yet claimed; how many were queued. Safe to run
     at any moment, as often as beat likes, on as many workers as there are."""
     now = now or timezone.now()
+    if not due_somewhere(now):
+        return 0
     due = [(r, week) for r in recipients() if (week := week_due(now, r.zone)) is not None]
     if not due:
         return 0

@@ -129,6 +129,8 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         "/billing/till/?branch=NOPE&day=9999-12-31",
         "/billing/export/",
         "/billing/export/?start=2026-03-10&end=2026-03-01&layout=xero_invoices",
+        "/reports/open-repair-data/",
+        "/reports/open-repair-data/?start=2026-03-10&end=2026-03-01&branch=NOPE",
     ]:
         walk.visit(path)
     for job in busy_shop["jobs"].values():

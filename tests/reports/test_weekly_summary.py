@@ -20,7 +20,7 @@ from notifications import outbox
 from notifications.models import Channel, Message, Stage, State
 from reports import weekly
 from reports.models import WeeklySummary
-from reports.weekly import week_due, weekly_summaries_send
+from reports.weekly import due_somewhere, week_due, weekly_summaries_send
 from shops.models import Branch, MembershipBranch
 from tests.reports.kpi_scenes import known_week
 from tickets.models import SlaCrossing, WorksOrder
@@ -73,6 +73,39 @@ def test_a_summary_is_due_from_monday_8_to_wednesday_8_in_the_branchs_time(zone,
     assert week_due(utc(now), zoneinfo.ZoneInfo(zone)) == week
 
 
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-11-08 17:59", False),  # Sunday: not yet Monday 8:00 anywhere
+        ("2026-11-08 18:00", True),  # Monday 8:00 at UTC+14 (Kiritimati)
+        ("2026-11-11 19:59", True),  # Wednesday 7:59 at UTC−12
+        ("2026-11-11 20:00", False),
+        ("2026-11-13 12:00", False),  # Friday
+    ],
+)
+def test_a_beat_knows_when_no_summary_can_be_due_anywhere(now, due):
+    assert due_somewhere(utc(now)) is due
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "Europe/London", "Australia/Sydney"):
+        if week_due(utc(now), zoneinfo.ZoneInfo(zone)) is not None:
+            assert due
+
+
+@pytest.mark.django_db
+def test_a_beat_when_nothing_is_due_asks_the_database_nothing(personas, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert weekly_summaries_send(MONDAY_8 + datetime.timedelta(days=4)) == 0
+
+
+@pytest.mark.django_db
+def test_the_queries_of_a_beat(personas, week, django_assert_max_num_queries):
+    # Finding who is due: 4 queries; each summary: its claim, the figures and lists, the outbox
+    # row and the claim's message.
+    with django_assert_max_num_queries(4 + 3 * 12):
+        assert weekly_summaries_send(MONDAY_8) == 3
+    with django_assert_max_num_queries(4):
+        assert weekly_summaries_send(MONDAY_8 + 5 * M) == 0
+
+
 def summaries(shop) -> list[Message]:
     return list(
         Message.objects.for_shop(shop)
@@ -86,8 +119,7 @@ def recipients_of(shop) -> list[str]:
     return [message.recipient for message in summaries(shop)]
 
 
-@pytest.fixture
-def week(personas):
+def breached_week(personas):
     """kpi_scenes' week, with B's breach recorded and the open jobs' status times set."""
     scene = known_week(personas)
     b, d = scene.jobs["B"], scene.jobs["D"]
@@ -99,6 +131,11 @@ def week(personas):
     shop_jobs.filter(pk=b.pk).update(status_since=b.ready_at)
     shop_jobs.filter(pk=d.pk).update(status_since=d.created_at)
     return scene
+
+
+@pytest.fixture
+def week(personas):
+    return breached_week(personas)
 
 
 @pytest.mark.django_db
