@@ -358,6 +358,20 @@ def _device(make: str, model_name: str) -> str:
     return f"{make} {model_name}".strip()
 
 
+SHOWN = ("number", "status", "priority", "device__make", "device__model_name")
+
+
+def _listed(row: dict, detail: str) -> Listed:
+    return Listed(
+        number=row["number"],
+        url=_url(row["number"]),
+        device=_device(row["device__make"], row["device__model_name"]),
+        status=STATUS_LABELS.get(row["status"], row["status"]),
+        priority=PRIORITY_LABELS.get(row["priority"], row["priority"]),
+        detail=detail,
+    )
+
+
 def worst_breaches(
     shop: Shop,
     branches: list[Branch],
@@ -372,39 +386,25 @@ def worst_breaches(
     )
     if branches:
         crossings = crossings.filter(branch__in=branches)
-    count = crossings.count()
-    if not count:
-        return [], 0
-    rows = (
+    rows = list(
         WorksOrder.objects.for_shop(shop)
         .filter(pk__in=crossings.values("works_order_id"))
-        .values_list(
-            "number",
-            "status",
-            "priority",
-            "sla_due_at",
-            "ready_at",
-            "device__make",
-            "device__model_name",
-        )
+        .values(*SHOWN, "sla_due_at", "ready_at")
     )
-    late = []
-    for number, status, priority, due, ready_at, make, model_name in rows:
-        hours = ((ready_at or now) - due).total_seconds() / 3600 if due else 0
-        late.append((hours, number, status, priority, make, model_name, ready_at))
-    late.sort(key=lambda row: (-row[0], row[1]))
+
+    def hours_late(row: dict) -> float:
+        due = row["sla_due_at"]
+        return ((row["ready_at"] or now) - due).total_seconds() / 3600 if due else 0.0
+
+    rows.sort(key=lambda row: (-hours_late(row), row["number"]))
     listed = [
-        Listed(
-            number=number,
-            url=_url(number),
-            device=_device(make, model_name),
-            status=STATUS_LABELS.get(status, status),
-            priority=PRIORITY_LABELS.get(priority, priority),
-            detail=f"{_duration(hours)} late" + ("" if ready_at else ", not ready yet"),
+        _listed(
+            row,
+            f"{_duration(hours_late(row))} late" + ("" if row["ready_at"] else ", not ready yet"),
         )
-        for hours, number, status, priority, make, model_name, ready_at in late[:LISTED]
+        for row in rows[:LISTED]
     ]
-    return listed, count
+    return listed, len(rows)
 
 
 def waiting_longest(
@@ -415,28 +415,13 @@ def waiting_longest(
     if branches:
         jobs = jobs.filter(branch__in=branches)
     rows = list(
-        jobs.order_by("created_at", "id").values_list(
-            "number",
-            "status",
-            "priority",
-            "created_at",
-            "status_since",
-            "device__make",
-            "device__model_name",
-        )[:LISTED]
+        jobs.order_by("created_at", "id").values(*SHOWN, "created_at", "status_since")[:LISTED]
     )
     listed = []
-    for number, status, priority, created_at, status_since, make, model_name in rows:
-        days = (now - created_at).total_seconds() / 86400
-        in_status = (now - status_since).total_seconds() / 3600
+    for row in rows:
+        days = (now - row["created_at"]).total_seconds() / 86400
+        in_status = (now - row["status_since"]).total_seconds() / 3600
         listed.append(
-            Listed(
-                number=number,
-                url=_url(number),
-                device=_device(make, model_name),
-                status=STATUS_LABELS.get(status, status),
-                priority=PRIORITY_LABELS.get(priority, priority),
-                detail=f"booked in {days:.0f} days ago, {_duration(in_status)} in this status",
-            )
+            _listed(row, f"booked in {days:.0f} days ago, {_duration(in_status)} in this status")
         )
     return listed, jobs.count() if len(rows) == LISTED else len(rows)
