@@ -132,6 +132,10 @@ class Table:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def chart_label(self) -> str:
+        return self.column(self.chart).label if self.chart else ""
+
 
 # SQL helpers -------------------------------------------------------------------------------
 
