@@ -36,7 +36,7 @@ def figure_text(value: object, column: Column, currency: str) -> str:
     if value is None:
         return "—"
     if column.unit == "hours":
-        return hours(value) or "0 min"
+        return hours(value) if value else "0 h"
     if column.unit == "percent":
         return f"{value:.1f} %"
     if column.unit == "money":
@@ -78,7 +78,7 @@ def shown_rows(
                 figure_text(row.now.get(c.name), c, currency),
                 figure_text(row.before.get(c.name), c, currency) if table.compared else "",
                 _trend(row, c.name) if table.compared else "",
-                href,
+                href if c.linked and row.now.get(c.name) not in (None, 0) else "",
             )
             for c in table.columns
         ]

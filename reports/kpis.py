@@ -101,6 +101,9 @@ class Column:
     name: str
     label: str
     unit: str = ""  # "" (a count), "hours", "percent", "money"
+    # Whether the row's works-order list link is the jobs behind this figure: a row is linked
+    # to one set of jobs (booked in, ready… in the period); a figure about others is not.
+    linked: bool = True
 
 
 @dataclass
@@ -198,9 +201,9 @@ def _span(period: Period, prefix: str) -> dict[str, str]:
 
 VOLUME_COLUMNS = [
     Column("booked_in", "Booked in"),
-    Column("collected", "Collected"),
-    Column("cancelled", "Cancelled"),
-    Column("open_at_end", "Open at the end"),
+    Column("collected", "Collected", linked=False),
+    Column("cancelled", "Cancelled", linked=False),
+    Column("open_at_end", "Open at the end", linked=False),
 ]
 
 
@@ -270,9 +273,9 @@ TURNAROUND_COLUMNS = [
     Column("ready_jobs", "Ready"),
     Column("ready_median", "Intake → ready, median", "hours"),
     Column("ready_p90", "Intake → ready, 90th percentile", "hours"),
-    Column("collected_jobs", "Collected"),
-    Column("collected_median", "Intake → collected, median", "hours"),
-    Column("collected_p90", "Intake → collected, 90th percentile", "hours"),
+    Column("collected_jobs", "Collected", linked=False),
+    Column("collected_median", "Intake → collected, median", "hours", linked=False),
+    Column("collected_p90", "Intake → collected, 90th percentile", "hours", linked=False),
 ]
 
 DIMENSIONS = {
@@ -457,10 +460,10 @@ def time_in_each_status(shop: Shop, branches, period: Period) -> Table:
 
 QUALITY_COLUMNS = [
     Column("jobs", "Jobs finished"),
-    Column("reworked", "Failed QC"),
-    Column("rework_rate", "QC failure rate", "percent"),
-    Column("comebacks", "Came back"),
-    Column("comeback_rate", "Comeback rate", "percent"),
+    Column("reworked", "Failed QC", linked=False),
+    Column("rework_rate", "QC failure rate", "percent", linked=False),
+    Column("comebacks", "Came back", linked=False),
+    Column("comeback_rate", "Comeback rate", "percent", linked=False),
 ]
 
 
@@ -520,9 +523,9 @@ def quality(shop: Shop, branches, period: Period, *, by: str = "technician") -> 
 
 PRODUCTIVITY_COLUMNS = [
     Column("jobs", "Jobs finished"),
-    Column("logged_hours", "Hours logged", "hours"),
+    Column("logged_hours", "Hours logged", "hours", linked=False),
     Column("bench_hours", "Bench time of the jobs finished", "hours"),
-    Column("efficiency", "Bench time / hours logged", "percent"),
+    Column("efficiency", "Bench time / hours logged", "percent", linked=False),
 ]
 
 
