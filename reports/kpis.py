@@ -101,6 +101,9 @@ class Column:
     name: str
     label: str
     unit: str = ""  # "" (a count), "hours", "percent", "money"
+    # Whether the row's works-order list link is the jobs behind this figure: a row is linked
+    # to one set of jobs (booked in, ready… in the period); a figure about others is not.
+    linked: bool = True
 
 
 @dataclass
@@ -132,6 +135,10 @@ class Table:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def chart_label(self) -> str:
+        return self.column(self.chart).label if self.chart else ""
+
 
 # SQL helpers -------------------------------------------------------------------------------
 
@@ -148,7 +155,32 @@ def _params(shop: Shop, branches, period: Period) -> dict:
         "since": previous.since,  # the previous period's start
         "mid": period.since,  # this period's start
         "until": period.until,
+        "since_day": previous.start,
+        "mid_day": period.start,
+        "until_day": period.end + datetime.timedelta(days=1),
+        "tz": timezone.get_current_timezone_name(),
     }
+
+
+# Days up to the rollups' mark are read from them; later days (today) live from the works orders.
+# `cut` is the first moment not rolled up: the mark's next midnight, or all time without a mark.
+CUT = """cut AS (
+    SELECT COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date) AS through,
+           COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp
+                    AT TIME ZONE %(tz)s, '-infinity'::timestamptz) AS at
+)"""
+
+
+def _day_of(column: str) -> str:
+    return f"({column} AT TIME ZONE %(tz)s)::date"
+
+
+def _day_now(column: str = "day") -> str:
+    return f"({column} >= %(mid_day)s AND {column} < %(until_day)s)"
+
+
+def _day_before(column: str = "day") -> str:
+    return f"({column} >= %(since_day)s AND {column} < %(mid_day)s)"
 
 
 def _in_branches(alias: str, branches) -> str:
@@ -194,36 +226,48 @@ def _span(period: Period, prefix: str) -> dict[str, str]:
 
 VOLUME_COLUMNS = [
     Column("booked_in", "Booked in"),
-    Column("collected", "Collected"),
-    Column("cancelled", "Cancelled"),
-    Column("open_at_end", "Open at the end"),
+    Column("collected", "Collected", linked=False),
+    Column("cancelled", "Cancelled", linked=False),
+    Column("open_at_end", "Open at the end", linked=False),
 ]
 
 
 def volume(shop: Shop, branches, period: Period) -> Table:
     """Per branch: works orders booked in, collected and cancelled in the period, and how many
-    were open at its end; the previous period's beside them."""
+    were open at its end (all booked before it less all collected or cancelled before it); the
+    previous period's beside them. Rolled-up days from reports_dailybranch, the rest live."""
     p = _params(shop, branches, period)
-    open_at = (
-        "(w.created_at < {t} AND (w.collected_at IS NULL OR w.collected_at >= {t})"
-        " AND (w.cancelled_at IS NULL OR w.cancelled_at >= {t}))"
+    live = "SELECT w.branch_id, {day} AS day, {values} FROM tickets_worksorder w, cut" + (
+        " WHERE w.shop_id = %(shop)s" + _in_branches("w", branches)
+        + " AND {column} >= cut.at AND {column} < %(until)s"
+    )  # fmt: skip
+    events = [
+        ("w.created_at", "1, 0, 0"),
+        ("w.collected_at", "0, 1, 0"),
+        ("w.cancelled_at", "0, 0, 1"),
+    ]
+    lives = "\n UNION ALL ".join(
+        live.format(day=_day_of(column), values=values, column=column) for column, values in events
     )
+    open_at = "SUM(booked_in - collected - cancelled) FILTER (WHERE day < {day})"
     sql = f"""
+        WITH {CUT}, days AS (
+            SELECT r.branch_id, r.day, r.booked_in, r.collected, r.cancelled
+            FROM reports_dailybranch r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)}
+              AND r.day <= cut.through AND r.day < %(until_day)s
+            UNION ALL {lives}
+        )
         SELECT b.id, b.name,
-          COUNT(*) FILTER (WHERE {_now("w.created_at")}),
-          COUNT(*) FILTER (WHERE {_now("w.collected_at")}),
-          COUNT(*) FILTER (WHERE {_now("w.cancelled_at")}),
-          COUNT(*) FILTER (WHERE {open_at.format(t="%(until)s")}),
-          COUNT(*) FILTER (WHERE {_before("w.created_at")}),
-          COUNT(*) FILTER (WHERE {_before("w.collected_at")}),
-          COUNT(*) FILTER (WHERE {_before("w.cancelled_at")}),
-          COUNT(*) FILTER (WHERE {open_at.format(t="%(mid)s")})
-        FROM tickets_worksorder w JOIN shops_branch b ON b.id = w.branch_id
-        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-          AND w.created_at < %(until)s
-          AND (w.created_at >= %(since)s
-               OR w.status NOT IN ('collected', 'cancelled')
-               OR w.collected_at >= %(since)s OR w.cancelled_at >= %(since)s)
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(collected) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(cancelled) FILTER (WHERE {_day_now()}), 0),
+          COALESCE({open_at.format(day="%(until_day)s")}, 0),
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(collected) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(cancelled) FILTER (WHERE {_day_before()}), 0),
+          COALESCE({open_at.format(day="%(mid_day)s")}, 0)
+        FROM days JOIN shops_branch b ON b.id = days.branch_id
         GROUP BY b.id, b.name
         ORDER BY b.name
     """
@@ -266,9 +310,9 @@ TURNAROUND_COLUMNS = [
     Column("ready_jobs", "Ready"),
     Column("ready_median", "Intake → ready, median", "hours"),
     Column("ready_p90", "Intake → ready, 90th percentile", "hours"),
-    Column("collected_jobs", "Collected"),
-    Column("collected_median", "Intake → collected, median", "hours"),
-    Column("collected_p90", "Intake → collected, 90th percentile", "hours"),
+    Column("collected_jobs", "Collected", linked=False),
+    Column("collected_median", "Intake → collected, median", "hours", linked=False),
+    Column("collected_p90", "Intake → collected, 90th percentile", "hours", linked=False),
 ]
 
 DIMENSIONS = {
@@ -456,10 +500,10 @@ def time_in_each_status(shop: Shop, branches, period: Period) -> Table:
 
 QUALITY_COLUMNS = [
     Column("jobs", "Jobs finished"),
-    Column("reworked", "Failed QC"),
-    Column("rework_rate", "QC failure rate", "percent"),
-    Column("comebacks", "Came back"),
-    Column("comeback_rate", "Comeback rate", "percent"),
+    Column("reworked", "Failed QC", linked=False),
+    Column("rework_rate", "QC failure rate", "percent", linked=False),
+    Column("comebacks", "Came back", linked=False),
+    Column("comeback_rate", "Comeback rate", "percent", linked=False),
 ]
 
 
@@ -519,9 +563,9 @@ def quality(shop: Shop, branches, period: Period, *, by: str = "technician") -> 
 
 PRODUCTIVITY_COLUMNS = [
     Column("jobs", "Jobs finished"),
-    Column("logged_hours", "Hours logged", "hours"),
+    Column("logged_hours", "Hours logged", "hours", linked=False),
     Column("bench_hours", "Bench time of the jobs finished", "hours"),
-    Column("efficiency", "Bench time / hours logged", "percent"),
+    Column("efficiency", "Bench time / hours logged", "percent", linked=False),
 ]
 
 
@@ -686,8 +730,29 @@ def _common(shop: Shop, branches, period: Period, key: str, label: str, joins: s
 
 
 def common_repairs(shop: Shop, branches, period: Period) -> Table:
-    """The repair types most often booked in in the period (at most TOP)."""
-    key, label, joins = _dimension("repair_type")
+    """The repair types most often booked in in the period (at most TOP); rolled-up days from
+    reports_dailyrepair, the rest live."""
+    sql = f"""
+        WITH {CUT}, days AS (
+            SELECT r.repair_type_id, r.day, r.booked_in
+            FROM reports_dailyrepair r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.booked_in > 0
+              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            UNION ALL
+            SELECT w.repair_type_id, {_day_of("w.created_at")}, 1
+            FROM tickets_worksorder w, cut
+            WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND w.created_at >= GREATEST(cut.at, %(since)s) AND w.created_at < %(until)s
+        )
+        SELECT days.repair_type_id, COALESCE(rt.name, ''),
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0) AS now,
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_before()}), 0)
+        FROM days LEFT JOIN pricebook_repairtype rt ON rt.id = days.repair_type_id
+        GROUP BY 1, 2
+        HAVING SUM(booked_in) FILTER (WHERE {_day_now()}) > 0
+        ORDER BY now DESC, 2
+        LIMIT {TOP}
+    """
     rows = [
         Row(
             k,
@@ -696,7 +761,7 @@ def common_repairs(shop: Shop, branches, period: Period) -> Table:
             {"jobs": before},
             {**_dimension_link("repair_type", k), **_span(period, "booked")},
         )
-        for k, name, now, before in _common(shop, branches, period, key, label, joins)
+        for k, name, now, before in _fetch(sql, _params(shop, branches, period))
     ]
     return Table("repairs", "Most common repairs", "Repair type", COMMON_COLUMNS, rows, "jobs")
 
@@ -722,19 +787,27 @@ SLA_COLUMNS = [
 
 def sla_compliance(shop: Shop, branches, period: Period) -> Table:
     """Per priority: jobs that became ready in the period with an SLA due time, and how many were
-    ready by it."""
+    ready by it; rolled-up days from reports_dailyrepair, the rest live."""
     p = _params(shop, branches, period)
-    on_time = "w.ready_at <= w.sla_due_at"
     sql = f"""
-        SELECT w.priority,
-          COUNT(*) FILTER (WHERE {_now("w.ready_at")}),
-          COUNT(*) FILTER (WHERE {_now("w.ready_at")} AND {on_time}),
-          COUNT(*) FILTER (WHERE {_before("w.ready_at")}),
-          COUNT(*) FILTER (WHERE {_before("w.ready_at")} AND {on_time})
-        FROM tickets_worksorder w
-        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-          AND w.sla_due_at IS NOT NULL
-          AND w.ready_at >= %(since)s AND w.ready_at < %(until)s
+        WITH {CUT}, days AS (
+            SELECT r.priority, r.day, r.sla_jobs, r.sla_met
+            FROM reports_dailyrepair r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.sla_jobs > 0
+              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            UNION ALL
+            SELECT w.priority, {_day_of("w.ready_at")}, 1, (w.ready_at <= w.sla_due_at)::int
+            FROM tickets_worksorder w, cut
+            WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND w.sla_due_at IS NOT NULL
+              AND w.ready_at >= GREATEST(cut.at, %(since)s) AND w.ready_at < %(until)s
+        )
+        SELECT priority,
+          COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(sla_met) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(sla_met) FILTER (WHERE {_day_before()}), 0)
+        FROM days
         GROUP BY 1
     """
     found = {priority: values for priority, *values in _fetch(sql, p)}

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notifications', '0004_weekly_summary_html'),
-        ('reports', '0002_stays_read_from_steps'),
+        ('reports', '0003_daily_rollups'),
         ('shops', '0013_weekly_summary_opt_out'),
     ]
 
