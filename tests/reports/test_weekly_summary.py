@@ -319,3 +319,12 @@ def test_beats_on_several_workers_at_once_send_each_summary_once(personas):
     assert sum(sent) == 3
     assert recipients_of(personas.shop) == ["manager@example.com", "owner@example.com"]
     assert WeeklySummary.objects.all_shops().count() == 3
+
+
+def test_beat_runs_it_every_five_minutes(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-summaries"]
+    assert (entry["task"], entry["schedule"]) == ("reports.tasks.weekly_summaries", 300.0)
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
