@@ -36,7 +36,9 @@ def send(message: Message) -> str:
         reply_to=[reply] if (reply := _reply_to(message)) else None,
         headers={"Message-ID": message_id},
     )
-    html = render_to_string("notifications/email.html", {"message": message, "shop": shop})
+    html = message.html or render_to_string(
+        "notifications/email.html", {"message": message, "shop": shop}
+    )
     mail.attach_alternative(html, "text/html")
     try:
         mail.send()

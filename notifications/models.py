@@ -37,6 +37,8 @@ class Stage(models.TextChoices):
     REPLY = "reply", "Answer to a reply"
     # To staff, not customers: a works order passing an SLA threshold (tickets/sla_sweep.py).
     SLA_ALERT = "sla_alert", "SLA alert to a manager"
+    # To staff: the Monday email of last week's figures (reports/weekly.py).
+    WEEKLY_SUMMARY = "weekly_summary", "Weekly summary to a manager"
 
 
 class State(models.TextChoices):
@@ -97,6 +99,9 @@ class Message(ShopOwned):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # An email's HTML part as written when it was queued (the weekly summary's tables); empty:
+    # the body is drawn in the shop's plain email layout when it is sent.
+    html = models.TextField(blank=True, db_default="")
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     not_sent_reason = models.CharField(max_length=200, blank=True)
     provider_id = models.CharField(max_length=64, blank=True)

@@ -284,6 +284,36 @@ def message_queue(
     return message
 
 
+def staff_email_queue(
+    *, member: Membership, stage: str, key: str, subject: str, body: str, html: str = ""
+) -> Message:
+    """An email to a member of staff (not a customer), written once per key and sent after
+    commit; kept as "not sent" when they have no address."""
+    now = timezone.now()
+    message = Message(
+        shop=member.shop,
+        member=member,
+        stage=stage,
+        channel=Channel.EMAIL,
+        key=key[:120],
+        recipient=member.user.email,
+        subject=subject[:200],
+        body=body,
+        html=html,
+        created_at=now,
+        state_changed_at=now,
+        send_after=now,
+    )
+    if not member.user.email:
+        message.state, message.not_sent_reason = State.NOT_SENT, "No email address."
+    Message.objects.bulk_create(
+        [message], update_conflicts=True, unique_fields=["shop", "key"], update_fields=["key"]
+    )
+    if message.state == State.QUEUED:
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
 def _enqueue(message_id: int) -> None:
     from notifications.publisher import message_send_queue
 

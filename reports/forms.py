@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
+from billing.forms import ExportForm
 from shops.fields import DateField
 from shops.models import Branch, Shop
 
@@ -55,6 +56,16 @@ def period_of(choice: str, today: datetime.date) -> Period:
     return Period(monday, today, "This week", "this week")
 
 
+def branch_choices(shop: Shop) -> tuple[dict[str, Branch], list[tuple[str, str]]]:
+    """The shop's branches by code, and the choices "All branches" and each of them. Closed
+    branches stay choosable: their history is worth reading."""
+    branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("name")}
+    return branches, [("", "All branches")] + [
+        (code, branch.name if branch.is_active else f"{branch.name} (closed)")
+        for code, branch in branches.items()
+    ]
+
+
 class SlaViewForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
     start = DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -63,12 +74,7 @@ class SlaViewForm(forms.Form):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Closed branches stay choosable: their breaches and compliance are history worth reading.
-        self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("name")}
-        self.fields["branch"].choices = [("", "All branches")] + [
-            (code, branch.name if branch.is_active else f"{branch.name} (closed)")
-            for code, branch in self.branches.items()
-        ]
+        self.branches, self.fields["branch"].choices = branch_choices(shop)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -99,3 +105,22 @@ class SlaViewForm(forms.Form):
             return Period(first, last, "Dates chosen", phrase), branch
         choice = data.get("period") or DEFAULT_PERIOD
         return period_of(DEFAULT_PERIOD if choice == "custom" else choice, today), branch
+
+
+class OrdsExportForm(ExportForm):
+    """The open repair data export's period (whole days in the shop's time, as the accounting
+    export reads and checks them) and branch."""
+
+    layout = None  # one file layout only
+    branch = forms.ChoiceField(required=False, label="Branch")
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.branches, self.fields["branch"].choices = branch_choices(shop)
+
+    def chosen(self) -> tuple[Period, Branch | None]:
+        first, last = self.cleaned_data["start"], self.cleaned_data["end"]
+        phrase = f"from {first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+        return Period(first, last, "Dates chosen", phrase), self.branches.get(
+            self.cleaned_data.get("branch") or ""
+        )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from reports import selectors
-from reports.forms import SlaViewForm
+from reports import dashboard as shown
+from reports import kpis, selectors
+from reports.forms import OrdsExportForm, SlaViewForm
+from reports.ords import ords_csv
 from shops.access import ShopRequest, shop_member_required
 from shops.models import MANAGERS
 from tickets import sla
@@ -97,3 +100,79 @@ def sla_view(request: ShopRequest) -> HttpResponse:
         "waits": selectors.time_in_status(request.shop, period.start, period.end, branch),
     }
     return render(request, "reports/sla.html", context)
+
+
+# The KPI dashboard -----------------------------------------------------------------------------
+
+
+@shop_member_required(*MANAGERS, to="see the dashboard")
+@require_GET
+def dashboard(request: ShopRequest) -> HttpResponse:
+    """Every KPI for a period and a branch (or all), beside the period before; `?export=<table>`
+    downloads one table as CSV."""
+    form = SlaViewForm(request.GET, shop=request.shop)
+    chosen, branch = form.chosen(timezone.localdate())
+    period = kpis.Period(chosen.first, chosen.last)
+    branches = [branch] if branch else None
+    export = request.GET.get("export", "")
+    if export:
+        if export not in kpis.TABLES:
+            raise Http404("No such table.")
+        table = kpis.dashboard(request.shop, branches, period, only=export)[export]
+        response = HttpResponse(shown.csv_text(table), content_type="text/csv; charset=utf-8")
+        where = branch.code.lower() if branch else "all"
+        name = f"{request.shop.slug}-{export}-{where}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    board = kpis.dashboard(request.shop, branches, period)
+    by_id = {b.pk: b for b in form.branches.values()}
+    base = reverse("works_orders")
+    query = request.GET.copy()
+    sections, charts = [], {}
+    for table in board.tables.values():
+        rows = shown.shown_rows(
+            table, base=base, branches=by_id, branch=branch, currency=request.shop.currency
+        )
+        query["export"] = table.name
+        sections.append({"table": table, "rows": rows, "csv": f"?{query.urlencode()}"})
+        if table.chart and table.rows:
+            charts[table.name] = shown.chart_data(table, rows)
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "period": period,
+        "previous": period.previous(),
+        "branch": branch,
+        "sections": sections,
+        "charts": charts,
+        "headline": shown.headline(board, request.shop.currency),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@shop_member_required(*MANAGERS, to="export open repair data")
+@require_GET
+def ords_export(request: ShopRequest) -> HttpResponse:
+    """Choose a period and a branch; a valid choice streams the closed works orders as Open
+    Repair Data (reports/ords.py)."""
+    asked = bool(request.GET)
+    today = timezone.localdate()
+    form = OrdsExportForm(
+        request.GET if asked else None,
+        shop=request.shop,
+        initial={"start": today.replace(month=1, day=1), "end": today},
+    )
+    if asked and form.is_valid():
+        period, branch = form.chosen()
+        response = StreamingHttpResponse(
+            ords_csv(request.shop, period.start, period.end, branch),
+            content_type="text/csv; charset=utf-8",
+        )
+        where = f"-{branch.code.lower()}" if branch else ""
+        days = f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+        name = f"{request.shop.slug}{where}-open-repair-data-{days}.csv"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "reports/ords.html", {"form": form})

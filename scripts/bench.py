@@ -82,7 +82,14 @@ GOALS = {
     "invoice PDF, first render": (None, None),
     "invoice PDF render (A4)": (300, None),
     "invoice PDF render (roll)": (300, None),
+    # Issue 14: the KPI dashboard (reports/kpis.py and its daily rollups).
+    "dashboard rollup catch-up": (None, None),
+    "dashboard, a year (big shop)": (300, None),
+    "dashboard, a month (all branches)": (150, None),
 }
+# The dashboard is slower per request than a page: fewer requests, so make bench stays short.
+DASHBOARD_REQUESTS = 40
+DASHBOARD_WARM_UP = 3
 SWEEP_CROSSINGS = 10_000
 SWEEP_RUNS = 5  # the 10,000-crossing sweep, each on the same rows set up afresh
 ACCURACY_SAMPLE = 500
@@ -344,16 +351,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(operation: str, request, check) -> Result:
+def measure(
+    operation: str, request, check, *, requests: int = REQUESTS, warm_up: int = WARM_UP
+) -> Result:
     """request(i) makes the i-th request; check(i, response) raises if it went wrong."""
     from django.db import connection
 
-    for i in range(WARM_UP):
+    for i in range(warm_up):
         check(i, request(i))
     counter = QueryCounter()
     times, queries, sql = [], [], []
     with connection.execute_wrapper(counter):
-        for i in range(WARM_UP, WARM_UP + REQUESTS):
+        for i in range(warm_up, warm_up + requests):
             counter.count, counter.seconds = 0, 0.0
             started = time.perf_counter()
             response = request(i)
@@ -972,6 +981,60 @@ def measure_prediction(shop) -> list[Result]:
     return [timed, Result("prediction right ± 1 day", note=note)]
 
 
+def run_dashboard_benchmarks(shop_slug: str) -> list[Result]:
+    """The manager's KPI dashboard of the big shop: a year (the last 365 days, all branches)
+    and this month across all branches, as an owner opens them, after the nightly rollup has
+    caught up (its first fill, on a fresh data set, is timed and kept for later runs)."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from shops.middleware import SESSION_KEY
+    from shops.models import Membership, Role, Shop
+
+    say("")
+    say("Dashboard (issue 14):")
+    names = ("dashboard, a year (big shop)", "dashboard, a month (all branches)")
+    try:
+        url = reverse("kpi_dashboard")
+        from reports.rollups import rollup_catch_up
+    except (NoReverseMatch, ImportError) as error:
+        return [skipped(name, f"no dashboard ({error})") for name in names]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    started = time.perf_counter()
+    days = rollup_catch_up()
+    caught_up = Result(
+        "dashboard rollup catch-up", 1, *(2 * [(time.perf_counter() - started) * 1000])
+    )
+    say(f"  rollup catch-up: {days:,} days rolled in {caught_up.p50:.0f} ms")
+    shop = Shop.objects.get(slug=shop_slug)
+    owner = Membership.objects.for_shop(shop).filter(role=Role.OWNER).select_related("user")[0]
+    client = Client()
+    client.force_login(owner.user)
+    session = client.session
+    session[SESSION_KEY] = shop.pk
+    session.save()
+    today = timezone.localdate()
+    year = {
+        "period": "custom",
+        "start": (today - datetime.timedelta(days=364)).isoformat(),
+        "end": today.isoformat(),
+    }
+    results = [caught_up]
+    for name, query in zip(names, (year, {"period": "month"}), strict=True):
+        results.append(
+            measure(
+                name,
+                lambda i, query=query: client.get(url, query),
+                expect(200),
+                requests=DASHBOARD_REQUESTS,
+                warm_up=DASHBOARD_WARM_UP,
+            )
+        )
+    return results
+
+
 def run_billing_benchmarks(shop_slug: str) -> list[Result]:
     """An invoice's PDF rendered as the worker renders it: billing.documents.document_render,
     which the task billing.tasks.documents_prepare calls, called here in-process (no broker in
@@ -1132,6 +1195,7 @@ def main() -> int:
     results = run_benchmarks(shop_slug)
     results += run_sla_benchmarks(shop_slug)
     results += run_billing_benchmarks(shop_slug)
+    results += run_dashboard_benchmarks(shop_slug)
     say("")
     say(table(results))
     say("")

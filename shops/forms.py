@@ -293,11 +293,13 @@ class MembershipForm(BranchChoiceMixin, forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["role", "branches", "skills", "mobile", "sla_alerts_by_sms"]
+        fields = ["role", "branches", "skills", "mobile", "sla_alerts_by_sms", "weekly_summary"]
         help_texts = {
             "mobile": "Only for alerts to them; customers never see it.",
             "sla_alerts_by_sms": "Owners and managers: a text when a job of their branches turns "
             "at risk or breaches its SLA, as well as the alert in the app and the email.",
+            "weekly_summary": "Owners and managers: last week's figures for their branches, "
+            "by email on Monday at 8:00.",
         }
         widgets = {"mobile": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"})}
 

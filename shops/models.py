@@ -442,6 +442,8 @@ class Membership(ShopOwned):
         "mobile phone", max_length=20, blank=True, db_default="", help_text="Stored in E.164"
     )
     sla_alerts_by_sms = models.BooleanField("SLA alerts by SMS", default=False, db_default=False)
+    # Owners and managers: last week's figures by email on Monday morning (reports/weekly.py).
+    weekly_summary = models.BooleanField("weekly summary email", default=True, db_default=True)
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 

@@ -315,9 +315,11 @@ def membership_update(
     by: Membership,
     mobile: str | None = None,
     sla_alerts_by_sms: bool | None = None,
+    weekly_summary: bool | None = None,
 ) -> Membership:
     """Change role, branches and skills, within the rules on owners; and, when given, the
-    mobile number and whether SLA alerts also come by SMS (only with a number)."""
+    mobile number, whether SLA alerts also come by SMS (only with a number) and whether the
+    weekly summary email comes."""
     locked = Membership.objects.for_shop(member.shop_id).select_for_update().get(pk=member.pk)
     if Role.OWNER in (role, locked.role) and role != locked.role and not by.is_owner:
         raise StaffRuleBroken("Only an owner can make someone an owner or change an owner's role.")
@@ -331,6 +333,9 @@ def membership_update(
     if sla_alerts_by_sms is not None:
         member.sla_alerts_by_sms = sla_alerts_by_sms
         changed.append("sla_alerts_by_sms")
+    if weekly_summary is not None:
+        member.weekly_summary = weekly_summary
+        changed.append("weekly_summary")
     if member.sla_alerts_by_sms and not member.mobile:
         raise StaffRuleBroken("SLA alerts by SMS need a mobile number.")
     member.save(update_fields=changed)

@@ -394,6 +394,7 @@ def staff_edit(request: ShopRequest, member_id: int) -> HttpResponse:
                 by=request.member,
                 mobile=form.cleaned_data["mobile"],
                 sla_alerts_by_sms=form.cleaned_data["sla_alerts_by_sms"],
+                weekly_summary=form.cleaned_data["weekly_summary"],
             )
         except services.ValidationError as refused:
             member.refresh_from_db()

@@ -15,9 +15,17 @@ SAID = "Enter a date from 1 January 2000 to 31 December 2099."
     [
         ("works_orders", {"booked_to": "9999-12-31"}, "booked_to"),
         ("works_orders", {"booked_from": "0001-01-01"}, "booked_from"),
+        ("works_orders", {"ready_from": "0001-01-01"}, "ready_from"),
+        ("works_orders", {"started_to": "9999-12-31"}, "started_to"),
+        (
+            "kpi_dashboard",
+            {"period": "custom", "start": "0001-01-01", "end": "2026-01-01"},
+            "start",
+        ),
         ("stock_reports", {"end": "9999-12-31"}, "end"),
         ("stock_reports", {"start": "0001-01-01", "end": "0001-01-01"}, "start"),
         ("accounting_export", {"start": "0001-01-01", "end": "2026-01-01"}, "start"),
+        ("ords_export", {"start": "2026-01-01", "end": "9999-12-31"}, "end"),
         ("till_report", {"branch": "BHM", "day": "9999-12-31"}, "day"),
     ],
 )

@@ -46,10 +46,42 @@ def test_the_search_box_shows_what_was_typed_less_the_nul(client_as, personas, j
     assert b'value="Dee"' in page and b"\x00" not in page
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"repair_type": "1\x00"},
+        {"ready_from": "2026-01-01\x00"},
+        {"started_to": "\x00"},
+        {"repair_type": "9" * 400},
+    ],
+)
+def test_the_lists_report_filters_with_bad_input_show_the_list(client_as, personas, job, params):
+    response = client_as(personas.manager).get(reverse("works_orders"), params)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"branch": "BHM\x00"}, {"period": "custom\x00"}, {"export": "volume\x00"}],
+)
+def test_the_dashboard_with_a_nul_byte_shows_figures_or_not_found(client_as, personas, job, params):
+    response = client_as(personas.manager).get(reverse("kpi_dashboard"), params)
+    assert response.status_code in (200, 404)
+
+
 @pytest.mark.parametrize("url_name", ["board", "board_changed", "stock", "low_stock"])
 def test_a_branch_filter_with_a_nul_byte_shows_your_own_branch(client_as, personas, job, url_name):
     response = client_as(personas.technician).get(reverse(url_name), {"branch": "BHM\x00"})
     assert response.status_code == 200
+
+
+def test_a_nul_byte_in_the_open_repair_data_filters_exports_nothing_and_says_why(
+    client_as, personas, job
+):
+    params = {"start": "2026-01-01\x00", "end": "2026-01-31", "branch": "BHM\x00"}
+    response = client_as(personas.manager).get(reverse("ords_export"), params)
+    assert response.status_code == 200
+    assert "Nothing was exported" in response.content.decode()
 
 
 def test_a_nul_byte_in_a_url_or_a_posted_number_is_not_found(client_as, personas, job):

@@ -36,8 +36,37 @@ class WorksOrderFilterForm(forms.Form):
         label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    # The jobs behind a figure of the reports' dashboard: shown only when a link set them (the
+    # repair types are read only then, so the plain list asks the database nothing more).
+    repair_type = forms.ChoiceField(label="Repair type", required=False)
+    ready_from = DateField(
+        label="Ready from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ready_to = DateField(
+        label="Ready to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    started_from = DateField(
+        label="Picked up from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    started_to = DateField(
+        label="Picked up to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    REPORT_FIELDS = ("repair_type", "ready_from", "ready_to", "started_from", "started_to")
+
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.repair_types = {}
+        if self.data.get("repair_type"):
+            from pricebook.models import RepairType
+
+            self.repair_types = {
+                str(rt.pk): rt for rt in RepairType.objects.for_shop(shop).order_by("name")
+            }
+        self.fields["repair_type"].choices = [
+            ("", "Any repair type"),
+            ("none", "No repair type"),
+            *((pk, rt.name) for pk, rt in self.repair_types.items()),
+        ]
         self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("code")}
         self.fields["branch"].choices = [("", "All branches")] + [
             (code, f"{code} · {branch.name}") for code, branch in self.branches.items()
@@ -59,7 +88,15 @@ class WorksOrderFilterForm(forms.Form):
         start, end = cleaned.get("booked_from"), cleaned.get("booked_to")
         if start and end and start > end:
             self.add_error("booked_to", "The end date is before the start date.")
+        for first, last in (("ready_from", "ready_to"), ("started_from", "started_to")):
+            if cleaned.get(first) and cleaned.get(last) and cleaned[first] > cleaned[last]:
+                self.add_error(last, "The end date is before the start date.")
         return cleaned
+
+    @property
+    def from_reports(self) -> list:
+        """The report filters set in the URL (the list shows them only then)."""
+        return [self[name] for name in self.REPORT_FIELDS if self.data.get(name)]
 
     def filters(self) -> ListFilters:
         """What to filter by; fields with errors are left out, so a typo never empties the list."""
@@ -73,6 +110,12 @@ class WorksOrderFilterForm(forms.Form):
             booked_from=data.get("booked_from"),
             booked_to=data.get("booked_to"),
             sla=data.get("sla") or "",
+            repair_type=self.repair_types.get(data.get("repair_type") or ""),
+            no_repair_type=data.get("repair_type") == "none",
+            ready_from=data.get("ready_from"),
+            ready_to=data.get("ready_to"),
+            started_from=data.get("started_from"),
+            started_to=data.get("started_to"),
         )
 
     def status_summary(self) -> str:

@@ -22,6 +22,8 @@ from tickets.models import (
     NoteKind,
     PasscodeKind,
     Priority,
+    RepairBarrier,
+    RepairOutcome,
     WorksOrder,
 )
 from tickets.photos import clean_photo, megapixels
@@ -378,6 +380,17 @@ class NoteForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it cancelled?")
+    outcome = forms.ChoiceField(
+        choices=[("", "Not looked at, or not known"), *RepairOutcome.choices],
+        required=False,
+        label="Could it be repaired?",
+        help_text="For the open repair data the shop may share; never shown to the customer.",
+    )
+    barrier = forms.ChoiceField(
+        choices=[("", "—"), *RepairBarrier.choices],
+        required=False,
+        label="If end of life: what stood in the way",
+    )
 
 
 class DiagnosisForm(forms.Form):

@@ -109,6 +109,25 @@ def new_status_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class RepairOutcome(models.TextChoices):
+    """Why a job closed without a repair, as the Open Repair Data Standard counts outcomes (a
+    collected job is "Fixed"; a cancelled one says this, or is left out of the export)."""
+
+    REPAIRABLE = "repairable", "Repairable: not repaired here (declined, taken elsewhere)"
+    END_OF_LIFE = "end_of_life", "End of life: not possible or not worth repairing"
+
+
+class RepairBarrier(models.TextChoices):
+    """What made a device end of life: the standard's codelist, in its words."""
+
+    PARTS_NOT_AVAILABLE = "parts_not_available", "Spare parts not available"
+    PARTS_TOO_EXPENSIVE = "parts_too_expensive", "Spare parts too expensive"
+    NO_WAY_TO_OPEN = "no_way_to_open", "No way to open the product"
+    NO_REPAIR_INFORMATION = "no_repair_information", "Repair information not available"
+    LACK_OF_EQUIPMENT = "lack_of_equipment", "Lack of equipment"
+    TOO_WORN_OUT = "too_worn_out", "Product too worn out"
+
+
 class StatusTokenHashField(models.CharField):
     """Filled in as the row is first written (save and bulk_create alike), once it is numbered."""
 
@@ -261,6 +280,13 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     collected_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # For open repair data (reports/ords.py): said when a job is cancelled after a look at it.
+    repair_outcome = models.CharField(
+        max_length=12, choices=RepairOutcome.choices, blank=True, db_default=""
+    )
+    repair_barrier = models.CharField(
+        max_length=24, choices=RepairBarrier.choices, blank=True, db_default=""
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -450,10 +476,13 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
         self.passcode_secret = None  # the device has left: nothing is left to test
 
     @transition(field=status, source=OPEN_STATUSES, target=Status.CANCELLED)
-    def cancel(self, *, by, reason: str) -> None:
+    def cancel(self, *, by, reason: str, outcome: str = "", barrier: str = "") -> None:
         if not reason.strip():
             raise TransitionRefused("Say why it is cancelled (the customer may ask).")
         self.cancelled_at, self.cancel_reason = timezone.now(), reason.strip()
+        # A barrier is only what made a device end of life.
+        self.repair_outcome = outcome
+        self.repair_barrier = barrier if outcome == RepairOutcome.END_OF_LIFE else ""
         self.passcode_secret = None
 
     def _set_assignee(self, technician) -> None:

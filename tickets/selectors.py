@@ -26,6 +26,7 @@ from tickets.models import QuoteLine, Status, WorksOrder
 from tickets.sla_status import sla_status, sla_status_filter
 
 if TYPE_CHECKING:
+    from pricebook.models import RepairType
     from shops.models import Branch, Membership, Shop
 
 
@@ -64,11 +65,24 @@ class ListFilters:
     booked_from: datetime.date | None = None
     booked_to: datetime.date | None = None
     sla: str = ""  # an SlaStatus value, or "" for any
+    # From the reports' figures: the jobs behind a number on the dashboard.
+    repair_type: RepairType | None = None
+    no_repair_type: bool = False
+    ready_from: datetime.date | None = None
+    ready_to: datetime.date | None = None
+    started_from: datetime.date | None = None
+    started_to: datetime.date | None = None
 
     @property
     def any(self) -> bool:
         return bool(
-            self.branch
+            self.repair_type
+            or self.no_repair_type
+            or self.ready_from
+            or self.ready_to
+            or self.started_from
+            or self.started_to
+            or self.branch
             or self.statuses
             or self.priority
             or self.technician
@@ -106,6 +120,19 @@ def works_order_list(shop: Shop, filters: ListFilters | None = None) -> QuerySet
     if filters.booked_to:
         next_day = filters.booked_to + datetime.timedelta(days=1)
         works_orders = works_orders.filter(created_at__lt=_start_of(next_day))
+    if filters.repair_type is not None:
+        works_orders = works_orders.filter(repair_type=filters.repair_type)
+    elif filters.no_repair_type:
+        works_orders = works_orders.filter(repair_type__isnull=True)
+    for name, first, last in (
+        ("ready_at", filters.ready_from, filters.ready_to),
+        ("started_at", filters.started_from, filters.started_to),
+    ):
+        if first:
+            works_orders = works_orders.filter(**{f"{name}__gte": _start_of(first)})
+        if last:
+            next_day = last + datetime.timedelta(days=1)
+            works_orders = works_orders.filter(**{f"{name}__lt": _start_of(next_day)})
     return works_orders
 
 

@@ -394,12 +394,22 @@ def _tell_customer(works_order: WorksOrder, news: str, entry: TimelineEntry) -> 
     customer_news.send(WorksOrder, works_order=works_order, news=news, entry=entry)
 
 
-def works_order_cancel(*, works_order: WorksOrder, reason: str, by: Membership) -> WorksOrder:
-    """Cancel an open works order. Its number is retired: never reused, never renumbered."""
+def works_order_cancel(
+    *, works_order: WorksOrder, reason: str, by: Membership, outcome: str = "", barrier: str = ""
+) -> WorksOrder:
+    """Cancel an open works order. Its number is retired: never reused, never renumbered.
+    `outcome` and `barrier` say, when known, whether the device could have been repaired."""
     from tickets.lifecycle import works_order_advance
 
     try:
-        return works_order_advance(works_order=works_order, step="cancel", by=by, reason=reason)
+        return works_order_advance(
+            works_order=works_order,
+            step="cancel",
+            by=by,
+            reason=reason,
+            outcome=outcome,
+            barrier=barrier,
+        )
     except TransitionRefused as refused:
         raise ValidationError(str(refused)) from None
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -139,6 +140,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Monday 8:00 is a different moment in each branch's time zone: a beat every five minutes
+    # sends each summary when its moment has come, and catches up until Wednesday 8:00.
+    "weekly-summaries": {
+        "task": "reports.tasks.weekly_summaries",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # The KPI dashboard's daily rollups: yesterday (and any day missed) rolled up after midnight.
+    "reports-rollup": {
+        "task": "reports.tasks.rollup_catch_up",
+        "schedule": crontab(hour=0, minute=20),
     },
 }
 

@@ -124,11 +124,16 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         "/reports/",
         "/reports/sla/",
         "/reports/sla/?period=custom&start=2026-03-10&end=2026-03-01&branch=NOPE",
+        "/reports/dashboard/",
+        "/reports/dashboard/?period=month&branch=BHM",
+        "/reports/dashboard/?period=custom&start=2026-03-10&end=2026-03-01&branch=NOPE",
         "/billing/till/",
         f"/billing/till/?branch={personas.other_branch.code}",
         "/billing/till/?branch=NOPE&day=9999-12-31",
         "/billing/export/",
         "/billing/export/?start=2026-03-10&end=2026-03-01&layout=xero_invoices",
+        "/reports/open-repair-data/",
+        "/reports/open-repair-data/?start=2026-03-10&end=2026-03-01&branch=NOPE",
     ]:
         walk.visit(path)
     for job in busy_shop["jobs"].values():
@@ -148,6 +153,7 @@ def test_the_front_desk_s_pages_and_the_refusal(walk, signed_in_page, personas, 
         walk.visit(f"/works-orders/{busy_shop['jobs'][state].number}/billing/")
     walk.visit("/settings/", status=403)
     walk.visit("/reports/sla/", status=403)
+    walk.visit("/reports/dashboard/", status=403)
     walk.check()
 
 

@@ -386,7 +386,8 @@ def test_the_menu_offers_reports_to_managers_only(client_as, personas):
     assert reports not in client_as(personas.technician).get(reverse("board")).content.decode()
     index = client_as(personas.owner).get(reverse("reports")).content.decode()
     assert f'href="{URL}"' in index
-    assert "later release" in index
+    assert f'href="{reverse("kpi_dashboard")}"' in index
+    assert "later release" not in index
 
 
 def test_another_shops_manager_sees_nothing_of_this_shop(client_as, personas, shop_floor):

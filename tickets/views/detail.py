@@ -395,7 +395,7 @@ def works_order_cancel(request: ShopRequest, number: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.works_order_cancel(
-                works_order=works_order, reason=form.cleaned_data["reason"], by=request.member
+                works_order=works_order, by=request.member, **form.cleaned_data
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))

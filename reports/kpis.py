@@ -1,0 +1,918 @@
+"""The manager's KPI figures: each one set-based SQL (GROUP BY, FILTER, percentile_cont), read
+for a period and the period before it in the same statement, never rows looped in Python.
+
+Public API (the weekly summary reuses it; keep the names):
+
+    Period(start, end)            whole days in the shop's time, both inclusive; .previous()
+    volume(shop, branches, period)              in / out / cancelled / open at the end, per branch
+    open_by_status(shop, branches)              open jobs now, per status
+    turnaround(shop, branches, period, by=…)    intake → ready and → collected, median and p90,
+                                                by "repair_type" or "device_model"
+    assignment_time(shop, branches, period)     intake → first picked up (started), per branch
+    time_in_each_status(shop, branches, period) how long stays that ended in the period lasted
+    quality(shop, branches, period, by=…)       QC failure (rework) and comeback rates, by
+                                                "technician" or "repair_type"
+    productivity(shop, branches, period)        per technician: jobs finished, hours logged,
+                                                pricebook bench time of the jobs finished
+    money(shop, branches, period)               per repair type: revenue net of credit notes,
+                                                parts cost (parts fitted), margin
+    common_repairs / common_faults(shop, branches, period)
+    sla_compliance(shop, branches, period)      per priority: ready by the SLA due time
+    stock(shop, branches, period)               per branch: stock value and turnover
+    dashboard(shop, branches, period) -> Dashboard   all of the above, as Tables by name
+
+`branches` is a list of Branch (or ids); empty or None means all the shop's branches. Every
+figure is a Table: columns, and rows holding the period's value (`now`) and the previous
+period's (`before`) for each column, with the works-order list filters behind the row (`link`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from shops.models import Branch, Shop
+from tickets.models import Priority, Status
+
+STATUS_LABELS = dict(Status.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+# The SLA clock and the bench stop once a job is ready: later time is the customer's.
+AFTER_READY = "('ready', 'collected', 'cancelled')"
+TOP = 10  # most common repairs and faults shown
+
+
+# Periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in the shop's time, from the start of `start` to the end of `end`."""
+
+    start: datetime.date
+    end: datetime.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A period ends on or after its first day.")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def since(self) -> datetime.datetime:
+        return _midnight(self.start)
+
+    @property
+    def until(self) -> datetime.datetime:  # exclusive
+        return _midnight(self.end + datetime.timedelta(days=1))
+
+    def previous(self) -> Period:
+        """The same number of days just before it (a week before a week; a month's length
+        before a month, counted in days)."""
+        last = self.start - datetime.timedelta(days=1)
+        return Period(last - datetime.timedelta(days=self.days - 1), last)
+
+    @classmethod
+    def week_of(cls, day: datetime.date) -> Period:
+        """Monday of `day`'s week to `day`."""
+        return cls(day - datetime.timedelta(days=day.weekday()), day)
+
+    @classmethod
+    def month_of(cls, day: datetime.date) -> Period:
+        """The first of `day`'s month to `day`."""
+        return cls(day.replace(day=1), day)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# Tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    unit: str = ""  # "" (a count), "hours", "percent", "money"
+    # Whether the row's works-order list link is the jobs behind this figure: a row is linked
+    # to one set of jobs (booked in, ready… in the period); a figure about others is not.
+    linked: bool = True
+
+
+@dataclass
+class Row:
+    key: object  # what the row is about: a repair type id, a status, a branch id…
+    label: str
+    now: dict[str, object] = field(default_factory=dict)
+    before: dict[str, object] = field(default_factory=dict)
+    link: dict[str, object] = field(default_factory=dict)  # works-order list filters
+
+    def change(self, column: str) -> object:
+        """Now less before, where both are known."""
+        now, before = self.now.get(column), self.before.get(column)
+        if now is None or before is None:
+            return None
+        return now - before
+
+
+@dataclass
+class Table:
+    name: str  # also the ?export= name
+    title: str
+    key_label: str  # the first column's heading
+    columns: list[Column]
+    rows: list[Row]
+    chart: str = ""  # the column drawn in the chart
+    compared: bool = True  # False: a snapshot now, with no previous period
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def chart_label(self) -> str:
+        return self.column(self.chart).label if self.chart else ""
+
+
+# SQL helpers -------------------------------------------------------------------------------
+
+
+def _branch_ids(branches: Iterable[Branch | int] | None) -> list[int]:
+    return [b if isinstance(b, int) else b.pk for b in branches or []]
+
+
+def _params(shop: Shop, branches, period: Period) -> dict:
+    previous = period.previous()
+    return {
+        "shop": shop.pk,
+        "branches": _branch_ids(branches),
+        "since": previous.since,  # the previous period's start
+        "mid": period.since,  # this period's start
+        "until": period.until,
+        "since_day": previous.start,
+        "mid_day": period.start,
+        "until_day": period.end + datetime.timedelta(days=1),
+        "tz": timezone.get_current_timezone_name(),
+    }
+
+
+# Days up to the rollups' mark are read from them; later days (today) live from the works orders.
+# `cut` is the first moment not rolled up: the mark's next midnight, or all time without a mark.
+CUT = """cut AS (
+    SELECT COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date) AS through,
+           COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp
+                    AT TIME ZONE %(tz)s, '-infinity'::timestamptz) AS at
+)"""
+
+
+def _day_of(column: str) -> str:
+    return f"({column} AT TIME ZONE %(tz)s)::date"
+
+
+def _day_now(column: str = "day") -> str:
+    return f"({column} >= %(mid_day)s AND {column} < %(until_day)s)"
+
+
+def _day_before(column: str = "day") -> str:
+    return f"({column} >= %(since_day)s AND {column} < %(mid_day)s)"
+
+
+def _in_branches(alias: str, branches) -> str:
+    # Written into the text only when chosen: a generic plan for "all" then skips the test.
+    return f" AND {alias}.branch_id = ANY(%(branches)s)" if _branch_ids(branches) else ""
+
+
+def _now(column: str) -> str:
+    return f"({column} >= %(mid)s AND {column} < %(until)s)"
+
+
+def _before(column: str) -> str:
+    return f"({column} >= %(since)s AND {column} < %(mid)s)"
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value) / 3600, 2)
+
+
+def _rate(part, whole) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _money(value) -> Decimal:
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
+def _day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment)
+
+
+def _span(period: Period, prefix: str) -> dict[str, str]:
+    return {f"{prefix}_from": period.start.isoformat(), f"{prefix}_to": period.end.isoformat()}
+
+
+# Volume ------------------------------------------------------------------------------------
+
+VOLUME_COLUMNS = [
+    Column("booked_in", "Booked in"),
+    Column("collected", "Collected", linked=False),
+    Column("cancelled", "Cancelled", linked=False),
+    Column("open_at_end", "Open at the end", linked=False),
+]
+
+
+def volume(shop: Shop, branches, period: Period) -> Table:
+    """Per branch: works orders booked in, collected and cancelled in the period, and how many
+    were open at its end (all booked before it less all collected or cancelled before it); the
+    previous period's beside them. Rolled-up days from reports_dailybranch, the rest live."""
+    p = _params(shop, branches, period)
+    live = "SELECT w.branch_id, {day} AS day, {values} FROM tickets_worksorder w, cut" + (
+        " WHERE w.shop_id = %(shop)s" + _in_branches("w", branches)
+        + " AND {column} >= cut.at AND {column} < %(until)s"
+    )  # fmt: skip
+    events = [
+        ("w.created_at", "1, 0, 0"),
+        ("w.collected_at", "0, 1, 0"),
+        ("w.cancelled_at", "0, 0, 1"),
+    ]
+    lives = "\n UNION ALL ".join(
+        live.format(day=_day_of(column), values=values, column=column) for column, values in events
+    )
+    open_at = "SUM(booked_in - collected - cancelled) FILTER (WHERE day < {day})"
+    sql = f"""
+        WITH {CUT}, days AS (
+            SELECT r.branch_id, r.day, r.booked_in, r.collected, r.cancelled
+            FROM reports_dailybranch r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)}
+              AND r.day <= cut.through AND r.day < %(until_day)s
+            UNION ALL {lives}
+        )
+        SELECT b.id, b.name,
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(collected) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(cancelled) FILTER (WHERE {_day_now()}), 0),
+          COALESCE({open_at.format(day="%(until_day)s")}, 0),
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(collected) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(cancelled) FILTER (WHERE {_day_before()}), 0),
+          COALESCE({open_at.format(day="%(mid_day)s")}, 0)
+        FROM days JOIN shops_branch b ON b.id = days.branch_id
+        GROUP BY b.id, b.name
+        ORDER BY b.name
+    """
+    names = [c.name for c in VOLUME_COLUMNS]
+    rows = [
+        Row(
+            key=branch_id,
+            label=name,
+            now=dict(zip(names, values[:4], strict=True)),
+            before=dict(zip(names, values[4:], strict=True)),
+            link={"branch_code_of": branch_id, **_span(period, "booked")},
+        )
+        for branch_id, name, *values in _fetch(sql, p)
+    ]
+    rows = [r for r in rows if any(r.now.values()) or any(r.before.values())]
+    return Table("volume", "Works orders in and out", "Branch", VOLUME_COLUMNS, rows, "booked_in")
+
+
+def open_by_status(shop: Shop, branches) -> Table:
+    """Open works orders now, per status, in the lifecycle's order."""
+    sql = f"""
+        SELECT w.status, COUNT(*) FROM tickets_worksorder w
+        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+          AND w.status NOT IN ('collected', 'cancelled')
+        GROUP BY w.status
+    """
+    counts = dict(_fetch(sql, {"shop": shop.pk, "branches": _branch_ids(branches)}))
+    rows = [
+        Row(key=s.value, label=s.label, now={"jobs": counts[s.value]}, link={"status": s.value})
+        for s in Status
+        if s.value in counts
+    ]
+    columns = [Column("jobs", "Open now")]
+    return Table("open", "Open now by status", "Status", columns, rows, "jobs", compared=False)
+
+
+# Turnaround --------------------------------------------------------------------------------
+
+TURNAROUND_COLUMNS = [
+    Column("ready_jobs", "Ready"),
+    Column("ready_median", "Intake → ready, median", "hours"),
+    Column("ready_p90", "Intake → ready, 90th percentile", "hours"),
+    Column("collected_jobs", "Collected", linked=False),
+    Column("collected_median", "Intake → collected, median", "hours", linked=False),
+    Column("collected_p90", "Intake → collected, 90th percentile", "hours", linked=False),
+]
+
+DIMENSIONS = {
+    # name: (key, label, joins) over works order w
+    # Everything as one row: the weekly summary's shop-wide median (reports/weekly.py).
+    "all": ("0", "''", ""),
+    "repair_type": (
+        "w.repair_type_id",
+        "COALESCE(rt.name, '')",
+        "LEFT JOIN pricebook_repairtype rt ON rt.id = w.repair_type_id",
+    ),
+    "device_model": (
+        "d.make || ' ' || d.model_name",
+        "d.make || ' ' || d.model_name",
+        "JOIN devices_device d ON d.id = w.device_id",
+    ),
+    "technician": (
+        "w.repaired_by_id",
+        "COALESCE(NULLIF(u.full_name, ''), u.email, '')",
+        "LEFT JOIN shops_membership m ON m.id = w.repaired_by_id"
+        " LEFT JOIN shops_user u ON u.id = m.user_id",
+    ),
+}
+DIMENSION_LABELS = {
+    "all": "All",
+    "repair_type": "Repair type",
+    "device_model": "Device model",
+    "technician": "Technician",
+}
+
+
+def _dimension(by: str) -> tuple[str, str, str]:
+    if by not in DIMENSIONS:
+        raise ValueError(f"Unknown dimension {by!r}")
+    return DIMENSIONS[by]
+
+
+def _dimension_link(by: str, key) -> dict:
+    if by == "repair_type":
+        return {"repair_type": key if key is not None else "none"}
+    if by == "technician":
+        return {"technician": key} if key is not None else {}
+    return {}
+
+
+def _percentiles(seconds: str, when: str) -> str:
+    return (
+        f"COUNT(*) FILTER (WHERE {when}),"
+        f" percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {when}),"
+        f" percentile_cont(0.9) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {when})"
+    )
+
+
+def turnaround(shop: Shop, branches, period: Period, *, by: str = "repair_type") -> Table:
+    """Intake → ready (jobs ready in the period) and intake → collected (jobs collected in it),
+    median and 90th percentile in clock hours, by repair type or device model."""
+    key, label, joins = _dimension(by)
+    p = _params(shop, branches, period)
+    to_ready = "EXTRACT(EPOCH FROM w.ready_at - w.created_at)"
+    to_collected = "EXTRACT(EPOCH FROM w.collected_at - w.created_at)"
+    sql = f"""
+        SELECT {key}, {label},
+          {_percentiles(to_ready, _now("w.ready_at"))},
+          {_percentiles(to_collected, _now("w.collected_at"))},
+          {_percentiles(to_ready, _before("w.ready_at"))},
+          {_percentiles(to_collected, _before("w.collected_at"))}
+        FROM tickets_worksorder w {joins}
+        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+          AND w.status <> 'cancelled'
+          AND ((w.ready_at >= %(since)s AND w.ready_at < %(until)s)
+               OR (w.collected_at >= %(since)s AND w.collected_at < %(until)s))
+        GROUP BY 1, 2
+        ORDER BY COUNT(*) FILTER (WHERE {_now("w.ready_at")}) DESC, 2
+    """
+    names = [c.name for c in TURNAROUND_COLUMNS]
+    rows = []
+    for row_key, row_label, *values in _fetch(sql, p):
+        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(values)]
+        rows.append(
+            Row(
+                key=row_key,
+                label=row_label or "No repair type",
+                now=dict(zip(names, figures[:6], strict=True)),
+                before=dict(zip(names, figures[6:], strict=True)),
+                link={**_dimension_link(by, row_key), **_span(period, "ready")},
+            )
+        )
+    title = f"Turnaround by {DIMENSION_LABELS[by].lower()}"
+    return Table(
+        f"turnaround_{by}", title, DIMENSION_LABELS[by], TURNAROUND_COLUMNS, rows, "ready_median"
+    )
+
+
+# Assignment time ---------------------------------------------------------------------------
+
+ASSIGNMENT_COLUMNS = [
+    Column("jobs", "Picked up"),
+    Column("median", "Intake → picked up, median", "hours"),
+    Column("p90", "Intake → picked up, 90th percentile", "hours"),
+]
+
+
+def assignment_time(shop: Shop, branches, period: Period) -> Table:
+    """Per branch: how long jobs first picked up (started) in the period waited since intake."""
+    p = _params(shop, branches, period)
+    seconds = "EXTRACT(EPOCH FROM w.started_at - w.created_at)"
+    sql = f"""
+        SELECT b.id, b.name,
+          {_percentiles(seconds, _now("w.started_at"))},
+          {_percentiles(seconds, _before("w.started_at"))}
+        FROM tickets_worksorder w JOIN shops_branch b ON b.id = w.branch_id
+        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+          AND w.started_at >= %(since)s AND w.started_at < %(until)s
+        GROUP BY b.id, b.name
+        ORDER BY b.name
+    """
+    names = [c.name for c in ASSIGNMENT_COLUMNS]
+    rows = []
+    for branch_id, name, *values in _fetch(sql, p):
+        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(values)]
+        rows.append(
+            Row(
+                branch_id,
+                name,
+                dict(zip(names, figures[:3], strict=True)),
+                dict(zip(names, figures[3:], strict=True)),
+                {"branch_code_of": branch_id, **_span(period, "started")},
+            )
+        )
+    return Table(
+        "assignment", "Assignment time (intake → picked up)", "Branch", ASSIGNMENT_COLUMNS, rows,
+        "median",
+    )  # fmt: skip
+
+
+# Time in each status -----------------------------------------------------------------------
+
+STAY_COLUMNS = [
+    Column("stays", "Stays"),
+    Column("median", "Median", "hours"),
+    Column("p90", "90th percentile", "hours"),
+]
+
+
+def time_in_each_status(shop: Shop, branches, period: Period) -> Table:
+    """Per status before ready: how long the stays that ended in the period lasted (read from
+    the steps' time_in_from_status along the index timeline_stays)."""
+    p = _params(shop, branches, period)
+    join = (
+        "JOIN tickets_worksorder w ON w.id = t.works_order_id AND w.shop_id = t.shop_id"
+        + _in_branches("w", branches)
+        if _branch_ids(branches)
+        else ""
+    )
+    seconds = "EXTRACT(EPOCH FROM t.time_in_from_status)"
+    sql = f"""
+        SELECT t.from_status,
+          {_percentiles(seconds, _now("t.at"))},
+          {_percentiles(seconds, _before("t.at"))}
+        FROM tickets_timelineentry t {join}
+        WHERE t.shop_id = %(shop)s AND t.at >= %(since)s AND t.at < %(until)s
+          AND t.from_status <> '' AND t.from_status NOT IN {AFTER_READY}
+          AND t.time_in_from_status IS NOT NULL
+        GROUP BY t.from_status
+    """
+    found = {status: values for status, *values in _fetch(sql, p)}
+    names = [c.name for c in STAY_COLUMNS]
+    rows = []
+    for status in Status:
+        if status.value not in found:
+            continue
+        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(found[status.value])]
+        rows.append(
+            Row(
+                status.value,
+                status.label,
+                dict(zip(names, figures[:3], strict=True)),
+                dict(zip(names, figures[3:], strict=True)),
+            )
+        )
+    return Table("status_time", "Time in each status", "Status", STAY_COLUMNS, rows, "median")
+
+
+# Quality -----------------------------------------------------------------------------------
+
+QUALITY_COLUMNS = [
+    Column("jobs", "Jobs finished"),
+    Column("reworked", "Failed QC", linked=False),
+    Column("rework_rate", "QC failure rate", "percent", linked=False),
+    Column("comebacks", "Came back", linked=False),
+    Column("comeback_rate", "Comeback rate", "percent", linked=False),
+]
+
+
+def quality(shop: Shop, branches, period: Period, *, by: str = "technician") -> Table:
+    """Of the jobs that became ready in the period (by who repaired them, or repair type): how
+    many failed QC at least once before passing, and how many came back under warranty (so far:
+    a recent period's comebacks still grow)."""
+    key, label, joins = _dimension(by)
+    p = _params(shop, branches, period)
+    came_back = (
+        "EXISTS (SELECT 1 FROM tickets_worksorder c"
+        " WHERE c.shop_id = w.shop_id AND c.warranty_return_of_id = w.id)"
+    )
+    counts = []
+    for when in (_now("w.ready_at"), _before("w.ready_at")):
+        counts += [
+            f"COUNT(*) FILTER (WHERE {when})",
+            f"COUNT(*) FILTER (WHERE {when} AND w.qc_failures > 0)",
+            f"COUNT(*) FILTER (WHERE {when} AND {came_back})",
+        ]
+    sql = f"""
+        SELECT {key}, {label}, {", ".join(counts)}
+        FROM tickets_worksorder w {joins}
+        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+          AND w.status <> 'cancelled'
+          AND w.ready_at >= %(since)s AND w.ready_at < %(until)s
+        GROUP BY 1, 2
+        ORDER BY COUNT(*) FILTER (WHERE {_now("w.ready_at")}) DESC, 2
+    """
+
+    def figures(jobs, reworked, comebacks) -> dict:
+        return {
+            "jobs": jobs,
+            "reworked": reworked,
+            "rework_rate": _rate(reworked, jobs),
+            "comebacks": comebacks,
+            "comeback_rate": _rate(comebacks, jobs),
+        }
+
+    rows = [
+        Row(
+            row_key,
+            row_label or ("Nobody" if by == "technician" else "No repair type"),
+            figures(*values[:3]),
+            figures(*values[3:]),
+            {**_dimension_link(by, row_key), **_span(period, "ready")},
+        )
+        for row_key, row_label, *values in _fetch(sql, p)
+    ]
+    return Table(
+        f"quality_{by}", f"Quality by {DIMENSION_LABELS[by].lower()}", DIMENSION_LABELS[by],
+        QUALITY_COLUMNS, rows, "rework_rate",
+    )  # fmt: skip
+
+
+# Technician productivity -------------------------------------------------------------------
+
+PRODUCTIVITY_COLUMNS = [
+    Column("jobs", "Jobs finished"),
+    Column("logged_hours", "Hours logged", "hours", linked=False),
+    Column("bench_hours", "Bench time of the jobs finished", "hours"),
+    Column("efficiency", "Bench time / hours logged", "percent", linked=False),
+]
+
+
+_time_entry_join = "JOIN tickets_worksorder w ON w.id = te.works_order_id"
+
+
+def productivity(shop: Shop, branches, period: Period) -> Table:
+    """Per technician: jobs finished (sent to QC by them and ready in the period), the hours
+    they logged in the period (stretches that ended in it) and the pricebook bench time of the
+    jobs they finished (the works order's own where the pricebook has no entry)."""
+    p = _params(shop, branches, period)
+    bench = "COALESCE(pe.labour_minutes, w.estimated_minutes, 0)"
+    sql = f"""
+        WITH finished AS (
+            SELECT w.repaired_by_id AS technician,
+              COUNT(*) FILTER (WHERE {_now("w.ready_at")}) AS jobs,
+              SUM({bench}) FILTER (WHERE {_now("w.ready_at")}) AS bench,
+              COUNT(*) FILTER (WHERE {_before("w.ready_at")}) AS jobs_before,
+              SUM({bench}) FILTER (WHERE {_before("w.ready_at")}) AS bench_before
+            FROM tickets_worksorder w
+            JOIN devices_device d ON d.id = w.device_id
+            LEFT JOIN pricebook_pricebookentry pe ON pe.shop_id = w.shop_id
+              AND pe.device_model_id = d.device_model_id AND pe.repair_type_id = w.repair_type_id
+            WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND w.repaired_by_id IS NOT NULL AND w.status <> 'cancelled'
+              AND w.ready_at >= %(since)s AND w.ready_at < %(until)s
+            GROUP BY 1
+        ), logged AS (
+            SELECT te.technician_id AS technician,
+              SUM(EXTRACT(EPOCH FROM te.ended_at - te.started_at))
+                FILTER (WHERE {_now("te.ended_at")}) AS seconds,
+              SUM(EXTRACT(EPOCH FROM te.ended_at - te.started_at))
+                FILTER (WHERE {_before("te.ended_at")}) AS seconds_before
+            FROM tickets_timeentry te
+            {_time_entry_join if _branch_ids(branches) else ""}
+            WHERE te.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND te.ended_at >= %(since)s AND te.ended_at < %(until)s
+            GROUP BY 1
+        )
+        SELECT m.id, COALESCE(NULLIF(u.full_name, ''), u.email),
+          COALESCE(f.jobs, 0), l.seconds, COALESCE(f.bench, 0),
+          COALESCE(f.jobs_before, 0), l.seconds_before, COALESCE(f.bench_before, 0)
+        FROM finished f FULL JOIN logged l ON l.technician = f.technician
+        JOIN shops_membership m ON m.id = COALESCE(f.technician, l.technician)
+        JOIN shops_user u ON u.id = m.user_id
+        ORDER BY 3 DESC, 2
+    """
+
+    def figures(jobs, seconds, bench_minutes) -> dict:
+        logged = _hours(seconds) or 0.0
+        bench_hours = round(float(bench_minutes) / 60, 2)
+        return {
+            "jobs": jobs,
+            "logged_hours": logged,
+            "bench_hours": bench_hours,
+            "efficiency": _rate(bench_hours, logged),
+        }
+
+    rows = [
+        Row(
+            member_id,
+            name,
+            figures(*values[:3]),
+            figures(*values[3:]),
+            {"technician": member_id, **_span(period, "ready")},
+        )
+        for member_id, name, *values in _fetch(sql, p)
+    ]
+    return Table(
+        "productivity", "Technician productivity", "Technician", PRODUCTIVITY_COLUMNS, rows,
+        "jobs",
+    )  # fmt: skip
+
+
+# Money -------------------------------------------------------------------------------------
+
+MONEY_COLUMNS = [
+    Column("revenue", "Revenue (net of credit notes, excl. VAT)", "money"),
+    Column("parts_cost", "Parts cost", "money"),
+    Column("margin", "Margin", "money"),
+    Column("margin_rate", "Margin %", "percent"),
+]
+
+
+def money(shop: Shop, branches, period: Period) -> Table:
+    """Per repair type: invoices less credit notes issued in the period (net of VAT), the cost
+    of the parts fitted in it (their cost when fitted, from the stock ledger), and the margin."""
+    p = _params(shop, branches, period)
+    signed = "CASE i.kind WHEN 'credit_note' THEN -i.net ELSE i.net END"
+    fitted = "m.quantity * m.unit_cost"
+    sql = f"""
+        WITH revenue AS (
+            SELECT COALESCE(w.repair_type_id, 0) AS repair_type,
+              SUM({signed}) FILTER (WHERE {_now("i.issued_at")}) AS now,
+              SUM({signed}) FILTER (WHERE {_before("i.issued_at")}) AS before
+            FROM billing_invoice i
+            JOIN tickets_worksorder w ON w.id = i.works_order_id AND w.shop_id = i.shop_id
+            WHERE i.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND i.issued_at >= %(since)s AND i.issued_at < %(until)s
+            GROUP BY 1
+        ), parts AS (
+            SELECT COALESCE(w.repair_type_id, 0) AS repair_type,
+              SUM({fitted}) FILTER (WHERE {_now("m.at")}) AS now,
+              SUM({fitted}) FILTER (WHERE {_before("m.at")}) AS before
+            FROM parts_stockmovement m
+            JOIN tickets_worksorder w ON w.id = m.works_order_id AND w.shop_id = m.shop_id
+            WHERE m.shop_id = %(shop)s AND m.kind = 'used' {_in_branches("m", branches)}
+              AND m.at >= %(since)s AND m.at < %(until)s
+            GROUP BY 1
+        )
+        SELECT rt.id, rt.name, r.now, pa.now, r.before, pa.before
+        FROM revenue r FULL JOIN parts pa ON pa.repair_type = r.repair_type
+        LEFT JOIN pricebook_repairtype rt ON rt.id = COALESCE(r.repair_type, pa.repair_type)
+        ORDER BY COALESCE(r.now, 0) DESC, 2
+    """
+
+    def figures(revenue, parts_cost) -> dict:
+        revenue, parts_cost = _money(revenue), _money(parts_cost)
+        margin = revenue - parts_cost
+        return {
+            "revenue": revenue,
+            "parts_cost": parts_cost,
+            "margin": margin,
+            "margin_rate": _rate(margin, revenue),
+        }
+
+    rows = [
+        Row(
+            type_id,
+            name or "No repair type",
+            figures(revenue, parts_cost),
+            figures(revenue_before, parts_before),
+            _dimension_link("repair_type", type_id),
+        )
+        for type_id, name, revenue, parts_cost, revenue_before, parts_before in _fetch(sql, p)
+    ]
+    return Table(
+        "money", "Revenue, parts cost and margin by repair type", "Repair type", MONEY_COLUMNS,
+        rows, "margin",
+    )  # fmt: skip
+
+
+# Most common repairs and faults ------------------------------------------------------------
+
+COMMON_COLUMNS = [Column("jobs", "Booked in")]
+
+
+def _common(shop: Shop, branches, period: Period, key: str, label: str, joins: str) -> list:
+    sql = f"""
+        SELECT {key}, {label},
+          COUNT(*) FILTER (WHERE {_now("w.created_at")}) AS now,
+          COUNT(*) FILTER (WHERE {_before("w.created_at")})
+        FROM tickets_worksorder w {joins}
+        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+          AND w.created_at >= %(since)s AND w.created_at < %(until)s
+        GROUP BY 1, 2
+        HAVING COUNT(*) FILTER (WHERE {_now("w.created_at")}) > 0
+        ORDER BY now DESC, 2
+        LIMIT {TOP}
+    """
+    return _fetch(sql, _params(shop, branches, period))
+
+
+def common_repairs(shop: Shop, branches, period: Period) -> Table:
+    """The repair types most often booked in in the period (at most TOP); rolled-up days from
+    reports_dailyrepair, the rest live."""
+    sql = f"""
+        WITH {CUT}, days AS (
+            SELECT r.repair_type_id, r.day, r.booked_in
+            FROM reports_dailyrepair r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.booked_in > 0
+              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            UNION ALL
+            SELECT w.repair_type_id, {_day_of("w.created_at")}, 1
+            FROM tickets_worksorder w, cut
+            WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND w.created_at >= GREATEST(cut.at, %(since)s) AND w.created_at < %(until)s
+        )
+        SELECT days.repair_type_id, COALESCE(rt.name, ''),
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0) AS now,
+          COALESCE(SUM(booked_in) FILTER (WHERE {_day_before()}), 0)
+        FROM days LEFT JOIN pricebook_repairtype rt ON rt.id = days.repair_type_id
+        GROUP BY 1, 2
+        HAVING SUM(booked_in) FILTER (WHERE {_day_now()}) > 0
+        ORDER BY now DESC, 2
+        LIMIT {TOP}
+    """
+    rows = [
+        Row(
+            k,
+            name or "No repair type",
+            {"jobs": now},
+            {"jobs": before},
+            {**_dimension_link("repair_type", k), **_span(period, "booked")},
+        )
+        for k, name, now, before in _fetch(sql, _params(shop, branches, period))
+    ]
+    return Table("repairs", "Most common repairs", "Repair type", COMMON_COLUMNS, rows, "jobs")
+
+
+def common_faults(shop: Shop, branches, period: Period) -> Table:
+    """The faults most often reported in the period, as typed (case and spaces aside)."""
+    fault = "lower(btrim(w.fault_reported))"
+    rows = [
+        Row(k, k, {"jobs": now}, {"jobs": before})
+        for k, _label, now, before in _common(shop, branches, period, fault, fault, "")
+    ]
+    return Table("faults", "Most common faults", "Fault", COMMON_COLUMNS, rows, "jobs")
+
+
+# SLA compliance ----------------------------------------------------------------------------
+
+SLA_COLUMNS = [
+    Column("jobs", "Ready with an SLA"),
+    Column("met", "Ready on time"),
+    Column("percent", "Compliance", "percent"),
+]
+
+
+def sla_compliance(shop: Shop, branches, period: Period) -> Table:
+    """Per priority: jobs that became ready in the period with an SLA due time, and how many were
+    ready by it; rolled-up days from reports_dailyrepair, the rest live."""
+    p = _params(shop, branches, period)
+    sql = f"""
+        WITH {CUT}, days AS (
+            SELECT r.priority, r.day, r.sla_jobs, r.sla_met
+            FROM reports_dailyrepair r, cut
+            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.sla_jobs > 0
+              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            UNION ALL
+            SELECT w.priority, {_day_of("w.ready_at")}, 1, (w.ready_at <= w.sla_due_at)::int
+            FROM tickets_worksorder w, cut
+            WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
+              AND w.sla_due_at IS NOT NULL
+              AND w.ready_at >= GREATEST(cut.at, %(since)s) AND w.ready_at < %(until)s
+        )
+        SELECT priority,
+          COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(sla_met) FILTER (WHERE {_day_now()}), 0),
+          COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_before()}), 0),
+          COALESCE(SUM(sla_met) FILTER (WHERE {_day_before()}), 0)
+        FROM days
+        GROUP BY 1
+    """
+    found = {priority: values for priority, *values in _fetch(sql, p)}
+    rows = []
+    for priority in Priority:
+        if priority.value not in found:
+            continue
+        jobs, met, jobs_before, met_before = found[priority.value]
+        rows.append(
+            Row(
+                priority.value,
+                priority.label,
+                {"jobs": jobs, "met": met, "percent": _rate(met, jobs)},
+                {"jobs": jobs_before, "met": met_before, "percent": _rate(met_before, jobs_before)},
+                {"priority": priority.value, **_span(period, "ready")},
+            )
+        )
+    return Table("sla", "SLA compliance by priority", "Priority", SLA_COLUMNS, rows, "percent")
+
+
+# Stock -------------------------------------------------------------------------------------
+
+STOCK_COLUMNS = [
+    Column("value", "Stock value at the end", "money"),
+    Column("used_cost", "Cost of parts used", "money"),
+    Column("turnover", "Turnover (used ÷ average stock)", ""),
+]
+
+
+def stock(shop: Shop, branches, period: Period) -> Table:
+    """Per branch: stock on the shelves at the end of the period valued at each part's current
+    cost, the cost of the parts used in it (when used), and turnover: used cost over the
+    average of the stock values at its start and end."""
+    p = _params(shop, branches, period)
+    value_at = "SUM(m.on_hand_delta * pt.cost) FILTER (WHERE m.at < {t})"
+    used = "SUM(m.quantity * m.unit_cost) FILTER (WHERE m.kind = 'used' AND {w})"
+    sql = f"""
+        SELECT b.id, b.name,
+          {value_at.format(t="%(until)s")}, {value_at.format(t="%(mid)s")},
+          {value_at.format(t="%(since)s")},
+          {used.format(w=_now("m.at"))}, {used.format(w=_before("m.at"))}
+        FROM parts_stockmovement m
+        JOIN parts_part pt ON pt.id = m.part_id
+        JOIN shops_branch b ON b.id = m.branch_id
+        WHERE m.shop_id = %(shop)s {_in_branches("m", branches)} AND m.at < %(until)s
+        GROUP BY b.id, b.name
+        ORDER BY b.name
+    """
+
+    def figures(value_end, value_start, used_cost) -> dict:
+        value_end, value_start, used_cost = (
+            _money(value_end), _money(value_start), _money(used_cost)
+        )  # fmt: skip
+        average = (value_end + value_start) / 2
+        turnover = round(float(used_cost / average), 2) if average > 0 else None
+        return {"value": value_end, "used_cost": used_cost, "turnover": turnover}
+
+    rows = [
+        Row(
+            branch_id,
+            name,
+            figures(end, mid, used_now),
+            figures(mid, start, used_before),
+        )
+        for branch_id, name, end, mid, start, used_now, used_before in _fetch(sql, p)
+    ]
+    return Table("stock", "Stock value and turnover", "Branch", STOCK_COLUMNS, rows, "value")
+
+
+# All of them -------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    tables: dict[str, Table]
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]
+
+
+TABLES: dict[str, object] = {
+    "volume": volume,
+    "open": lambda shop, branches, period: open_by_status(shop, branches),
+    "turnaround_repair_type": lambda s, b, p: turnaround(s, b, p, by="repair_type"),
+    "turnaround_device_model": lambda s, b, p: turnaround(s, b, p, by="device_model"),
+    "assignment": assignment_time,
+    "status_time": time_in_each_status,
+    "quality_technician": lambda s, b, p: quality(s, b, p, by="technician"),
+    "quality_repair_type": lambda s, b, p: quality(s, b, p, by="repair_type"),
+    "productivity": productivity,
+    "money": money,
+    "repairs": common_repairs,
+    "faults": common_faults,
+    "sla": sla_compliance,
+    "stock": stock,
+}
+
+
+def dashboard(
+    shop: Shop, branches: Sequence[Branch | int] | None, period: Period, *, only: str = ""
+) -> Dashboard:
+    """Every figure for the period (or just the table `only`), each beside the previous
+    period's."""
+    chosen = {only: TABLES[only]} if only else TABLES
+    return Dashboard(
+        period, {name: figure(shop, branches, period) for name, figure in chosen.items()}
+    )

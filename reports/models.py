@@ -1,0 +1,91 @@
+"""Daily rollups for the KPI dashboard: per shop, branch and day (and the dimensions the figures
+need), refreshed set-based by reports/rollups.py. The dashboard reads them for the days up to
+RollupMark.through and works out the later days (today) live from the works orders.
+
+And the weekly summary's claims: one row per manager and week, written before the email is, so
+no beat, worker or rerun can send the same week twice."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from shops.tenancy import ShopOwned
+
+
+class DailyBranch(ShopOwned):
+    """Works orders booked in, collected and cancelled at a branch on a day (the shop's time)."""
+
+    branch = models.ForeignKey("shops.Branch", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    booked_in = models.PositiveIntegerField(default=0)
+    collected = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day", "branch"], name="daily_branch_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}"
+
+
+class DailyRepair(ShopOwned):
+    """Per branch, day, repair type and priority: works orders booked in, and those that became
+    ready with an SLA due time and how many of them were ready by it."""
+
+    branch = models.ForeignKey("shops.Branch", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    repair_type = models.ForeignKey(
+        "pricebook.RepairType", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    priority = models.CharField(max_length=10)
+    booked_in = models.PositiveIntegerField(default=0)
+    sla_jobs = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "repair_type", "priority"],
+                name="daily_repair_once",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.repair_type_id}, {self.priority}"
+
+
+class RollupMark(models.Model):
+    """One row: the last day the rollups hold for every shop (days after it are read live)."""
+
+    through = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rolled up through {self.through}"
+
+
+class WeeklySummary(ShopOwned):
+    """Manager `member`'s summary of the week that began on `week` (a Monday in their branch's
+    time): claimed once, in the transaction that queues its email."""
+
+    member = models.ForeignKey("shops.Membership", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        "notifications.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "member", "week"], name="weekly_summary_once_a_week"
+            ),
+            models.UniqueConstraint(fields=["shop", "id"], name="weekly_summary_shop_id_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Weekly summary of {self.week} for {self.member_id}"

@@ -1,0 +1,90 @@
+"""The dashboard's daily rollups give the same figures as the live query, and keep up."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+import pytest
+
+from reports import kpis, rollups
+from reports.models import DailyBranch, DailyRepair, RollupMark
+from reports.receivers import works_order_closed_rollup
+from tests.reports.kpi_scenes import WEEK, known_week
+from tickets.models import WorksOrder
+
+pytestmark = pytest.mark.django_db
+MONTH = kpis.Period(datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+ROLLED = ("volume", "repairs", "sla")
+
+
+@pytest.fixture
+def week(personas):
+    return known_week(personas)
+
+
+def figures(shop, branches, period) -> dict:
+    board = kpis.dashboard(shop, branches, period)
+    return {
+        name: [dataclasses.asdict(row) for row in table.rows]
+        for name, table in board.tables.items()
+        if name != "open"  # now, whatever the period
+    }
+
+
+@pytest.mark.parametrize("today", [datetime.date(2026, 12, 6), datetime.date(2026, 11, 5)])
+def test_rollups_give_the_live_figures(personas, week, today):
+    shop, one = personas.shop, [personas.branch]
+    live = {p: figures(shop, b, p) for p in (WEEK, MONTH) for b in (None, one)}
+    assert not RollupMark.objects.exists()
+    rollups.rollup_catch_up(today=today)  # all closed days, or up to the middle of the week
+    assert RollupMark.objects.get().through == today - datetime.timedelta(days=1)
+    assert DailyBranch.objects.for_shop(shop).exists()
+    assert DailyRepair.objects.for_shop(shop).exists()
+    assert {p: figures(shop, b, p) for p in (WEEK, MONTH) for b in (None, one)} == live
+
+
+def test_the_dashboard_reads_the_rolled_days_from_the_rollups(personas, week):
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    row = DailyBranch.objects.for_shop(personas.shop).get(
+        branch=personas.branch, day=datetime.date(2026, 11, 2)
+    )
+    DailyBranch.objects.for_shop(personas.shop).filter(pk=row.pk).update(booked_in=12)
+    volume = {r.label: r for r in kpis.volume(personas.shop, None, WEEK).rows}
+    assert volume["Birmingham"].now["booked_in"] == 3 - row.booked_in + 12
+
+
+def test_catching_up_again_recounts_the_last_day_and_moves_on(personas, week):
+    rollups.rollup_catch_up(today=datetime.date(2026, 11, 5))
+    assert rollups.rollup_catch_up(today=datetime.date(2026, 11, 7)) == 3  # the 4th again, 5, 6
+    assert RollupMark.objects.get().through == datetime.date(2026, 11, 6)
+    assert rollups.rollup_catch_up(today=datetime.date(2026, 11, 7)) == 1
+
+
+def test_a_job_closing_recounts_its_rolled_up_days(personas, week, monkeypatch):
+    from reports import tasks
+
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    b = week.jobs["B"]
+    # A change to a closed day the rollups hold (B's priority) shows once B is collected.
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=b.pk).update(priority="urgent")
+    ran = []
+    monkeypatch.setattr(tasks.rollup_job_days, "delay", lambda *a: ran.append(a))
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        b.refresh_from_db()
+        # What tickets.lifecycle sends on collection (other listeners need the step's entry).
+        works_order_closed_rollup(WorksOrder, works_order=b, target="collected")
+    assert ran == [(personas.shop.pk, ["2026-11-02"])]
+    tasks.rollup_job_days.run(*ran[0])
+    sla = {r.key: r.now for r in kpis.sla_compliance(personas.shop, None, WEEK).rows}
+    assert sla == {
+        "standard": {"jobs": 1, "met": 1, "percent": 100.0},
+        "urgent": {"jobs": 1, "met": 0, "percent": 0.0},
+    }
+
+
+def test_nothing_to_roll_up_marks_yesterday(db):
+    assert rollups.rollup_catch_up(today=datetime.date(2026, 12, 6)) == 0
+    assert RollupMark.objects.get().through == datetime.date(2026, 12, 5)
