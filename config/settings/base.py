@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "billing",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Nightly, in the small hours: photos and messages past each shop's retention period.
+    "retention-sweep": {
+        "task": "privacy.tasks.retention_sweep",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3 * 3600},
     },
 }
 
