@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from customers.access import get_customer
 from privacy import services
@@ -15,10 +14,11 @@ from shops.models import MANAGERS
 from shops.services import shop_update_retention
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="export a customer's data")
 def customer_export(request: ShopRequest, customer_id: int) -> HttpResponse:
-    customer = get_customer(request, customer_id)
+    customer = get_customer(request, customer_id)  # another shop's customer: 404 for any method
+    if request.method != "POST":  # it records the export: never a link a crawler follows
+        return HttpResponseNotAllowed(["POST"])
     data = services.customer_export(customer=customer, by=request.member)
     response = HttpResponse(data, content_type="application/zip")
     name = f"customer-{customer.pk}-{timezone.localdate():%Y-%m-%d}.zip"
