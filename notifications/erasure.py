@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
-from notifications.models import Alert, DeliveryReport, InboundMessage, Message
+from notifications.models import Alert, DeliveryReport, InboundMessage, Message, State
 from shops.redaction import redacted
 
 
@@ -14,6 +15,12 @@ def messages_erase(
 ) -> dict[str, int]:
     sent = Message.objects.for_shop(shop_id).filter(customer_id=customer_id)
     provider_ids = [pid for pid in sent.values_list("provider_id", flat=True) if pid]
+    # One still waiting (quiet hours) would go to nobody: it is not sent, and says why.
+    sent.filter(state__in=[State.QUEUED, State.SENDING]).update(
+        state=State.NOT_SENT,
+        not_sent_reason="Not sent: the customer was erased.",
+        state_changed_at=timezone.now(),
+    )
     counts = {
         "messages": sent.update(recipient="", subject="", body="", last_error=""),
     }

@@ -7,22 +7,21 @@ from __future__ import annotations
 
 from django.db import connection
 
-SENT_EXPIRED = """
-WITH doomed AS (
-    SELECT m.id
-    FROM shops_shop s
-    CROSS JOIN LATERAL (
-        SELECT id FROM notifications_message m
-        WHERE m.shop_id = s.id
-          AND m.created_at < %(now)s - make_interval(months => s.message_retention_months)
-          AND m.state IN ('delivered', 'undelivered', 'failed', 'not_sent', 'sent')
-          AND m.customer_id IS NOT NULL
-        ORDER BY m.created_at
-        LIMIT %(batch)s
-    ) m
-    WHERE s.message_retention_months IS NOT NULL
-    LIMIT %(batch)s
-), gone AS (
+from shops.retention import expired_rows
+
+SENT_DOOMED = expired_rows(
+    table="notifications_message",
+    at="created_at",
+    months="message_retention_months",
+    where="AND r.state IN ('delivered', 'undelivered', 'failed', 'not_sent', 'sent') "
+    "AND r.customer_id IS NOT NULL",
+)
+RECEIVED_DOOMED = expired_rows(
+    table="notifications_inboundmessage", at="received_at", months="message_retention_months"
+)
+
+SENT_EXPIRED = f"""
+WITH {SENT_DOOMED}, gone AS (
     DELETE FROM notifications_message m USING doomed WHERE m.id = doomed.id
     RETURNING m.provider_id
 ), reports AS (
@@ -32,20 +31,8 @@ WITH doomed AS (
 SELECT count(*) FROM gone
 """
 
-RECEIVED_EXPIRED = """
-WITH doomed AS (
-    SELECT m.id
-    FROM shops_shop s
-    CROSS JOIN LATERAL (
-        SELECT id FROM notifications_inboundmessage m
-        WHERE m.shop_id = s.id
-          AND m.received_at < %(now)s - make_interval(months => s.message_retention_months)
-        ORDER BY m.received_at
-        LIMIT %(batch)s
-    ) m
-    WHERE s.message_retention_months IS NOT NULL
-    LIMIT %(batch)s
-), gone AS (
+RECEIVED_EXPIRED = f"""
+WITH {RECEIVED_DOOMED}, gone AS (
     DELETE FROM notifications_inboundmessage m USING doomed WHERE m.id = doomed.id RETURNING 1
 )
 SELECT count(*) FROM gone

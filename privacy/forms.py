@@ -4,21 +4,20 @@ from shops.fields import WholeNumberField
 from shops.models import Shop
 
 
+def _months(name: str) -> WholeNumberField:
+    field = Shop._meta.get_field(name)
+    return WholeNumberField(
+        label=field.verbose_name.capitalize(),
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text=field.help_text,
+    )
+
+
 class RetentionForm(forms.ModelForm):
-    photo_retention_months = WholeNumberField(
-        label="Remove photos after (months)",
-        min_value=1,
-        max_value=120,
-        required=False,
-        help_text=Shop._meta.get_field("photo_retention_months").help_text,
-    )
-    message_retention_months = WholeNumberField(
-        label="Remove messages after (months)",
-        min_value=1,
-        max_value=120,
-        required=False,
-        help_text=Shop._meta.get_field("message_retention_months").help_text,
-    )
+    photo_retention_months = _months("photo_retention_months")
+    message_retention_months = _months("message_retention_months")
 
     class Meta:
         model = Shop

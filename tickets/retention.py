@@ -7,20 +7,11 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-PHOTOS_EXPIRED = """
-WITH doomed AS (
-    SELECT p.id
-    FROM shops_shop s
-    CROSS JOIN LATERAL (
-        SELECT id FROM tickets_photo p
-        WHERE p.shop_id = s.id
-          AND p.uploaded_at < %(now)s - make_interval(months => s.photo_retention_months)
-        ORDER BY p.uploaded_at
-        LIMIT %(batch)s
-    ) p
-    WHERE s.photo_retention_months IS NOT NULL
-    LIMIT %(batch)s
-), gone AS (
+from shops.retention import expired_rows
+
+DOOMED = expired_rows(table="tickets_photo", at="uploaded_at", months="photo_retention_months")
+PHOTOS_EXPIRED = f"""
+WITH {DOOMED}, gone AS (
     DELETE FROM tickets_photo p USING doomed WHERE p.id = doomed.id
     RETURNING p.shop_id, p.image, p.size
 ), released AS (

@@ -132,6 +132,7 @@ def test_it_erases_every_kind_of_personal_data(
     assert not DocumentPdf.objects.for_shop(shop).exists()
     for message in Message.objects.for_shop(shop).filter(customer=customer):
         assert (message.recipient, message.body, message.subject) == ("", "", "")
+        assert message.state not in ("queued", "sending")  # nothing left to send to nobody
     inbound = InboundMessage.objects.for_shop(shop).get()
     assert (inbound.sender, inbound.body) == ("", "")
     assert not DeliveryReport.objects.exists()
