@@ -23,11 +23,14 @@ $$ LANGUAGE sql STABLE;
 
 CREATE OR REPLACE FUNCTION billing_invoice_is_sealed() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'billing_invoice'
-       AND (to_jsonb(NEW) - 'customer_name' - 'customer_address')
-           = (to_jsonb(OLD) - 'customer_name' - 'customer_address')
-       AND privacy_erasing(OLD.works_order_id) THEN
-        RETURN NEW;
+    -- Nested: PL/pgSQL resolves every field an expression names, and invoice lines have no
+    -- works_order_id (they share this function and stay sealed without exception).
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'billing_invoice' THEN
+        IF (to_jsonb(NEW) - 'customer_name' - 'customer_address')
+               = (to_jsonb(OLD) - 'customer_name' - 'customer_address')
+           AND privacy_erasing((to_jsonb(OLD) ->> 'works_order_id')::bigint) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'an issued invoice or credit note cannot be changed or deleted';
 END;

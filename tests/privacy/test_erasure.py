@@ -218,6 +218,10 @@ def test_the_seals_still_refuse_everything_else(personas, history):
                 [str(other.customer.pk)],
             )
         invoices.update(customer_name="Erased customer")
+    with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
+        InvoiceLine.objects.for_shop(personas.shop).filter(invoice=history.invoice).update(
+            description="x"
+        )
     with pytest.raises(DatabaseError), transaction.atomic():
         Consent.objects.for_shop(personas.shop).filter(works_order=history.closed).update(
             signed_name="x"
