@@ -136,6 +136,8 @@ class Message(ShopOwned):
         indexes = [
             models.Index(fields=["shop", "works_order", "-created_at"], name="message_of_job"),
             models.Index(fields=["shop", "customer", "-created_at"], name="message_of_customer"),
+            # The nightly retention sweep (notifications/retention.py): a shop's oldest first.
+            models.Index(fields=["shop", "created_at"], name="message_by_age"),
             models.Index(
                 fields=["shop", "member", "-created_at"],
                 condition=models.Q(member__isnull=False),
@@ -225,6 +227,7 @@ class InboundMessage(ShopOwned):
         indexes = [
             models.Index(fields=["shop", "works_order", "-received_at"], name="inbound_of_job"),
             models.Index(fields=["shop", "customer", "-received_at"], name="inbound_of_customer"),
+            models.Index(fields=["shop", "received_at"], name="inbound_by_age"),
         ]
 
     def __str__(self) -> str:

@@ -164,6 +164,24 @@ class Shop(models.Model):
         help_text="Unticked, the SLA clock stops while a job waits for parts, as it always does "
         "while it waits for the customer's approval.",
     )
+    # Privacy (privacy/retention.py): a nightly sweep removes photos and customer messages older
+    # than this many months. Empty keeps them for as long as the shop has them.
+    photo_retention_months = models.PositiveSmallIntegerField(
+        "remove photos after (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Intake and bench photos older than this are deleted overnight. "
+        "Leave empty to keep them.",
+    )
+    message_retention_months = models.PositiveSmallIntegerField(
+        "remove messages after (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="SMS and emails to and from customers older than this are deleted overnight. "
+        "Leave empty to keep them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

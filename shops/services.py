@@ -370,3 +370,9 @@ def membership_reactivate(*, member: Membership) -> Membership:
     member.is_active, member.deactivated_at = True, None
     member.save(update_fields=["is_active", "deactivated_at"])
     return member
+
+
+def shop_update_retention(*, shop: Shop) -> Shop:
+    """Save how long the shop keeps photos and customer messages (privacy's nightly sweep)."""
+    shop.save(update_fields=["photo_retention_months", "message_retention_months"])
+    return shop

@@ -91,3 +91,23 @@ def test_a_nul_byte_in_a_url_or_a_posted_number_is_not_found(client_as, personas
     moved = client.post(reverse("board_move"), {"number": job.number + "\x00", "step": "assign"})
     assert moved.status_code == 404
     assert WorksOrder.objects.for_shop(personas.shop).get().status == Status.INTAKE
+
+
+def test_a_nul_byte_in_the_erasure_confirmation_or_a_retention_period_says_why(
+    client_as, personas, job
+):
+    from customers.models import Customer
+
+    customer = CustomerFactory(shop=personas.shop)  # no open job: the form is read
+    client = client_as(personas.manager)
+    erased = client.post(
+        reverse("customer_erase", args=[customer.pk]), {"confirm_name": customer.full_name + "\x00"}
+    )
+    assert erased.status_code == 400
+    assert "Null characters are not allowed" in erased.content.decode()
+    assert Customer.objects.for_shop(personas.shop).get(pk=customer.pk).full_name == (
+        customer.full_name
+    )
+    kept = client.post(reverse("retention_settings"), {"message_retention_months": "1\x00"})
+    assert kept.status_code == 200
+    assert "Enter a whole number from 1 to 120." in kept.content.decode()

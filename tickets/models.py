@@ -591,6 +591,8 @@ class Photo(ShopOwned):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        # The nightly retention sweep (tickets/retention.py): a shop's oldest photos first.
+        indexes = [models.Index(fields=["shop", "uploaded_at"], name="photo_by_age")]
 
     def __str__(self) -> str:
         return self.caption or f"Photo {self.pk}"

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "billing",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reports-rollup": {
         "task": "reports.tasks.rollup_catch_up",
         "schedule": crontab(hour=0, minute=20),
+    },
+    # Nightly, in the small hours: photos and messages past each shop's retention period.
+    "retention-sweep": {
+        "task": "privacy.tasks.retention_sweep",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3 * 3600},
     },
 }
 
