@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from shops.db import SameShopForeignKey
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -113,7 +115,10 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        # The days after the rollups' mark are read live: collections and cancellations of a shop
+        SameShopForeignKey("dailybranch", "branch"),
+    SameShopForeignKey("dailyrepair", "branch"),
+    SameShopForeignKey("dailyrepair", "repair_type"),
+    # The days after the rollups' mark are read live: collections and cancellations of a shop
     # in time order (the booking side reads along works_order_recent). The tables are tickets',
     # the reads are ours, as in 0001.
     migrations.RunSQL(
