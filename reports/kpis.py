@@ -163,12 +163,14 @@ def _params(shop: Shop, branches, period: Period) -> dict:
 
 
 # Days up to the rollups' mark are read from them; later days (today) live from the works orders.
-# `cut` is the first moment not rolled up: the mark's next midnight, or all time without a mark.
-CUT = """cut AS (
-    SELECT COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date) AS through,
-           COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp
-                    AT TIME ZONE %(tz)s, '-infinity'::timestamptz) AS at
-)"""
+# The cut is the first moment not rolled up: the mark's next midnight, or all time without one.
+# Scalar subqueries, not a joined CTE: each is worked out once (an InitPlan) and the planner can
+# then read the works orders after the cut along their indexes.
+THROUGH = "COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date)"
+CUT_AT = (
+    "COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp"
+    " AT TIME ZONE %(tz)s, '-infinity'::timestamptz)"
+)
 
 
 def _day_of(column: str) -> str:
@@ -237,25 +239,27 @@ def volume(shop: Shop, branches, period: Period) -> Table:
     were open at its end (all booked before it less all collected or cancelled before it); the
     previous period's beside them. Rolled-up days from reports_dailybranch, the rest live."""
     p = _params(shop, branches, period)
-    live = "SELECT w.branch_id, {day} AS day, {values} FROM tickets_worksorder w, cut" + (
+    live = "SELECT w.branch_id, {day} AS day, {values} FROM tickets_worksorder w" + (
         " WHERE w.shop_id = %(shop)s" + _in_branches("w", branches)
-        + " AND {column} >= cut.at AND {column} < %(until)s"
+        + " AND {column} >= " + CUT_AT + " AND {column} < %(until)s"
     )  # fmt: skip
+    # A closing time is set only by its step, so the status says which index holds it.
     events = [
-        ("w.created_at", "1, 0, 0"),
-        ("w.collected_at", "0, 1, 0"),
-        ("w.cancelled_at", "0, 0, 1"),
+        ("w.created_at", "1, 0, 0", ""),
+        ("w.collected_at", "0, 1, 0", " AND w.status = 'collected'"),
+        ("w.cancelled_at", "0, 0, 1", " AND w.status = 'cancelled'"),
     ]
     lives = "\n UNION ALL ".join(
-        live.format(day=_day_of(column), values=values, column=column) for column, values in events
+        live.format(day=_day_of(column), values=values, column=column) + status
+        for column, values, status in events
     )
     open_at = "SUM(booked_in - collected - cancelled) FILTER (WHERE day < {day})"
     sql = f"""
-        WITH {CUT}, days AS (
+        WITH days AS (
             SELECT r.branch_id, r.day, r.booked_in, r.collected, r.cancelled
-            FROM reports_dailybranch r, cut
+            FROM reports_dailybranch r
             WHERE r.shop_id = %(shop)s {_in_branches("r", branches)}
-              AND r.day <= cut.through AND r.day < %(until_day)s
+              AND r.day <= {THROUGH} AND r.day < %(until_day)s
             UNION ALL {lives}
         )
         SELECT b.id, b.name,
@@ -513,10 +517,12 @@ def quality(shop: Shop, branches, period: Period, *, by: str = "technician") -> 
     a recent period's comebacks still grow)."""
     key, label, joins = _dimension(by)
     p = _params(shop, branches, period)
-    came_back = (
-        "EXISTS (SELECT 1 FROM tickets_worksorder c"
-        " WHERE c.shop_id = w.shop_id AND c.warranty_return_of_id = w.id)"
+    # The shop's comebacks, read once along works_order_warranty_returns and hashed.
+    joins += (
+        " LEFT JOIN (SELECT DISTINCT c.warranty_return_of_id AS id FROM tickets_worksorder c"
+        " WHERE c.shop_id = %(shop)s AND c.warranty_return_of_id IS NOT NULL) cb ON cb.id = w.id"
     )
+    came_back = "cb.id IS NOT NULL"
     counts = []
     for when in (_now("w.ready_at"), _before("w.ready_at")):
         counts += [
@@ -733,16 +739,16 @@ def common_repairs(shop: Shop, branches, period: Period) -> Table:
     """The repair types most often booked in in the period (at most TOP); rolled-up days from
     reports_dailyrepair, the rest live."""
     sql = f"""
-        WITH {CUT}, days AS (
+        WITH days AS (
             SELECT r.repair_type_id, r.day, r.booked_in
-            FROM reports_dailyrepair r, cut
+            FROM reports_dailyrepair r
             WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.booked_in > 0
-              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
             UNION ALL
             SELECT w.repair_type_id, {_day_of("w.created_at")}, 1
-            FROM tickets_worksorder w, cut
+            FROM tickets_worksorder w
             WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-              AND w.created_at >= GREATEST(cut.at, %(since)s) AND w.created_at < %(until)s
+              AND w.created_at >= GREATEST({CUT_AT}, %(since)s) AND w.created_at < %(until)s
         )
         SELECT days.repair_type_id, COALESCE(rt.name, ''),
           COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0) AS now,
@@ -790,17 +796,17 @@ def sla_compliance(shop: Shop, branches, period: Period) -> Table:
     ready by it; rolled-up days from reports_dailyrepair, the rest live."""
     p = _params(shop, branches, period)
     sql = f"""
-        WITH {CUT}, days AS (
+        WITH days AS (
             SELECT r.priority, r.day, r.sla_jobs, r.sla_met
-            FROM reports_dailyrepair r, cut
+            FROM reports_dailyrepair r
             WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.sla_jobs > 0
-              AND r.day <= cut.through AND r.day >= %(since_day)s AND r.day < %(until_day)s
+              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
             UNION ALL
             SELECT w.priority, {_day_of("w.ready_at")}, 1, (w.ready_at <= w.sla_due_at)::int
-            FROM tickets_worksorder w, cut
+            FROM tickets_worksorder w
             WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
               AND w.sla_due_at IS NOT NULL
-              AND w.ready_at >= GREATEST(cut.at, %(since)s) AND w.ready_at < %(until)s
+              AND w.ready_at >= GREATEST({CUT_AT}, %(since)s) AND w.ready_at < %(until)s
         )
         SELECT priority,
           COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_now()}), 0),
