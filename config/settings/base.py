@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "notifications",
     "billing",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shops.middleware.CurrentShopMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "shops.middleware.HtmxMessagesMiddleware",
 ]
 
