@@ -138,3 +138,15 @@ def connect_celery() -> None:
 
     signals.task_prerun.connect(started, weak=False, dispatch_uid="audit_task_started")
     signals.task_postrun.connect(finished, weak=False, dispatch_uid="audit_task_finished")
+
+
+def audited_command(handle: Callable) -> Callable:
+    """A management command's changes are the system's, from "manage.py <command>"."""
+
+    @functools.wraps(handle)
+    def wrapped(self, *args, **options):
+        command = type(self).__module__.rsplit(".", 1)[-1]
+        with acting(name=SYSTEM, source=f"manage.py {command}"):
+            return handle(self, *args, **options)
+
+    return wrapped

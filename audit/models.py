@@ -40,13 +40,9 @@ class Change(ShopOwned):
     action = models.CharField(max_length=6, choices=Action.choices)
     before = models.JSONField(default=dict)  # changed columns only, for an update
     after = models.JSONField(default=dict)
-    actor_member = models.ForeignKey(
-        "shops.Membership",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
+    # The member's id, not a key: the trail outlives memberships, and keys to members are
+    # same-shop keys elsewhere (a trigger cannot be asked to check one).
+    actor_member_id = models.BigIntegerField(null=True)
     actor = models.CharField(max_length=150, blank=True)  # the name then, or "system", …
     source = models.CharField(max_length=300, blank=True)  # the URL, task or command
 
@@ -55,7 +51,7 @@ class Change(ShopOwned):
             models.Index(fields=["shop", "-at", "-id"], name="audit_change_shop_at"),
             models.Index(fields=["shop", "kind", "-at", "-id"], name="audit_change_kind_at"),
             models.Index(
-                fields=["shop", "actor_member", "-at", "-id"], name="audit_change_member_at"
+                fields=["shop", "actor_member_id", "-at", "-id"], name="audit_change_member_at"
             ),
             models.Index(
                 fields=["shop", "table_name", "object_id", "-at", "-id"],

@@ -18,7 +18,8 @@ from shops.models import MANAGERS
 def audit_list(request: ShopRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET, shop=request.shop)
     filters = form.filters()
-    page = selectors.audit_page(request.shop, filters)
+    # A refused filter shows nothing rather than everything, and says why (also in the fragment).
+    page = selectors.Page([], None) if form.errors else selectors.audit_page(request.shop, filters)
     query = QueryDict(mutable=True)  # the filled-in filters, for the "Older" link
     for name in ("kind", "member", "date_from", "date_to", "works_order", "object"):
         value = request.GET.get(name, "").replace("\x00", "")
