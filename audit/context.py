@@ -3,8 +3,9 @@
 The triggers read three settings of the database session (`benchdesk.audit_member`,
 `benchdesk.audit_actor`, `benchdesk.audit_source`). While an `acting(...)` block is open, an
 execute wrapper sets them just before every statement that writes (one small extra statement,
-on the same connection, never for a read) and clears them when the block ends, so a write
-outside any block is recorded as "system" with no source rather than as someone else.
+on the same connection, never for a read) and, if it set them, clears them when the block ends,
+so a write outside any block is recorded as "system" with no source rather than as someone
+else.
 
 They are set again before each write rather than once: a rollback (of the transaction or of a
 savepoint) would undo a `set_config` made inside it, and the next write must still know who.
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -54,10 +56,19 @@ class Actor:
 
 
 _current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_actor", default=None)
+# Whether this block has set the connection's settings (and so must clear them at its end).
+_sent: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_sent", default=False)
 
 
 def current() -> Actor | None:
     return _current.get()
+
+
+def source_is(source: str) -> None:
+    """Say where the open block's changes come from, for the rest of the block."""
+    actor = _current.get()
+    if actor is not None:
+        _current.set(dataclasses.replace(actor, source=source[:300]))
 
 
 def _is_write(sql: str) -> bool:
@@ -69,6 +80,7 @@ def _before_writes(execute, sql, params, many, context):
     if actor is not None and _is_write(sql):
         # Straight to the driver's cursor: not a statement of the app's own.
         context["cursor"].cursor.execute(_SET, actor.settings())
+        _sent.set(True)
     return execute(sql, params, many, context)
 
 
@@ -76,8 +88,8 @@ def _clear() -> None:
     try:
         with connection.cursor() as cursor:
             cursor.cursor.execute(_SET, ["", "", ""])
-    except Exception:
-        pass
+    except DatabaseError:
+        pass  # a broken transaction: its rollback takes the settings made inside it away too
 
 
 @contextlib.contextmanager
@@ -93,6 +105,7 @@ def acting(
         source=source if source is not None else (outer.source if outer else ""),
     )
     token = _current.set(actor)
+    sent = _sent.set(False) if outer is None else None
     try:
         if outer is None:
             with connection.execute_wrapper(_before_writes):
@@ -101,8 +114,10 @@ def acting(
             yield actor
     finally:
         _current.reset(token)
-        if outer is None and connection.connection is not None:
-            _clear()
+        if sent is not None:
+            if _sent.get() and connection.connection is not None:
+                _clear()  # a read-only request costs nothing
+            _sent.reset(sent)
 
 
 def acting_as(name: str) -> Callable:
