@@ -15,6 +15,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from audit.context import STATUS_PAGE, STRIPE, acting_as
 from billing import payments, services
 from notifications.status import (
     StatusPageCsrf,
@@ -33,6 +34,7 @@ UNAVAILABLE = (
 
 @csrf_exempt  # from the site-wide check only: StatusPageCsrf checks the token, as for answers
 @decorator_from_middleware(StatusPageCsrf)
+@acting_as(STATUS_PAGE)
 def status_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Open a Stripe Checkout Session for what the invoice owes and send the customer there."""
     if over_rate_limit(request):
@@ -61,6 +63,7 @@ def status_pay(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@acting_as(STRIPE)
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events, each accepted only with a valid Stripe-Signature: a bad or missing one
     gets 403 and changes nothing. Every signed event gets 200, whether acted on, seen before, or

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("billing.urls_public")),
     path("", include("privacy.urls")),
+    path("", include("audit.urls")),
 ]
 
 handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do

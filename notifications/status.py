@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from audit.context import STATUS_PAGE, acting_as
 from billing.models import Invoice
 from billing.payments import configured as online_payment_configured
 from billing.selectors import invoice_owed_sql
@@ -390,6 +391,7 @@ def _amount(value: str) -> Decimal | None:
 
 @csrf_exempt  # from the site-wide check only: StatusPageCsrf checks the token
 @decorator_from_middleware(StatusPageCsrf)
+@acting_as(STATUS_PAGE)
 def status_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer approves or declines the change they were shown, and only that change."""
     if over_rate_limit(request):

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from audit.context import SMS_REPLY, TWILIO, acting_as
 from notifications import inbound, outbox
 from notifications.models import DeliveryReport
 
@@ -42,6 +43,7 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
 
 
 @twilio_webhook
+@acting_as(TWILIO)
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """A delivery report: kept once per (SID, status), then the message moves forward only."""
     sid = request.POST.get("MessageSid", "")[:64]
@@ -59,6 +61,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
+@acting_as(SMS_REPLY)
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """An SMS from a customer; Twilio gets an empty TwiML answer (replies go through the
     outbox, so they are recorded and sent like every other message)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from audit.context import SYSTEM, acting
 from pricebook import importer
+from pricebook.models import PricebookImport
 
 # Only the database going away is worth retrying; anything else is recorded on the import.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -19,5 +21,14 @@ def pricebook_import_preview(shop_id: int, import_id: int) -> None:
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def pricebook_import_apply(shop_id: int, import_id: int) -> None:
-    """Apply a previewed, claimed import in one transaction, all or nothing."""
-    importer.import_apply(shop_id=shop_id, import_id=import_id)
+    """Apply a previewed, claimed import in one transaction, all or nothing. The prices it
+    changes are recorded in the audit trail as changed by the manager who applied it."""
+    applied = (
+        PricebookImport.objects.for_shop(shop_id)
+        .filter(pk=import_id)
+        .select_related("applied_by__user")
+        .first()
+    )
+    by = applied.applied_by if applied is not None else None
+    with acting(member=by, name="" if by else SYSTEM, source="task pricebook_import_apply"):
+        importer.import_apply(shop_id=shop_id, import_id=import_id)

@@ -27,6 +27,8 @@ SAID = "Enter a date from 1 January 2000 to 31 December 2099."
         ("accounting_export", {"start": "0001-01-01", "end": "2026-01-01"}, "start"),
         ("ords_export", {"start": "2026-01-01", "end": "9999-12-31"}, "end"),
         ("till_report", {"branch": "BHM", "day": "9999-12-31"}, "day"),
+        ("audit", {"date_to": "9999-12-31"}, "date_to"),
+        ("audit", {"date_from": "0001-01-01"}, "date_from"),
     ],
 )
 def test_a_report_filter_out_of_range_is_refused_at_the_field(

@@ -27,6 +27,7 @@ def job(personas):
         ("parts", {"q": "screen\x00"}),
         ("stock_trace", {"q": "SN\x00123"}),
         ("device_lookup", {"serial": "C02\x00XYZ"}),
+        ("audit", {"works_order": "WO\x00-000001"}),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])

@@ -9,6 +9,7 @@ from django.db.models import F, Func, JSONField
 from customers.erasure import ERASED_NAME
 from shops.redaction import redacted, redacted_json
 from tickets.models import Approval, Consent, Photo, QuoteLine, TimelineEntry, WorksOrder
+from tickets.services import timeline_open_for_erasure
 
 FREE_TEXT = [
     "fault_reported",
@@ -60,6 +61,7 @@ def works_orders_erase(*, shop_id: int, customer_id: int, pattern: str | None) -
         QuoteLine.objects.for_shop(shop_id).filter(works_order_id__in=job_ids).update(
             description=redacted("description", pattern), note=redacted("note", pattern)
         )
+        timeline_open_for_erasure()  # the timeline is append-only but for this transaction
         counts["timeline_entries"] = (
             TimelineEntry.objects.for_shop(shop_id)
             .filter(works_order_id__in=job_ids)

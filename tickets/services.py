@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from customers.models import Customer
@@ -89,6 +89,20 @@ def record(
     entry = _entry(works_order, event, actor, text, note_kind, **data)
     entry.save()
     return entry
+
+
+def timeline_open_for_erasure() -> None:
+    """Let this transaction blank the text and data of timeline entries, for erasing a
+    customer's personal data and for nothing else.
+
+    The timeline is append-only in the database (migration 0022); this is its one door: a
+    `SET LOCAL`, so it closes when the transaction ends. Who, when, which job and which step
+    stay unchangeable even then, and nothing can be deleted.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("timeline_open_for_erasure() needs a transaction (SET LOCAL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL benchdesk.erasure = 'on'")
 
 
 def record_step(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "billing",
     "reports",
     "privacy",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shops.middleware.CurrentShopMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "shops.middleware.HtmxMessagesMiddleware",
 ]
 

@@ -7,8 +7,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0003_sms_opt_out'),
-        ('notifications', '0003_fewer_checks_per_row'),
-        ('shops', '0013_retention_settings'),
+        ('notifications', '0004_weekly_summary_html'),
+        ('shops', '0014_retention_settings'),
         ('tickets', '0021_warranty_returns'),
     ]
 

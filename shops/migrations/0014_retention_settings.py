@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0012_reply_emails'),
+        ('shops', '0013_weekly_summary_opt_out'),
     ]
 
     operations = [

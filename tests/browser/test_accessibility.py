@@ -122,6 +122,8 @@ def test_a_manager_s_pages(walk, signed_in_page, personas, busy_shop):
         "/settings/staff/",
         "/settings/staff/invite/",
         f"/settings/staff/{personas.technician.pk}/",
+        "/settings/audit/",
+        "/settings/audit/?kind=prices&date_to=9999-12-31&works_order=NOPE",
         "/account/password/",
         "/reports/",
         "/reports/sla/",

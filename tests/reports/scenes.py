@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shops.models import OpeningHours
@@ -42,12 +43,16 @@ def sla_floor(personas, busy_shop) -> dict[str, WorksOrder]:
     waiting = jobs["awaiting_parts"]
     booked = now - 3 * D
     entries = TimelineEntry.objects.for_shop(shop).filter(works_order=waiting)
-    for entry in entries:
-        target = (entry.data or {}).get("target")
-        at = {"assigned": booked + H, "in_progress": booked + 3 * H}.get(target, booked)
-        if target == "awaiting_parts":
-            at = booked + 5 * H
-        entries.filter(pk=entry.pk).update(at=at)
+    # The timeline is sealed (append-only); a scene back-dating its history steps past the
+    # triggers for this one transaction, as only a test's superuser connection can.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for entry in entries:
+            target = (entry.data or {}).get("target")
+            at = {"assigned": booked + H, "in_progress": booked + 3 * H}.get(target, booked)
+            if target == "awaiting_parts":
+                at = booked + 5 * H
+            entries.filter(pk=entry.pk).update(at=at)
     WorksOrder.objects.for_shop(shop).filter(pk=waiting.pk).update(created_at=booked)
     for state in ("intake", "awaiting_parts"):
         job = WorksOrder.objects.for_shop(shop).get(pk=jobs[state].pk)

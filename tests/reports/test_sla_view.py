@@ -186,9 +186,6 @@ def test_breaches_in_the_period_with_the_time_in_each_status(client_as, personas
     WorksOrder.objects.for_shop(works_order.shop_id).filter(pk=works_order.pk).update(
         created_at=booked
     )
-    TimelineEntry.objects.for_shop(works_order.shop_id).filter(works_order=works_order).update(
-        at=booked
-    )
     steps = [
         (H, "assign", "intake", "assigned", "assigned"),
         (3 * H, "start", "assigned", "in_progress", "status"),
@@ -285,9 +282,6 @@ def test_time_in_status_median_and_90th_percentile(client_as, personas):
 
     def history(booked, *steps):
         works_order = job(personas, created_at=booked)
-        TimelineEntry.objects.for_shop(works_order.shop_id).filter(works_order=works_order).update(
-            at=booked
-        )
         source, since = "intake", booked
         for after, target in steps:
             TimelineEntry.objects.create(

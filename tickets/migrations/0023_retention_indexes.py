@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0013_retention_settings'),
-        ('tickets', '0021_warranty_returns'),
+        ('shops', '0014_retention_settings'),
+        ('tickets', '0022_repair_outcome'),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import audited_command
 from billing.scale import billing_backfill
 from shops.models import Shop
 from tickets.scale_comebacks import comeback_backfill
@@ -21,6 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--shop", help="only this shop (its slug)")
 
+    @audited_command
     def handle(self, *args, **options) -> None:
         shop_id = None
         if options["shop"]:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import audited_command
 from parts.demo import load_demo_stock
 from shops.demo import DEMO_PASSWORD, STAFF, load_demo
 from tickets.scale import generate_demo_works_orders
@@ -9,6 +10,7 @@ from tickets.scale import generate_demo_works_orders
 class Command(BaseCommand):
     help = "Load the demo shop (once) and print its staff logins."
 
+    @audited_command
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError(

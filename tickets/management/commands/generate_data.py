@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from audit.context import audited_command
 from shops.models import Shop
 from tickets import scale
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             help="worker processes for --shops (default: up to 2)",
         )
 
+    @audited_command
     def handle(self, *args, **options) -> None:
         shops, count = options["shops"], options["works_orders"]
         slug = options["into_shop"]
