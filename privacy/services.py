@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from audit.erasure import audit_erase
 from billing.erasure import invoices_erase
 from customers.erasure import customer_anonymise, customer_identifiers
 from customers.models import Customer
@@ -81,6 +82,7 @@ def customer_erase(*, customer: Customer, by: Membership, typed_name: str) -> Pr
         shop_id=shop_id, customer_id=customer.pk, phone=customer.phone, pattern=pattern
     )
     counts |= invoices_erase(shop_id=shop_id, customer_id=customer.pk, pattern=pattern)
+    counts |= audit_erase(shop_id=shop_id, pattern=pattern)
     customer_anonymise(customer=customer)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('benchdesk.erasing_customer', '', true)")

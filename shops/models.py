@@ -47,6 +47,16 @@ def default_qc_checklist() -> list[str]:
 DEFAULT_PHOTO_STORAGE_QUOTA = 5 * 1024**3
 
 
+# Callables, not fixed times: Django's check for a fixed default (fields.W161) compares a
+# time-of-day default with the clock and warns whenever it runs within seconds of 20:00 or 8:00.
+def quiet_hours_start() -> datetime.time:
+    return datetime.time(20, 0)
+
+
+def quiet_hours_end() -> datetime.time:
+    return datetime.time(8, 0)
+
+
 class Shop(models.Model):
     """A repair business: the tenant. Everything else hangs off one."""
 
@@ -137,10 +147,10 @@ class Shop(models.Model):
     )
     # Customer messages. SMS written in quiet hours wait for the morning (the branch's time).
     quiet_hours_from = models.TimeField(
-        "quiet hours from", default=datetime.time(20, 0), help_text="No SMS from this time…"
+        "quiet hours from", default=quiet_hours_start, help_text="No SMS from this time…"
     )
     quiet_hours_until = models.TimeField(
-        "quiet hours until", default=datetime.time(8, 0), help_text="…until this time."
+        "quiet hours until", default=quiet_hours_end, help_text="…until this time."
     )
     # Moves on whenever the shop's message wording changes (notifications.MessageTemplate), so
     # each process's copy of that wording (notifications.services.wording) is read again.

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from shops.models import Role
 from tests.factories import MembershipFactory, WorksOrderFactory
@@ -43,7 +44,7 @@ def test_the_list_shows_the_shops_works_orders_newest_first(client_as, personas)
     assert response.status_code == 200
     assert listed(response) == [new.number, old.number]  # never the other shop's WO-000001 twice
     body = response.content.decode()
-    assert new.customer.full_name in body and "Apple iPhone 13" in body
+    assert escape(new.customer.full_name) in body and "Apple iPhone 13" in body
     assert "Cracked screen and more and more" in body and "…" in body  # fault truncated
     assert "Standard" in body and "Intake" in body and "Unassigned" in body
 
