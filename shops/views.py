@@ -444,9 +444,10 @@ def staff_reactivate(request: ShopRequest, member_id: int) -> HttpResponse:
 
 
 @shop_member_required(*MANAGERS, to="manage staff")
-@require_POST
 def staff_signin_unlock(request: ShopRequest, member_id: int) -> HttpResponse:
     member = get_member(request, member_id)
+    if request.method != "POST":
+        return redirect("staff_list")  # the page that holds this action's button
     services.membership_signin_unlock(member=member, by=request.member)
     messages.success(request, f"{member.user} can sign in again.")
     return redirect("staff_list")

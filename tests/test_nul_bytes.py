@@ -59,3 +59,13 @@ def test_a_nul_byte_in_a_url_or_a_posted_number_is_not_found(client_as, personas
     moved = client.post(reverse("board_move"), {"number": job.number + "\x00", "step": "assign"})
     assert moved.status_code == 404
     assert WorksOrder.objects.for_shop(personas.shop).get().status == Status.INTAKE
+
+
+@pytest.mark.parametrize("url_name", ["login", "password_reset"])
+def test_a_nul_byte_in_an_email_on_sign_in_or_reset_is_refused_with_a_message(
+    client, personas, url_name
+):
+    data = {"username": "desk\x00@example.com", "password": "x", "email": "desk\x00@example.com"}
+    response = client.post(reverse(url_name), data)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()

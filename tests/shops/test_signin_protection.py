@@ -119,10 +119,12 @@ def test_front_desk_and_technicians_cannot_unlock(client_as, client, personas):
     assert AccessAttempt.objects.filter(username="jack@example.com").exists()
 
 
-def test_unlocking_answers_only_a_post(client_as, personas):
+def test_unlocking_needs_a_post(client_as, client, personas):
+    fail(client, "desk@example.com", 5)
     manager = client_as(personas.manager)
     response = manager.get(reverse("staff_signin_unlock", args=[personas.front_desk.pk]))
-    assert response.status_code == 405
+    assert response.status_code == 302 and response["Location"] == reverse("staff_list")
+    assert AccessAttempt.objects.filter(username="desk@example.com").exists()
 
 
 def test_nul_bytes_and_huge_emails_on_sign_in_get_the_form_back(client, personas):
