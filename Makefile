@@ -8,6 +8,8 @@
 #   make bench-import the pricebook import benchmark alone (30,000 rows; also part of make bench)
 #   make services     start local Postgres+Redis only: eval "$(make -s services)" for manage.py
 #   make stop         stop them
+#   make backup       database (pg_dump) + media into backups/<UTC time>/ with a manifest
+#   make restore      BACKUP=backups/<folder> into an empty database (FORCE=1 replaces one)
 #   make vendor       re-copy front-end files from npm into static/vendor (only when versions change)
 #   make clean-data   stop local servers and delete .devdata/ (dev database included)
 
@@ -32,7 +34,8 @@ export UV_SYSTEM_CERTS := 1
 TEST_DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
              fonts-dejavu-core
 
-.PHONY: help run test lint fmt bench bench-import services stop sync system-deps vendor clean-data
+.PHONY: help run test lint fmt bench bench-import services stop sync system-deps vendor clean-data \
+        backup restore
 
 help:
 	@grep '^#   make ' Makefile | sed 's/^#   //'
@@ -61,6 +64,15 @@ bench: sync
 
 bench-import: sync
 	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/bench_import.py
+
+# Both use DATABASE_URL / MEDIA_ROOT when set, else the local dev servers (started if needed).
+backup: sync
+	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/backup.py backup
+
+restore: sync
+	@test -n "$(BACKUP)" || { echo "Say which: make restore BACKUP=backups/<folder>" >&2; exit 2; }
+	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/backup.py restore "$(BACKUP)" \
+	  $(if $(FORCE),--force)
 
 stop:
 	@if [ -x $(VENV_PY) ]; then $(DEVSTACK) stop; fi

@@ -25,6 +25,7 @@ from notifications.status import (
     refused_page,
     slow_down,
 )
+from shops.ratelimit import WEBHOOKS, limited_by_address
 
 UNAVAILABLE = (
     "Card payment is not available just now, so nothing was taken. Please try again in a few "
@@ -37,8 +38,8 @@ UNAVAILABLE = (
 @acting_as(STATUS_PAGE)
 def status_pay(request: HttpRequest, token: str) -> HttpResponse:
     """Open a Stripe Checkout Session for what the invoice owes and send the customer there."""
-    if over_rate_limit(request):
-        return slow_down(request)
+    if wait := over_rate_limit(request):
+        return slow_down(request, wait)
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)
@@ -63,6 +64,7 @@ def status_pay(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@limited_by_address(WEBHOOKS)
 @acting_as(STRIPE)
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events, each accepted only with a valid Stripe-Signature: a bad or missing one

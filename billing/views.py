@@ -257,8 +257,8 @@ def invoice_pdf(request: ShopRequest, invoice_number: str) -> HttpResponse:
 def status_document(request: HttpRequest, token: str, invoice_number: str) -> HttpResponse:
     """A document of the job, for the customer from their status page (no sign-in: the status
     link's token is the secret, with the page's rate limit and headers)."""
-    if status.over_rate_limit(request):
-        return status._respond(request, "notifications/status_slow_down.html", {}, status=429)
+    if wait := status.over_rate_limit(request):
+        return status.slow_down(request, wait)
     works_order = status.find_works_order(token)
     if works_order is None:
         return status.gone(request)

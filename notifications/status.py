@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -28,8 +28,10 @@ from billing.models import Invoice
 from billing.payments import configured as online_payment_configured
 from billing.selectors import invoice_owed_sql
 from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
+from shops import ratelimit
 from shops.models import OpeningHours
 from shops.money import format_money
+from shops.ratelimit import client_address
 from tickets.models import (
     Approval,
     NoteKind,
@@ -41,7 +43,6 @@ from tickets.models import (
 )
 from tickets.services import approval_record
 
-RATE_LIMIT = 60  # requests per client address per minute
 HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token must not leak to a link the page shows
     "X-Robots-Tag": "noindex, nofollow",
@@ -95,27 +96,20 @@ class StatusPageCsrf(CsrfViewMiddleware):
             super()._check_referer(request)
 
 
-def client_address(request: HttpRequest) -> str:
-    # The proxy in front (production) sets REMOTE_ADDR to the client's address.
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def over_rate_limit(request: HttpRequest) -> bool:
-    """Fixed one-minute windows per address in the shared cache: cheap, and enough to make
-    guessing tokens pointless (they have 132 bits)."""
-    key = f"status-page:{client_address(request)}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return False
-    try:
-        return cache.incr(key) > RATE_LIMIT
-    except ValueError:  # expired between add and incr
-        return False
+def over_rate_limit(request: HttpRequest) -> int:
+    """Seconds this client address must wait (0: go ahead): enough to make guessing tokens
+    pointless (they have 132 bits)."""
+    return ratelimit.hit(ratelimit.STATUS_PAGE, client_address(request))
 
 
 def _respond(request: HttpRequest, template: str, context: dict, status: int = 200):
     response = render(request, template, context, status=status)
     for name, value in HEADERS.items():
         response[name] = value
+    if context.get("pay_online"):
+        # The Pay button's post is answered with a redirect to Stripe Checkout, which the
+        # browser follows only if the page's form-action allows it.
+        response._csp_update = {"form-action": [settings.STRIPE_CHECKOUT_ORIGIN]}
     return response
 
 
@@ -124,8 +118,10 @@ def gone(request: HttpRequest) -> HttpResponse:
     return _respond(request, "notifications/status_gone.html", {}, status=404)
 
 
-def slow_down(request: HttpRequest) -> HttpResponse:
-    return _respond(request, "notifications/status_slow_down.html", {}, status=429)
+def slow_down(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = _respond(request, "notifications/status_slow_down.html", {}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def find_works_order(token: str) -> WorksOrder | None:
@@ -365,8 +361,8 @@ def page_context(works_order: WorksOrder) -> dict:
 
 @csrf_protect
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
-    if over_rate_limit(request):
-        return slow_down(request)
+    if wait := over_rate_limit(request):
+        return slow_down(request, wait)
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)  # whatever the method: an unknown token says nothing more
@@ -394,8 +390,8 @@ def _amount(value: str) -> Decimal | None:
 @acting_as(STATUS_PAGE)
 def status_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The customer approves or declines the change they were shown, and only that change."""
-    if over_rate_limit(request):
-        return slow_down(request)
+    if wait := over_rate_limit(request):
+        return slow_down(request, wait)
     works_order = find_works_order(token)
     if works_order is None:
         return gone(request)

@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from audit.context import SMS_REPLY, TWILIO, acting_as
 from notifications import inbound, outbox
 from notifications.models import DeliveryReport
+from shops.ratelimit import WEBHOOKS, limited_by_address
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
@@ -33,6 +34,7 @@ def signed_by_twilio(request: HttpRequest) -> bool:
 def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
     @csrf_exempt
     @require_POST
+    @limited_by_address(WEBHOOKS)
     @wraps(view)
     def checked(request: HttpRequest) -> HttpResponse:
         if not signed_by_twilio(request):

@@ -4,8 +4,9 @@ import holidays as public_holidays
 import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from shops import ratelimit
 from shops.fields import DateField
 from shops.models import (
     Branch,
@@ -51,6 +52,15 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": "This account has been switched off. Ask your manager.",
     }
+
+
+class RateLimitedPasswordResetForm(PasswordResetForm):
+    """At most one reset email per address per few minutes. The page answers the same either
+    way (as it does for an address with no account), so a second click sends nothing twice."""
+
+    def save(self, *args, **kwargs) -> None:
+        if ratelimit.first_in_window(ratelimit.PASSWORD_RESET_EMAIL, self.cleaned_data["email"]):
+            super().save(*args, **kwargs)
 
 
 PRICEBOOK_FIELDS = ["pricebook_prices_include_vat", "margin_green_above", "margin_red_below"]

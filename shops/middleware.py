@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 
@@ -80,3 +81,25 @@ def _triggers(header: str) -> dict:
     if header.startswith("{"):
         return json.loads(header)
     return {name.strip(): None for name in header.split(",") if name.strip()}
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every answer; `Cache-Control: private, no-store` on every answer to
+    someone signed in, so no shared cache keeps a shop's page and the browser's back button
+    does not show it after signing out. Static files (served before this runs in production,
+    and skipped here) and public pages keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from devices.catalogue import catalogue_seed
 from pricebook.starter import repair_types_seed
+from shops import ratelimit, signin
 from shops.models import (
     Branch,
     ClosedDate,
@@ -33,6 +35,8 @@ from shops.models import (
     TermsVersion,
     User,
 )
+
+log = logging.getLogger(__name__)
 
 
 class StaffRuleBroken(ValidationError):
@@ -177,6 +181,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def membership_signin_unlock(*, member: Membership, by: Membership) -> None:
+    """Lift a sign-in lockout of someone who works in `by`'s shop, at once."""
+    if member.shop_id != by.shop_id:
+        raise StaffRuleBroken("Only their own shop's owners and managers can unlock someone.")
+    signin.account_unlock(member.user.email)
+    log.info("sign-in unlocked for member %s by member %s", member.pk, by.pk)
+
+
+def _send_invitation_on_commit(invitation: Invitation, token: str, url: str) -> None:
+    """Email the link once the invitation commits, unless this address was emailed in the last
+    few minutes: `invitation.emailed` says which, and the staff page shows the link either way."""
+    invitation.emailed = ratelimit.first_in_window(ratelimit.INVITATION_EMAIL, invitation.email)
+    if invitation.emailed:
+        transaction.on_commit(lambda: _send_invitation(invitation, token, url))
+
+
 def _send_invitation(invitation: Invitation, token: str, accept_url: str) -> None:
     context = {"invitation": invitation, "shop": invitation.shop, "accept_url": accept_url}
     send_mail(
@@ -218,15 +238,22 @@ def invitation_create(
     invitation.validate_constraints()
     invitation.save()
     url = build_url(token)
-    transaction.on_commit(lambda: _send_invitation(invitation, token, url))
+    _send_invitation_on_commit(invitation, token, url)
     return invitation, url
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, build_url) -> str:
-    """A fresh link and a fresh week; the old link stops working."""
+    """A fresh link and a fresh week; the old link stops working. Refused (nothing changes) when
+    this address was emailed a link in the last few minutes: that link still works."""
     if invitation.accepted_at or invitation.revoked_at:
         raise StaffRuleBroken("This invitation is closed; send a new one.")
+    limit = ratelimit.INVITATION_EMAIL
+    if not ratelimit.first_in_window(limit, invitation.email):
+        raise StaffRuleBroken(
+            f"A link went to {invitation.email} less than {limit.window // 60} minutes ago and "
+            "still works: ask them to look in their spam folder, or send another in a few minutes."
+        )
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _token_hash(token)
     invitation.expires_at = timezone.now() + Invitation.LIFETIME

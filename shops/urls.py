@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shops import views
-from shops.forms import SignInForm
+from shops.forms import RateLimitedPasswordResetForm, SignInForm
 
 auth = [
     path(
@@ -19,6 +19,7 @@ auth = [
         "password/reset/",
         auth_views.PasswordResetView.as_view(
             template_name="registration/password_reset.html",
+            form_class=RateLimitedPasswordResetForm,
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
         ),
@@ -34,7 +35,9 @@ auth = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/password_reset_confirm.html", post_reset_login=True
+            template_name="registration/password_reset_confirm.html",
+            post_reset_login=True,
+            post_reset_login_backend="shops.auth.MemberBackend",
         ),
         name="password_reset_confirm",
     ),
@@ -98,6 +101,11 @@ urlpatterns = [
         "settings/staff/<int:member_id>/reactivate/",
         views.staff_reactivate,
         name="staff_reactivate",
+    ),
+    path(
+        "settings/staff/<int:member_id>/unlock/",
+        views.staff_signin_unlock,
+        name="staff_signin_unlock",
     ),
     path(
         "settings/invitations/<int:invitation_id>/resend/",

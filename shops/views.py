@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from shops import services
+from shops import services, signin
 from shops.access import (
     ShopRequest,
     get_branch,
@@ -351,6 +351,10 @@ def _staff_page(request: ShopRequest, invite_link: str = "") -> HttpResponse:
     invitations = Invitation.objects.for_shop(request.shop).filter(
         accepted_at__isnull=True, revoked_at__isnull=True
     )
+    members = list(members)
+    locked = signin.locked_accounts([m.user.email for m in members])
+    for m in members:
+        m.signin_locked_until = locked.get(signin.normalised(m.user.email))
     response = render(
         request,
         "shops/staff_list.html",
@@ -375,7 +379,14 @@ def staff_invite(request: ShopRequest) -> HttpResponse:
         except services.ValidationError as refused:
             form.add_error(None, refused)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            if invitation.emailed:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+            else:
+                messages.info(
+                    request,
+                    f"Invitation ready for {invitation.email}. No email this time: one went to "
+                    "that address a few minutes ago. Give them the link below.",
+                )
             return _staff_page(request, invite_link=url)
     return render(request, "shops/staff_invite.html", {"form": form})
 
@@ -429,6 +440,16 @@ def staff_reactivate(request: ShopRequest, member_id: int) -> HttpResponse:
             "staff_edit", member_id=member.pk
         )  # the page that holds this action's button
     services.membership_reactivate(member=member)
+    messages.success(request, f"{member.user} can sign in again.")
+    return redirect("staff_list")
+
+
+@shop_member_required(*MANAGERS, to="manage staff")
+def staff_signin_unlock(request: ShopRequest, member_id: int) -> HttpResponse:
+    member = get_member(request, member_id)
+    if request.method != "POST":
+        return redirect("staff_list")  # the page that holds this action's button
+    services.membership_signin_unlock(member=member, by=request.member)
     messages.success(request, f"{member.user} can sign in again.")
     return redirect("staff_list")
 

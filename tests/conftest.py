@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -35,6 +36,12 @@ CHROMIUM_FLAGS = [
 def media_root(settings, tmp_path):
     """Uploaded photos go to a folder of the test's own, never into the dev data."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_reset():
+    """Each test starts with no requests counted against any rate limit."""
+    caches["ratelimit"].clear()
 
 
 @dataclass

@@ -112,3 +112,13 @@ def test_a_nul_byte_in_the_erasure_confirmation_or_a_retention_period_says_why(
     kept = client.post(reverse("retention_settings"), {"message_retention_months": "1\x00"})
     assert kept.status_code == 200
     assert "Enter a whole number from 1 to 120." in kept.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["login", "password_reset"])
+def test_a_nul_byte_in_an_email_on_sign_in_or_reset_is_refused_with_a_message(
+    client, personas, url_name
+):
+    data = {"username": "desk\x00@example.com", "password": "x", "email": "desk\x00@example.com"}
+    response = client.post(reverse(url_name), data)
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()

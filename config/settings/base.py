@@ -1,10 +1,12 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -37,6 +39,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "shops",
     "customers",
     "devices",
@@ -63,7 +67,36 @@ MIDDLEWARE = [
     "shops.middleware.CurrentShopMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "shops.middleware.HtmxMessagesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shops.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in into the lockout page
 ]
+
+# Content-Security-Policy (django-csp): the app's own files only. No inline script or style
+# (templates have none: tests/test_csp.py), no eval (htmx runs with allowEval off); images
+# may be data: URIs (drawn signatures, Bootstrap's form icons). Stripe Checkout's origin is
+# added to form-action only on pages with the Pay button (notifications/status.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Features no page uses. Intake photos come through a file input, whose camera is the
+# phone's own picker and needs no camera permission here.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), "
+    "browsing-topics=()"
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -100,7 +133,8 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shops.User"
-AUTHENTICATION_BACKENDS = ["shops.auth.MemberBackend"]
+# Axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "shops.auth.MemberBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -111,6 +145,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day: long enough for a shift, short enough to be safe
+
+# Sign-in protection (shops/signin.py): 5 failures on one account or 30 from one address
+# within the cool-off pause sign-in for 15 minutes after the last of them.
+AXES_FAILURE_LIMIT = 5
+SIGNIN_ADDRESS_LIMIT = 30
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "shops.signin.SignInLockouts"
+AXES_USERNAME_CALLABLE = "shops.signin.username_of"
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field (the model's is "email")
+AXES_CLIENT_IP_CALLABLE = "shops.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "shops.signin.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # Django keeps last_login; successful sign-ins need no log
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -124,8 +174,18 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".devdata" / "media")))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    # Rate-limit counters (shops/ratelimit.py): Redis everywhere, since they must be shared by
+    # every worker and counted atomically.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ratelimit",
+    },
 }
+# How many proxies in front append to X-Forwarded-For (0: the client is REMOTE_ADDR). Sign-in
+# lockouts and rate limits count by the address found this way.
+RATELIMIT_PROXY_COUNT = int(env("RATELIMIT_PROXY_COUNT", "0"))
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
@@ -179,6 +239,8 @@ TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "")  # tests point the client a
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE_URL = env("STRIPE_API_BASE_URL", "")  # tests point the client at a stand-in
+# Where the Pay button's form ends up (its 303 to Checkout): the CSP's form-action allows it there.
+STRIPE_CHECKOUT_ORIGIN = env("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -1,9 +1,17 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate limits count in Redis as in production (atomically), in a database of their own that a
+# fixture empties before each test.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": CACHES["ratelimit"]  # noqa: F405
+    | {"LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/3"))},  # noqa: F405
+}
 CELERY_TASK_ALWAYS_EAGER = False
 OUTBOX_PUBLISH_IN_BACKGROUND = False  # a test sees the task queued when its transaction commits
 STORAGES = {

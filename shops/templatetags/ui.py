@@ -49,3 +49,14 @@ def day(value: datetime.date | None) -> SafeString | str:
     value = template_localtime(value)  # as the date filter does: the shop's time
     shown = f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+
+
+@register.filter
+def width_class(percent) -> str:
+    """A bar's width as a class (`w-pct-0` … `w-pct-100`, in benchdesk.css): the Content
+    Security Policy allows no style attributes."""
+    try:
+        value = round(float(percent))
+    except (TypeError, ValueError):
+        value = 0
+    return f"w-pct-{max(0, min(100, value))}"

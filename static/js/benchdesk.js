@@ -49,6 +49,23 @@
       () => showToast("secondary", "Select the text and copy it with Ctrl+C."));
   });
 
+  // <select data-submit-on-change> submits its form when a choice is made.
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("[data-submit-on-change]")) {
+      event.target.form.requestSubmit();
+    }
+  });
+
+  // <form hx-post data-reset-after-request="#field">: after a successful request the form is
+  // emptied and that field focused, ready for the next scan.
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (!form.dataset || !form.dataset.resetAfterRequest || !event.detail.successful) return;
+    form.reset();
+    const field = form.querySelector(form.dataset.resetAfterRequest);
+    if (field) field.focus();
+  });
+
   window.benchdesk = { showToast };
 })();
 

@@ -12,6 +12,13 @@
   // redrawn under their hand would drop what they are doing.
   window.boardBusy = () =>
     dragging || document.querySelector("#board .dropdown-menu.show") !== null;
+  // The refresh and the poll (marked data-wait-while-busy) skip a turn while busy. Not an
+  // hx-trigger filter: those are evaluated as code, which the Content-Security-Policy forbids.
+  document.body.addEventListener("htmx:confirm", (event) => {
+    if (event.detail.elt.hasAttribute("data-wait-while-busy") && window.boardBusy()) {
+      event.preventDefault();
+    }
+  });
 
   function move(form, card, fields) {
     lastNumber = card.dataset.number;

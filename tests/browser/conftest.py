@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from playwright.sync_api import BrowserContext
 
 from parts import services as parts
 from tests.factories import (
@@ -22,6 +23,35 @@ from tickets import services as tickets
 from tickets.lifecycle import works_order_advance
 from tickets.models import WorksOrder
 from tickets.services import ConsentData
+
+CSP_REFUSAL = "Content Security Policy"
+
+
+def watch_for_csp_violations(context: BrowserContext, seen: list[str]) -> None:
+    """Collect what Chromium reports to the console when the page's CSP refuses something."""
+    context.on(
+        "console",
+        lambda message: (
+            seen.append(f"{message.page.url if message.page else ''}: {message.text}")
+            if CSP_REFUSAL in message.text
+            else None
+        ),
+    )
+
+
+@pytest.fixture
+def csp_violations(context):
+    """Every CSP violation of the test's browser context; fails the test if there are any.
+    A test that opens another context adds it with watch_for_csp_violations(it, this list)."""
+    seen: list[str] = []
+    watch_for_csp_violations(context, seen)
+    yield seen
+    assert not seen, "The Content-Security-Policy refused:\n" + "\n".join(seen)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(csp_violations):
+    """Browser tests run under the app's real CSP and fail on any violation it reports."""
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ def stripe_fake(settings, live_server):
         settings.STRIPE_SECRET_KEY = "sk_test_browser"
         settings.STRIPE_WEBHOOK_SECRET = SECRET
         settings.STRIPE_API_BASE_URL = fake.url
+        settings.STRIPE_CHECKOUT_ORIGIN = fake.url.rstrip("/")
         fake.webhook_secret = SECRET
         fake.webhook_url = f"{live_server.url}/hooks/stripe/"
         yield fake

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shops.models import ClosedDate, Membership
+from tests.browser.conftest import watch_for_csp_violations
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def test_a_wrong_password_is_explained_on_the_form(page: Page, live_server, pers
 
 
 def test_a_manager_invites_a_technician_who_joins_from_the_link(
-    signed_in_page, live_server, personas, browser
+    signed_in_page, live_server, personas, browser, csp_violations
 ):
     page = signed_in_page(personas.manager)
     page.goto(f"{live_server.url}/settings/staff/")
@@ -51,7 +52,9 @@ def test_a_manager_invites_a_technician_who_joins_from_the_link(
     link = page.get_by_label("Invitation link").input_value()
     expect(page.get_by_text("nia@example.com as Technician")).to_be_visible()
 
-    newcomer = browser.new_context(locale="en-GB").new_page()
+    newcomer_context = browser.new_context(locale="en-GB")
+    watch_for_csp_violations(newcomer_context, csp_violations)
+    newcomer = newcomer_context.new_page()
     newcomer.goto(link)
     expect(newcomer.get_by_role("heading", name="Join Fix Corner Repairs")).to_be_visible()
     newcomer.get_by_label("Your full name").fill("Nia Evans")

@@ -935,8 +935,9 @@ def test_a_card_changing_colour_with_the_clock_alone_changes_the_version(client_
 
 def test_the_board_refreshes_itself_when_told(client_as, personas):
     body = client_as(personas.front_desk).get(BOARD).content.decode()
-    assert 'hx-trigger="boardChanged[!boardBusy()] from:body"' in body
-    assert 'hx-trigger="every 5s [!boardBusy()]"' in body
+    # each skips a turn while someone drags (board.js, on htmx:confirm)
+    assert 'hx-trigger="boardChanged from:body" data-wait-while-busy' in body
+    assert 'hx-trigger="every 5s" data-wait-while-busy' in body
 
 
 # The same moves from the works-order page -----------------------------------------------
