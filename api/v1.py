@@ -74,7 +74,9 @@ COMMON_ERRORS = {401: s.Errors, 403: s.Errors, 404: s.Errors, 422: s.Errors, 429
 def _invalid(request, exc: NinjaValidationError):
     errors = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        loc = [str(part) for part in error.get("loc", ())]
+        # ("body", "data", "step") → "step": the payload's parameter name means nothing outside.
+        loc = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
         errors.append({"field": ".".join(loc) or None, "message": error.get("msg", "Invalid.")})
     return api.create_response(request, {"errors": errors}, status=422)
 
