@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from api import services
 from api.forms import ApiKeyForm, WebhookEndpointForm
@@ -44,10 +43,11 @@ def api_keys(request: ShopRequest) -> HttpResponse:
     return _keys_page(request, ApiKeyForm(), new_key=full)
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="manage API keys")
 def api_key_revoke(request: ShopRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey.objects.for_shop(request.shop), pk=key_id)
+    if request.method != "POST":
+        return redirect("api_keys")  # the page that holds this action's button
     services.api_key_revoke(key=key, by=request.member)
     messages.success(request, f"{key} revoked: it no longer works.")
     return redirect("api_keys")
@@ -122,10 +122,11 @@ def webhook_log(request: ShopRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="send webhooks again")
 def webhook_send_again(request: ShopRequest, delivery_id: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery.objects.for_shop(request.shop), pk=delivery_id)
+    if request.method != "POST":
+        return redirect("webhook_log")
     services.webhook_delivery_send_again(delivery=delivery)
     messages.success(request, f"Event {delivery.event.event_id} will be sent again now.")
     return redirect("webhook_log")
