@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "ninja",  # its API docs page from its own static files (not a CDN)
     "shops",
     "customers",
     "devices",
