@@ -111,3 +111,17 @@ def test_what_a_key_does_is_recorded_as_done_by_the_key(personas, api):
     quoted = Change.objects.for_shop(personas.shop).get(table_name="tickets_quoteline")
     assert quoted.actor == "API key ‘Shopify sync’"
     assert quoted.source == "API POST /api/v1/works-orders"
+
+
+def test_the_audit_page_names_keys_and_webhooks(personas, client_as, api_key):
+    from api.services import webhook_endpoint_create
+
+    key, _ = api_key("read")
+    api_key_revoke(key=key, by=personas.owner)
+    webhook_endpoint_create(
+        by=personas.manager, url="https://shop.example/hooks", topics=["invoice.issued"]
+    )
+    page = client_as(personas.owner).get("/settings/audit/", {"kind": "settings"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "API key ‘Shopify sync’" in text and "Webhook to https://shop.example/hooks" in text
