@@ -43,4 +43,7 @@ TABLES: dict[str, Tracked] = {
     "billing_invoice": Tracked("billing.Invoice"),
     "billing_payment": Tracked("billing.Payment"),
     "billing_paymentexemption": Tracked("billing.PaymentExemption"),
+    "tickets_jobtemplate": Tracked("tickets.JobTemplate"),
+    "tickets_jobtemplateline": Tracked("tickets.JobTemplateLine", ("template",)),
+    "recurring_schedule": Tracked("recurring.Schedule"),
 }

@@ -27,6 +27,16 @@ urlpatterns = [
     path("works-orders/<str:number>/consent/", detail.consent_record, name="consent_record"),
     path("works-orders/<str:number>/notes/", detail.note_add, name="note_add"),
     path("works-orders/<str:number>/cancel/", detail.works_order_cancel, name="works_order_cancel"),
+    path(
+        "works-orders/<str:number>/branch/",
+        detail.works_order_move_branch,
+        name="works_order_move_branch",
+    ),
+    path(
+        "works-orders/<str:number>/received/",
+        detail.works_order_received,
+        name="works_order_received",
+    ),
     path("works-orders/<str:number>/receipt.pdf", printouts.receipt_pdf, name="receipt_pdf"),
     path("works-orders/<str:number>/tag.pdf", printouts.tag_pdf, name="tag_pdf"),
     path("works-orders/<str:number>/diagnosis/", bench.diagnosis, name="diagnosis"),

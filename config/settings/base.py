@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "audit",
+    "recurring",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reports-rollup": {
         "task": "reports.tasks.rollup_catch_up",
         "schedule": crontab(hour=0, minute=20),
+    },
+    # Recurring works orders: each visit raised its lead time ahead, once (recurring/services.py).
+    "recurring-visits": {
+        "task": "recurring.tasks.raise_due_visits",
+        "schedule": 900.0,
+        "options": {"expires": 850},
     },
     # Nightly, in the small hours: photos and messages past each shop's retention period.
     "retention-sweep": {
