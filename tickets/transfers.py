@@ -127,11 +127,11 @@ def works_order_transfer(
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why it moves (the other branch will want to know).")
+    # No joins in the locking read: a second mover waiting on the lock re-reads the row once
+    # the first commits, and PostgreSQL would re-check a join against the old branch's row
+    # and lose the job (no row at all) instead of finding it moved.
     job = (
-        WorksOrder.objects.for_shop(works_order.shop_id)
-        .select_for_update(of=("self",))
-        .select_related("branch", "shop", "assigned_to")
-        .get(pk=works_order.pk)
+        WorksOrder.objects.for_shop(works_order.shop_id).select_for_update().get(pk=works_order.pk)
     )
     old = job.branch
     if job.branch_id != from_branch_id:

@@ -222,7 +222,7 @@ def test_the_page_offers_the_move_and_moves_it(personas, job, client_as):
     [
         ({"transfer-to_branch": "", "transfer-reason": "x"}, b"This field is required"),
         ({"transfer-to_branch": "99999999999999999999"}, b"other open branches"),
-        ({"transfer-to_branch": "1\x00", "transfer-reason": "x"}, b"Null characters are not allowed"),
+        ({"transfer-to_branch": "1\x00", "transfer-reason": "x"}, b"Null characters"),
         ({"transfer-reason": "x" * 600}, b"at most 500 characters"),
         ({"transfer-seen_branch": "abc"}, b"This form is damaged"),
     ],

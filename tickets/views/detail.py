@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,6 +40,7 @@ from tickets.forms import (
 from tickets.lifecycle import allowed_steps, auto_assign
 from tickets.models import (
     Approval,
+    BranchTransfer,
     Consent,
     Photo,
     QuoteLine,
@@ -84,6 +85,17 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             came_back_as=warranty_returns(shop),
             has_parts=bench_parts.has_parts(shop.pk),
             sla_status=sla_status(),
+            # Whether "Move to another branch" has somewhere to go, and "Moved from" to say.
+            other_branch=Exists(
+                Branch.objects.filter(shop_id=OuterRef("shop_id"), is_active=True).exclude(
+                    pk=OuterRef("branch_id")
+                )
+            ),
+            moved=Exists(
+                BranchTransfer.objects.filter(
+                    shop_id=OuterRef("shop_id"), works_order=OuterRef("pk")
+                )
+            ),
         )
     )
     works_order = get_object_or_404(works_orders, number=number)
@@ -202,11 +214,11 @@ def _transfer_form(request: ShopRequest, works_order: WorksOrder) -> TransferFor
 def _may_transfer(request: ShopRequest, works_order: WorksOrder) -> bool:
     if not (works_order.is_open and may_move(request.member)):
         return False
-    if not hasattr(request, "_open_branches"):  # asked once a request
-        request._open_branches = (
-            Branch.objects.for_shop(request.shop).filter(is_active=True).count()
-        )
-    return request._open_branches > 1
+    other = getattr(works_order, "other_branch", None)  # annotated on the page's works order
+    if other is None:
+        others = Branch.objects.for_shop(request.shop).filter(is_active=True)
+        other = others.exclude(pk=works_order.branch_id).exists()
+    return other
 
 
 @dataclass(frozen=True)
@@ -296,7 +308,7 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "qc_rows": _qc_rows(works_order),
         "part_lines": bench_parts.parts_of(works_order) if works_order.has_parts else [],
-        "transfers": transfers_of(works_order),
+        "transfers": transfers_of(works_order) if works_order.moved else [],
     }
     if works_order.is_open:
         context |= _open_job(request, works_order, consent, gross, forms)
