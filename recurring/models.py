@@ -113,10 +113,14 @@ class Visit(ShopOwned):
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="visits")
     device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
+    # Empty between the claim and the booking (recurring/services.py): a run that died there
+    # leaves the visit claimed, and the next run books it.
     works_order = models.ForeignKey(
-        "tickets.WorksOrder", on_delete=models.PROTECT, related_name="+"
+        "tickets.WorksOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    raised_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    raised_at = models.DateTimeField(null=True, blank=True)
+    problem = models.CharField(max_length=300, blank=True, db_default="")
 
     class Meta:
         ordering = ["-due_on", "id"]
@@ -124,6 +128,14 @@ class Visit(ShopOwned):
             models.UniqueConstraint(
                 fields=["shop", "schedule", "due_on", "device"], name="visit_once"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(works_order__isnull=True, problem=""),
+                name="visit_to_book",
+            ),
+            models.Index(fields=["shop", "schedule", "-due_on"], name="visit_of_schedule"),
         ]
 
     def __str__(self) -> str:

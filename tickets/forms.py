@@ -247,11 +247,15 @@ QuoteLineFormSet = forms.formset_factory(
 )
 
 
-def quote_lines_formset(data, member: Membership) -> BaseQuoteLineFormSet:
-    """Quote lines; new rows start at the shop's VAT rate. Managers may give discounts."""
+def quote_lines_formset(
+    data, member: Membership, initial: list[dict] | None = None
+) -> BaseQuoteLineFormSet:
+    """Quote lines; new rows start at the shop's VAT rate. Managers may give discounts.
+    `initial`: lines to start with (a job template's)."""
     return QuoteLineFormSet(
         data,
         prefix="lines",
+        initial=initial,
         form_kwargs={"vat_rate": member.shop.vat_rate, "may_discount": member.is_manager},
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import sla_settings
+from tickets import job_templates, sla_settings
 from tickets.views import bench, board, detail, intake, lists, prices, printouts
 
 urlpatterns = [
@@ -9,6 +9,18 @@ urlpatterns = [
     path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
     path("works-orders/new/promise/", intake.intake_promise, name="intake_promise"),
     path("settings/sla/", sla_settings.sla_settings, name="sla_settings"),
+    path("settings/templates/", job_templates.template_list, name="job_templates"),
+    path("settings/templates/new/", job_templates.template_edit, name="job_template_new"),
+    path(
+        "settings/templates/<int:template_id>/",
+        job_templates.template_edit,
+        name="job_template_edit",
+    ),
+    path(
+        "works-orders/<str:number>/checklist/<int:position>/",
+        job_templates.checklist_item_tick,
+        name="checklist_tick",
+    ),
     path("search/", lists.search, name="search"),
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
     path(

@@ -41,6 +41,7 @@ from tickets.lifecycle import allowed_steps, auto_assign
 from tickets.models import (
     Approval,
     BranchTransfer,
+    ChecklistItem,
     Consent,
     Photo,
     QuoteLine,
@@ -89,6 +90,11 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             other_branch=Exists(
                 Branch.objects.filter(shop_id=OuterRef("shop_id"), is_active=True).exclude(
                     pk=OuterRef("branch_id")
+                )
+            ),
+            has_checklist=Exists(
+                ChecklistItem.objects.filter(
+                    shop_id=OuterRef("shop_id"), works_order=OuterRef("pk")
                 )
             ),
             moved=Exists(
@@ -309,6 +315,13 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "qc_rows": _qc_rows(works_order),
         "part_lines": bench_parts.parts_of(works_order) if works_order.has_parts else [],
         "transfers": transfers_of(works_order) if works_order.moved else [],
+        "checklist": list(
+            ChecklistItem.objects.for_shop(works_order.shop_id)
+            .filter(works_order=works_order)
+            .select_related("done_by__user")
+        )
+        if works_order.has_checklist
+        else [],
     }
     if works_order.is_open:
         context |= _open_job(request, works_order, consent, gross, forms)
