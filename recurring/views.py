@@ -33,7 +33,7 @@ def schedule_list(request: ShopRequest) -> HttpResponse:
 def schedule_new(request: ShopRequest) -> HttpResponse:
     """Pick the customer (a search), then their devices, branch, template and timing."""
     data = request.POST if request.method == "POST" else None
-    picked_id = object_id((data or request.GET).get("customer", ""))
+    picked_id = object_id(request.POST.get("customer") or request.GET.get("customer", ""))
     customer = (
         get_object_or_404(Customer.objects.for_shop(request.shop), pk=picked_id)
         if picked_id is not None
