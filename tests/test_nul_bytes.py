@@ -28,6 +28,7 @@ def job(personas):
         ("stock_trace", {"q": "SN\x00123"}),
         ("device_lookup", {"serial": "C02\x00XYZ"}),
         ("audit", {"works_order": "WO\x00-000001"}),
+        ("schedule_new", {"q": "Dee\x00"}),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -122,3 +123,9 @@ def test_a_nul_byte_in_an_email_on_sign_in_or_reset_is_refused_with_a_message(
     response = client.post(reverse(url_name), data)
     assert response.status_code == 200
     assert "Null characters are not allowed" in response.content.decode()
+
+
+def test_a_nul_in_the_template_or_customer_asked_for_is_ignored(client_as, personas, job):
+    client = client_as(personas.manager)
+    assert client.get(reverse("intake"), {"template": "1\x00"}).status_code == 200
+    assert client.get(reverse("schedule_new"), {"customer": "1\x00"}).status_code == 200
