@@ -23,14 +23,19 @@ class ScheduleForm(forms.Form):
         help_text="Each visit raises one works order per device.",
         error_messages={"invalid_choice": "Choose devices of this customer."},
     )
-    branch = forms.ModelChoiceField(queryset=Branch.objects.none(), label="Branch")
+    branch = forms.ModelChoiceField(
+        queryset=Branch.objects.none(), label="Branch", empty_label="Choose a branch…"
+    )
     template = forms.ModelChoiceField(
         queryset=JobTemplate.objects.none(),
         label="Template",
+        empty_label="Choose a template…",
         help_text="Its lines and checklist go on each visit's works order.",
     )
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.STANDARD)
-    frequency = forms.ChoiceField(choices=Frequency.choices, label="Repeats")
+    frequency = forms.ChoiceField(
+        choices=Frequency.choices, label="Repeats", initial=Frequency.MONTHLY
+    )
     interval = WholeNumberField(min_value=1, max_value=52, initial=1, label="Every (N)")
     starts_on = DateField(label="First visit due", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = DateField(

@@ -199,7 +199,15 @@ def template_edit(request: ShopRequest, template_id: int | None = None) -> HttpR
 
 def template_lines_initial(template: JobTemplate, vat_rate: Decimal) -> list[dict]:
     """The template's lines as the intake's quote rows, at the shop's VAT rate."""
-    return [{**line, "vat_rate": f"{vat_rate:g}"} for line in _lines_initial(template)]
+    # "20" and "1", not "20.00" and "1.00": they must fit their narrow cells
+    return [
+        {
+            **line,
+            "quantity": f"{line['quantity'].normalize():f}",
+            "vat_rate": f"{vat_rate.normalize():f}",
+        }
+        for line in _lines_initial(template)
+    ]
 
 
 def template_for_intake(request: ShopRequest, value: str) -> JobTemplate | None:
