@@ -80,6 +80,7 @@ def test_a_job_moved_to_another_branch_appears_on_that_branchs_board(
     card = page.get_by_role("listitem").filter(has_text=job.number)
     expect(card).to_be_visible()
     expect(card).to_contain_text("Moved from Birmingham · in transit")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Board · Coventry")
     page.screenshot(path=f"{SHOTS}-board-{viewport}.png", full_page=True)
     page.goto("about:blank")  # the board polls: leave it before the database is emptied
     page.wait_for_timeout(100)
