@@ -254,3 +254,28 @@ def test_a_technician_is_refused_and_an_outsider_finds_nothing(personas, job, cl
     job.refresh_from_db()
     assert job.branch == personas.branch
     assert job.status == Status.ASSIGNED
+
+
+def test_reports_count_it_under_the_new_branch(personas, job, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from reports.models import DailyBranch
+    from reports.rollups import rollup_catch_up, rollup_job_days
+
+    rollup_catch_up(today=timezone.localdate() + datetime.timedelta(days=1))
+    rows = DailyBranch.objects.for_shop(personas.shop)
+    assert rows.get(branch=personas.branch).booked_in == 1
+    with (
+        mock.patch(
+            "reports.tasks.rollup_job_days.delay",
+            lambda shop_id, days: rollup_job_days(
+                shop_id=shop_id, days=[datetime.date.fromisoformat(d) for d in days]
+            ),
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        move(job, personas)
+    assert rows.get(branch=personas.other_branch).booked_in == 1
+    assert not rows.filter(branch=personas.branch, booked_in__gt=0).exists()
