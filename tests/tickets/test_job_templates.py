@@ -184,3 +184,19 @@ def test_the_checklist_is_ticked_on_the_job_with_who_did_it(personas, client_as,
     assert client.post(reverse("checklist_tick", args=[job.number, 99])).status_code == 404
     outsider = client_as(personas.outsider)
     assert outsider.post(url, {"done": "1"}).status_code == 404
+
+
+def test_template_prices_are_on_the_audit_trail(personas, client_as, fleet_check):
+    from audit.models import Change
+
+    client_as(personas.manager).post(
+        reverse("job_template_edit", args=[fleet_check.pk]),
+        form(**{"template-name": "Annual tablet fleet check", "lines-0-unit_price": "9.50"}),
+    )
+    changes = Change.objects.for_shop(personas.shop).filter(table_name="tickets_jobtemplateline")
+    added = changes.filter(action="insert").order_by("-id").first()
+    assert added.kind == "prices" and added.after["unit_price"] == 9.5
+    assert added.actor_member_id == personas.manager.pk
+    assert changes.filter(action="delete").count() == 2  # the old lines
+    page = client_as(personas.manager).get(reverse("audit"), {"kind": "prices"})
+    assert page.status_code == 200
