@@ -45,4 +45,7 @@ TABLES: dict[str, Tracked] = {
     "billing_paymentexemption": Tracked("billing.PaymentExemption"),
     "api_apikey": Tracked("api.ApiKey"),
     "api_webhookendpoint": Tracked("api.WebhookEndpoint"),
+    "tickets_jobtemplate": Tracked("tickets.JobTemplate"),
+    "tickets_jobtemplateline": Tracked("tickets.JobTemplateLine", ("template",)),
+    "recurring_schedule": Tracked("recurring.Schedule"),
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("hooks/", include("notifications.urls_hooks")),
     path("", include("notifications.urls_staff")),
     path("", include("reports.urls")),
+    path("", include("recurring.urls")),
     path("", include("billing.urls")),
     path("", include("billing.urls_public")),
     path("", include("privacy.urls")),

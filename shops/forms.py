@@ -130,6 +130,7 @@ class WorkshopSettingsForm(forms.ModelForm):
         model = Shop
         fields = [
             "auto_assign",
+            "technicians_move_branches",
             "approval_threshold",
             "qc_checklist",
             "quiet_hours_from",

@@ -113,6 +113,12 @@ class Shop(models.Model):
         default=False,
         help_text="Give each new job to the technician at its branch with the least open work.",
     )
+    technicians_move_branches = models.BooleanField(
+        "technicians may move jobs between branches",
+        default=False,
+        db_default=False,
+        help_text="Unticked: only the front desk and managers send a job to another branch.",
+    )
     pricebook_prices_include_vat = models.BooleanField(
         "pricebook prices include VAT",
         default=True,

@@ -400,6 +400,60 @@ def _(p: Personas) -> None:
     event_record(shop_id=p.shop.pk, topic=Topic.INVOICE_ISSUED, source="invoice-0", payload={})
 
 
+@fills("tickets_jobtemplate")
+def _(p: Personas) -> None:
+    from tickets.job_templates import job_template_save
+    from tickets.models import JobTemplate
+
+    template = JobTemplate(shop=p.shop, name="Annual tablet check", checklist=["Battery health"])
+    line = {"kind": "labour", "description": "Check", "quantity": 1, "unit_price": Decimal("20")}
+    job_template_save(template=template, lines=[line])
+
+
+@fills("tickets_checklistitem")
+def _(p: Personas) -> None:
+    from tickets.job_templates import checklist_copy, checklist_tick
+    from tickets.models import ChecklistItem, JobTemplate
+
+    job = _job(p)
+    checklist_copy(
+        works_order=job, template=JobTemplate.objects.for_shop(p.shop).first(), by=p.manager
+    )
+    item = ChecklistItem.objects.for_shop(p.shop).filter(works_order=job).first()
+    checklist_tick(item=item, done=True, by=p.manager)
+
+
+@fills("tickets_branchtransfer")
+def _(p: Personas) -> None:
+    # A move recorded as the service writes it, received (the day's jobs stay where they are).
+    _row("tickets.BranchTransfer", shop=p.shop, works_order=_job(p), from_branch=p.other_branch,
+         to_branch=p.branch, reason="Specialist bench", moved_by=p.front_desk,
+         received_by=p.manager, received_at=timezone.now())  # fmt: skip
+
+
+@fills("recurring_schedule")
+def _(p: Personas) -> None:
+    from recurring.services import ScheduleData, schedule_create, visits_claim
+    from tickets.models import JobTemplate
+
+    job, first = _job(p), datetime.date(2027, 1, 4)
+    data = ScheduleData(
+        name="Fleet: monthly",
+        customer=job.customer,
+        devices=[job.device],
+        branch=p.branch,
+        template=JobTemplate.objects.for_shop(p.shop).first(),
+        priority="standard",
+        frequency="monthly",
+        interval=1,
+        starts_on=first,
+        ends_on=None,
+        lead_days=7,
+    )
+    schedule_create(data=data, by=p.front_desk)
+    visits_claim(today=first)  # a visit claimed (recurring_visit), not yet booked in
+
+
 def fill_every_table(p: Personas) -> list[str]:
     """Fill the database; returns the tables still empty (none, when every table is covered)."""
     working_day(p)

@@ -64,7 +64,7 @@ from tests.conftest import sign_in
 from tests.factories import InvitationFactory
 from tests.test_tenant_isolation import Route, app_routes
 from tickets.lifecycle import NEXT_STEPS
-from tickets.models import Status, WorksOrder
+from tickets.models import ChecklistItem, Status, WorksOrder
 from tickets.scale import generate_demo_works_orders
 from tickets.views.detail import PANELS
 
@@ -238,11 +238,14 @@ def demo_values(shop) -> dict[str, list]:
         upload=SimpleUploadedFile("prices.csv", (importer_sample()).encode()),
         by=manager,
     )
+    template, schedule = templates_and_schedules(shop, branch, manager)
     return {
         "key_id": [ApiKey.objects.for_shop(shop).first().pk],
         "endpoint_id": [WebhookEndpoint.objects.for_shop(shop).first().pk],
         "delivery_id": [WebhookDelivery.objects.for_shop(shop).first().pk],
         "device_id": [jobs.first().device_id],
+        "template_id": [template.pk],
+        "schedule_id": [schedule.pk],
         "branch_code": [branch.code],
         "member_id": [technician.pk],
         "invitation_id": [invitation.pk],
@@ -263,6 +266,39 @@ def demo_values(shop) -> dict[str, list]:
         "invoice_number": list(Invoice.objects.for_shop(shop).values_list("number", flat=True)[:1]),
         "panel": list(PANELS),  # opened as a page: the works order with that panel's form drawn
     }
+
+
+def templates_and_schedules(shop, branch, manager):
+    """A job template (its checklist on an open job) and a schedule that raised a visit."""
+    import datetime
+
+    from recurring.services import ScheduleData, schedule_create, visits_raise
+    from tickets.job_templates import checklist_copy, job_template_save
+    from tickets.models import JobTemplate
+
+    template = job_template_save(
+        template=JobTemplate(shop=shop, name="Fleet check", checklist=["Battery", "Software"]),
+        lines=[{"kind": "labour", "description": "Check", "quantity": 1, "unit_price": 20}],
+    )
+    job = WorksOrder.objects.for_shop(shop).filter(status=Status.IN_PROGRESS).first()
+    checklist_copy(works_order=job, template=template, by=manager)
+    first = datetime.date(2030, 1, 7)
+    data = ScheduleData(
+        name="Fleet contract",
+        customer=job.customer,
+        devices=[job.device],
+        branch=branch,
+        template=template,
+        priority="standard",
+        frequency="monthly",
+        interval=1,
+        starts_on=first,
+        ends_on=None,
+        lead_days=7,
+    )
+    schedule = schedule_create(data=data, by=manager)
+    visits_raise(today=first)
+    return template, schedule
 
 
 def importer_sample() -> str:
@@ -289,6 +325,9 @@ def fillings(route: Route, values: dict[str, list], shop) -> Iterator[str]:
     elif params == {"number", "payment_id"}:
         payment = Payment.objects.for_shop(shop).filter(refund_of__isnull=True).first()
         pairs = [{"number": payment.works_order.number, "payment_id": payment.pk}]
+    elif params == {"number", "position"}:
+        item = ChecklistItem.objects.for_shop(shop).select_related("works_order").first()
+        pairs = [{"number": item.works_order.number, "position": item.position}]
     elif params == {"number", "photo_id"}:
         pairs = []  # photos are another test's business; there is no form on a photo's URL
     elif params == {"part_id", "supplier_part_id"}:

@@ -56,3 +56,28 @@ def test_the_api_refuses_impossible_cursors_and_limits_with_a_message(personas, 
         answer = client.get("/api/v1/works-orders", params, headers=auth)
         assert answer.status_code == 422, params
         assert answer.json()["errors"][0]["field"] in ("cursor", "limit")
+
+
+@pytest.mark.parametrize("field", ["starts_on", "ends_on"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_schedule_date_out_of_range_is_refused_at_the_field(client_as, personas, field, day):
+    from tickets.models import JobTemplate
+
+    job = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+    template = JobTemplate.objects.create(shop=personas.shop, name="Check", checklist=["A"])
+    form = {
+        "customer": job.customer_id,
+        "schedule-name": "Contract",
+        "schedule-devices": [job.device_id],
+        "schedule-branch": personas.branch.pk,
+        "schedule-template": template.pk,
+        "schedule-priority": "standard",
+        "schedule-frequency": "weekly",
+        "schedule-interval": "1",
+        "schedule-starts_on": "2027-01-04",
+        "schedule-lead_days": "7",
+        f"schedule-{field}": day,
+    }
+    response = client_as(personas.front_desk).post(reverse("schedule_new"), form)
+    assert response.status_code == 400
+    assert f'id="id_schedule-{field}_error">{SAID}' in response.content.decode()

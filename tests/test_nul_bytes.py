@@ -28,6 +28,7 @@ def job(personas):
         ("stock_trace", {"q": "SN\x00123"}),
         ("device_lookup", {"serial": "C02\x00XYZ"}),
         ("audit", {"works_order": "WO\x00-000001"}),
+        ("schedule_new", {"q": "Dee\x00"}),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -152,3 +153,9 @@ def test_a_nul_byte_anywhere_in_an_api_request_is_refused_with_a_field(personas,
         assert "NUL" in answer.json()["errors"][0]["message"]
     bad_key = {"Authorization": f"Bearer {key}\x00"}
     assert client.get("/api/v1/customers", headers=bad_key).status_code == 401
+
+
+def test_a_nul_in_the_template_or_customer_asked_for_is_ignored(client_as, personas, job):
+    client = client_as(personas.manager)
+    assert client.get(reverse("intake"), {"template": "1\x00"}).status_code == 200
+    assert client.get(reverse("schedule_new"), {"customer": "1\x00"}).status_code == 200

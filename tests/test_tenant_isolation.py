@@ -163,6 +163,37 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
 
         return api_key_create(by=personas.outsider, name="Their sync", scope="write")[0]
 
+    @functools.cache
+    def other_template():
+        from tickets.job_templates import checklist_copy
+        from tickets.models import JobTemplate
+
+        template = JobTemplate.objects.create(shop=other, name="Their check", checklist=["A"])
+        checklist_copy(works_order=other_works_order(), template=template, by=personas.outsider)
+        return template
+
+    @functools.cache
+    def other_schedule():
+        import datetime
+
+        from recurring.services import ScheduleData, schedule_create
+
+        job = other_works_order()
+        data = ScheduleData(
+            name="Their contract",
+            customer=job.customer,
+            devices=[job.device],
+            branch=other_branch,
+            template=other_template(),
+            priority="standard",
+            frequency="monthly",
+            interval=1,
+            starts_on=datetime.date(2030, 1, 1),
+            ends_on=None,
+            lead_days=7,
+        )
+        return schedule_create(data=data, by=personas.outsider)
+
     return {
         "key_id": lambda: other_key().pk,
         "endpoint_id": lambda: other_endpoint().pk,
@@ -194,6 +225,9 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         "po_number": lambda: other_order().number,
         "line_id": lambda: other_order().lines.get().pk,
         "take_number": lambda: other_stock_take().number,
+        "template_id": lambda: other_template().pk,
+        "schedule_id": lambda: other_schedule().pk,
+        "position": lambda: 0,  # the other shop's job's first checklist item
         "part_line_id": lambda: (
             parts_services.works_order_part_add(
                 works_order=other_works_order(), part=other_part(), quantity=1, by=personas.outsider

@@ -23,7 +23,7 @@ from devices.models import Device
 from parts.models import PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops.models import Branch, Membership, MembershipBranch, User
 from tickets.lifecycle import ACTIVE, BOARD_COLUMNS, COLUMN_OF
-from tickets.models import Photo, Priority, Status, TimelineEntry, WorksOrder
+from tickets.models import BranchTransfer, Photo, Priority, Status, TimelineEntry, WorksOrder
 from tickets.sla_status import SEVERITY, SLA_STATUS_SQL, SlaStatus
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ _TABLES = {
     "photo": Photo._meta.db_table,
     "membership_branch": MembershipBranch._meta.db_table,
     "timeline": TimelineEntry._meta.db_table,
+    "transfer": BranchTransfer._meta.db_table,
 }
 
 # Open, or collected since midnight in the branch's time zone: a branch collects thousands of
@@ -184,10 +185,19 @@ _PARTS = """LEFT JOIN LATERAL (
     HAVING count(*) > 0
 ) bought ON true""".format(**_TABLES)
 
+# A job moved here from another branch: where from, and whether it is still on its way.
+_MOVED = """LEFT JOIN LATERAL (
+    SELECT fb.name AS from_name, t.received_at IS NULL AS in_transit
+    FROM {transfer} t JOIN {branch} fb ON fb.id = t.from_branch_id
+    WHERE t.shop_id = w.shop_id AND t.works_order_id = w.id AND t.to_branch_id = w.branch_id
+    ORDER BY t.moved_at DESC, t.id DESC LIMIT 1
+) moved ON true""".format(**_TABLES)
+
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
        (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id),
-       bought.outstanding, bought.due, original.number {{badges}}
+       bought.outstanding, bought.due, original.number, moved.from_name, moved.in_transit
+       {{badges}}
 FROM {works_order} w
 JOIN {branch} b ON b.id = w.branch_id
 LEFT JOIN {works_order} original ON original.id = w.warranty_return_of_id
@@ -196,9 +206,10 @@ JOIN {customer} c ON c.id = w.customer_id
 LEFT JOIN {membership} m ON m.id = w.assigned_to_id
 LEFT JOIN {user} u ON u.id = m.user_id
 {parts}
+{moved}
 WHERE w.shop_id = %(shop)s AND w.branch_id = %(branch)s AND {on_board} {{filters}}
 ORDER BY {{order}} w.created_at, w.id
-""".format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, **_TABLES)
+""".format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, moved=_MOVED, **_TABLES)
 
 
 @dataclass(frozen=True)
@@ -409,7 +420,7 @@ def board_cards(
     for row in rows:
         number, status, prio, sla_status, due, stopped, promise, promise_passed = row[:8]
         make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:15]
-        return_of = row[15]
+        return_of, moved_from, in_transit = row[15:18]
         sla_classes, sla_words, sla_time = _sla(status, sla_status, due, stopped)
         cards.append(
             {
@@ -433,7 +444,9 @@ def board_cards(
                 "promise_passed": bool(promise and promise_passed and status not in DONE),
                 "photos": photo_count,
                 "return_of": return_of or "",
-                "badges": [badge for badge, on in zip(badges, row[16:], strict=True) if on],
+                "moved_from": moved_from or "",
+                "in_transit": bool(in_transit),
+                "badges": [badge for badge, on in zip(badges, row[18:], strict=True) if on],
             }
         )
     return cards
@@ -492,6 +505,11 @@ def card_html(card: dict, detail_url: str) -> str:
     if card.get("return_of"):
         parts.append(
             f'<span class="bc-return">Warranty return of {escape(card["return_of"])}</span>'
+        )
+    if card.get("moved_from"):
+        on_the_way = " · in transit" if card.get("in_transit") else ""
+        parts.append(
+            f'<span class="bc-moved">Moved from {escape(card["moved_from"])}{on_the_way}</span>'
         )
     for badge in card.get("badges", ()):
         parts.append(f'<span class="bc-badge bc-{badge.key}">{escape(badge.label)}</span>')

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from shops.fields import MAX_AMOUNT, AmountField, DateTimeField
+from shops.fields import MAX_AMOUNT, AmountField, DateTimeField, object_id
 from shops.forms import checkboxes
 from shops.models import Branch, Membership
 from tickets.models import (
@@ -247,11 +247,15 @@ QuoteLineFormSet = forms.formset_factory(
 )
 
 
-def quote_lines_formset(data, member: Membership) -> BaseQuoteLineFormSet:
-    """Quote lines; new rows start at the shop's VAT rate. Managers may give discounts."""
+def quote_lines_formset(
+    data, member: Membership, initial: list[dict] | None = None
+) -> BaseQuoteLineFormSet:
+    """Quote lines; new rows start at the shop's VAT rate. Managers may give discounts.
+    `initial`: lines to start with (a job template's)."""
     return QuoteLineFormSet(
         data,
         prefix="lines",
+        initial=initial,
         form_kwargs={"vat_rate": member.shop.vat_rate, "may_discount": member.is_manager},
     )
 
@@ -530,3 +534,36 @@ class PartFittedForm(forms.Form):
         help_text="Parts with serial numbers: scan it from the label.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class TransferForm(forms.Form):
+    """Send a job to another branch: which one, and why. `seen_branch` is the branch the form
+    was drawn at, so the same move sent twice is recognised."""
+
+    to_branch = forms.ModelChoiceField(
+        queryset=Branch.objects.none(),
+        label="Move to branch",
+        empty_label="Choose a branch…",
+        error_messages={"invalid_choice": "Choose one of the shop's other open branches."},
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is it moving?",
+        help_text="E.g. “Board-level repair: sent to the specialist bench”. Staff see this; the "
+        "customer is told only where to collect.",
+    )
+    seen_branch = forms.CharField(widget=forms.HiddenInput, max_length=19)
+
+    def __init__(self, *args, shop_id: int, current_branch_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_branch"].queryset = (
+            Branch.objects.for_shop(shop_id).filter(is_active=True).exclude(pk=current_branch_id)
+        )
+        self.fields["seen_branch"].initial = current_branch_id
+
+    def clean_seen_branch(self) -> int:
+        seen = object_id(self.cleaned_data["seen_branch"])
+        if seen is None:
+            raise forms.ValidationError("This form is damaged: open the job again.")
+        return seen

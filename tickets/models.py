@@ -619,6 +619,8 @@ class Event(models.TextChoices):
     DETAILS = "details", "Details changed"
     MESSAGE = "message", "Customer message"
     BILLING = "billing", "Billing"
+    TRANSFER = "transfer", "Moved between branches"
+    CHECKLIST = "checklist", "Checklist"
 
 
 class TimelineEntry(ShopOwned):
@@ -858,3 +860,111 @@ class SlaCrossing(ShopOwned):
 
     def __str__(self) -> str:
         return f"{self.works_order_id} {self.threshold} at {self.crossed_at:%Y-%m-%d %H:%M}"
+
+
+class BranchTransfer(ShopOwned):
+    """A works order sent to another branch of the shop (a specialist, a less busy one). The
+    job belongs to the new branch from the moment it is sent; until someone there records it
+    received, it is in transit (`received_at` empty) and the board says so."""
+
+    works_order = models.ForeignKey(WorksOrder, on_delete=models.PROTECT, related_name="transfers")
+    from_branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
+    to_branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    moved_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
+    moved_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-moved_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "id"], name="branch_transfer_shop_id_key"),
+            # The floor under the service's row lock: one device on the road at a time.
+            models.UniqueConstraint(
+                fields=["shop", "works_order"],
+                condition=Q(received_at__isnull=True),
+                name="branch_transfer_one_in_transit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_branch=models.F("to_branch")), name="branch_transfer_moves"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "works_order"], name="branch_transfer_job")]
+
+    def __str__(self) -> str:
+        return f"{self.works_order_id}: {self.from_branch_id} → {self.to_branch_id}"
+
+    @property
+    def in_transit(self) -> bool:
+        return self.received_at is None
+
+
+class JobTemplate(ShopOwned):
+    """A works order's starting point ("Annual tablet fleet check"): a checklist the technician
+    ticks on the job, and default quote lines. Copied at intake, then the job's own."""
+
+    name = models.CharField(max_length=120)
+    fault = models.TextField(
+        "work to do", blank=True, help_text="Goes on the job as the fault or request; editable."
+    )
+    checklist = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="What the technician ticks off on the job, one item per line.",
+    )
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="job_template_name_once"),
+            models.UniqueConstraint(fields=["shop", "id"], name="job_template_shop_id_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobTemplateLine(ShopOwned):
+    """A default quote line of a template, net of VAT like QuoteLine."""
+
+    template = models.ForeignKey(JobTemplate, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=LineKind.choices, default=LineKind.LABOUR)
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(1))
+    unit_price = models.DecimalField("unit price (net)", max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ChecklistItem(ShopOwned):
+    """One item of a job's checklist (copied from its template), ticked by who did it."""
+
+    works_order = models.ForeignKey(WorksOrder, on_delete=models.CASCADE, related_name="checklist")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=200)
+    done_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "works_order", "position"], name="checklist_item_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -163,8 +163,10 @@ def works_order_book_in(
     lines: list[LineData] = (),
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
+    tell_customer: bool = True,
 ) -> WorksOrder:
-    """Create a numbered works order in intake, with its quote, photos and (if given) consent."""
+    """Create a numbered works order in intake, with its quote, photos and (if given) consent.
+    `tell_customer=False` books it in silently (a scheduled visit raised ahead of time)."""
     shop = branch.shop
     if not branch.is_active:
         raise ValidationError("This branch is closed for new works orders.")
@@ -194,7 +196,8 @@ def works_order_book_in(
         entries.append(_consent_entry(works_order, saved, by))
     TimelineEntry.objects.bulk_create(entries)
     photos_add(works_order=works_order, images=photos, by=by)
-    _tell_customer(works_order, "booked_in", entries[0])
+    if tell_customer:
+        _tell_customer(works_order, "booked_in", entries[0])
     return works_order
 
 
@@ -447,12 +450,16 @@ def works_order_intake(
     parts: list[tuple[int, int, str]] = (),
     warranty_return_of: WorksOrder | None = None,
     returns_seen: int = 0,
+    template=None,
 ) -> WorksOrder:
     """The counter's booking: customer (found or new), device (same IMEI = same device) and the
     works order, all in one transaction — a failure anywhere leaves nothing half-saved.
 
     `parts` (part id, quantity, repair) are what the repairs quoted from the pricebook use: they
     go on the job's parts list, held on the shelf once the customer has agreed.
+
+    With `template` (a JobTemplate), the job gets the template's checklist; its lines come in
+    `lines` like any others (the counter may have changed them).
 
     With `warranty_return_of`, the booking is a warranty return of that collected job (see
     warranty_return_book_in): its customer and device, whatever else was given."""
@@ -486,6 +493,10 @@ def works_order_intake(
         photos=photos,
     )
     _quote_parts(works_order, parts, by)
+    if template is not None:  # started from a job template: its checklist goes on the job
+        from tickets.job_templates import checklist_copy
+
+        checklist_copy(works_order=works_order, template=template, by=by)
     return works_order
 
 

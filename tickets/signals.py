@@ -15,6 +15,10 @@ work on the entry does it once.
 mapping of what it queued (e.g. {"alerts": 12, "emails": 6, "sms": 1}), which the sweep adds up;
 it must work on the whole set at once, not row by row.
 
+`works_order_transferred` (tickets.transfers) is sent when a job moves to another branch, in
+the move's transaction: works_order, transfer (the BranchTransfer row). Reports recount the days
+it counts on under the new branch.
+
 `collection_check` is sent by WorksOrder.collect before the device may leave: works_order. A
 listener answers None when it has no objection, or the refusal in words the counter can act on
 ("Take payment first: £12.00 is owed."). Billing answers it; without a listener nothing is
@@ -31,3 +35,4 @@ customer_news = Signal()
 sla_crossed = Signal()
 collection_check = Signal()
 price_change_check = Signal()
+works_order_transferred = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import sla_settings
+from tickets import job_templates, sla_settings
 from tickets.views import bench, board, detail, intake, lists, prices, printouts
 
 urlpatterns = [
@@ -9,6 +9,18 @@ urlpatterns = [
     path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
     path("works-orders/new/promise/", intake.intake_promise, name="intake_promise"),
     path("settings/sla/", sla_settings.sla_settings, name="sla_settings"),
+    path("settings/templates/", job_templates.template_list, name="job_templates"),
+    path("settings/templates/new/", job_templates.template_edit, name="job_template_new"),
+    path(
+        "settings/templates/<int:template_id>/",
+        job_templates.template_edit,
+        name="job_template_edit",
+    ),
+    path(
+        "works-orders/<str:number>/checklist/<int:position>/",
+        job_templates.checklist_item_tick,
+        name="checklist_tick",
+    ),
     path("search/", lists.search, name="search"),
     path("works-orders/<str:number>/", detail.works_order_detail, name="works_order_detail"),
     path(
@@ -27,6 +39,16 @@ urlpatterns = [
     path("works-orders/<str:number>/consent/", detail.consent_record, name="consent_record"),
     path("works-orders/<str:number>/notes/", detail.note_add, name="note_add"),
     path("works-orders/<str:number>/cancel/", detail.works_order_cancel, name="works_order_cancel"),
+    path(
+        "works-orders/<str:number>/branch/",
+        detail.works_order_move_branch,
+        name="works_order_move_branch",
+    ),
+    path(
+        "works-orders/<str:number>/received/",
+        detail.works_order_received,
+        name="works_order_received",
+    ),
     path("works-orders/<str:number>/receipt.pdf", printouts.receipt_pdf, name="receipt_pdf"),
     path("works-orders/<str:number>/tag.pdf", printouts.tag_pdf, name="tag_pdf"),
     path("works-orders/<str:number>/diagnosis/", bench.diagnosis, name="diagnosis"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "privacy",
     "audit",
     "api",
+    "recurring",
 ]
 
 MIDDLEWARE = [
@@ -219,13 +220,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.rollup_catch_up",
         "schedule": crontab(hour=0, minute=20),
     },
-    # Nightly, in the small hours: photos and messages past each shop's retention period.
+    # Recurring works orders: each visit raised its lead time ahead, once (recurring/services.py).
+    "recurring-visits": {
+        "task": "recurring.tasks.raise_due_visits",
+        "schedule": 900.0,
+        "options": {"expires": 850},
+    },
     # Outbound webhooks due (new, or a retry whose backoff is over, or lost with a worker).
     "webhooks-sweep": {
         "task": "api.tasks.webhooks_sweep",
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Nightly, in the small hours: photos and messages past each shop's retention period.
     "retention-sweep": {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=3, minute=17),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from customers.selectors import returning_customer
 from shops.access import ShopRequest, shop_member_required
-from shops.models import COUNTER, MANAGERS, Role
+from shops.models import COUNTER, MANAGERS, Branch, Role
 from shops.services import PhotoStorageFull
 from tickets import bench_parts, board, services
 from tickets.access import get_photo, get_works_order
@@ -35,10 +35,13 @@ from tickets.forms import (
     PhotosForm,
     PlanForm,
     TimeEntryForm,
+    TransferForm,
 )
 from tickets.lifecycle import allowed_steps, auto_assign
 from tickets.models import (
     Approval,
+    BranchTransfer,
+    ChecklistItem,
     Consent,
     Photo,
     QuoteLine,
@@ -49,6 +52,12 @@ from tickets.models import (
     WorksOrder,
 )
 from tickets.sla_status import sla_status
+from tickets.transfers import (
+    may_move,
+    transfers_of,
+    works_order_receive,
+    works_order_transfer,
+)
 from tickets.warranty import day_text, return_refusal, today_at, warranty_of, warranty_returns
 
 # Roles that may ask for a passcode at all; services.may_see_passcode narrows technicians to
@@ -77,6 +86,22 @@ def _page_works_order(request: ShopRequest, number: str) -> WorksOrder:
             came_back_as=warranty_returns(shop),
             has_parts=bench_parts.has_parts(shop.pk),
             sla_status=sla_status(),
+            # Whether "Move to another branch" has somewhere to go, and "Moved from" to say.
+            other_branch=Exists(
+                Branch.objects.filter(shop_id=OuterRef("shop_id"), is_active=True).exclude(
+                    pk=OuterRef("branch_id")
+                )
+            ),
+            has_checklist=Exists(
+                ChecklistItem.objects.filter(
+                    shop_id=OuterRef("shop_id"), works_order=OuterRef("pk")
+                )
+            ),
+            moved=Exists(
+                BranchTransfer.objects.filter(
+                    shop_id=OuterRef("shop_id"), works_order=OuterRef("pk")
+                )
+            ),
         )
     )
     works_order = get_object_or_404(works_orders, number=number)
@@ -186,6 +211,22 @@ def _extra_form(request: ShopRequest, works_order: WorksOrder) -> ExtraWorkForm:
     )
 
 
+def _transfer_form(request: ShopRequest, works_order: WorksOrder) -> TransferForm:
+    return TransferForm(
+        prefix="transfer", shop_id=request.shop.pk, current_branch_id=works_order.branch_id
+    )
+
+
+def _may_transfer(request: ShopRequest, works_order: WorksOrder) -> bool:
+    if not (works_order.is_open and may_move(request.member)):
+        return False
+    other = getattr(works_order, "other_branch", None)  # annotated on the page's works order
+    if other is None:
+        others = Branch.objects.for_shop(request.shop).filter(is_active=True)
+        other = others.exclude(pk=works_order.branch_id).exists()
+    return other
+
+
 @dataclass(frozen=True)
 class Panel:
     shown: Callable[[ShopRequest, WorksOrder], bool]  # whether the page offers it
@@ -206,6 +247,7 @@ PANELS = {
     "time": Panel(lambda r, wo: _on_the_bench(wo), lambda r, wo: TimeEntryForm(prefix="time")),
     "extra": Panel(lambda r, wo: _on_the_bench(wo), _extra_form),
     "need": Panel(lambda r, wo: wo.is_open, lambda r, wo: PartNeededForm(prefix="need")),
+    "transfer": Panel(_may_transfer, _transfer_form),
 }
 
 
@@ -272,6 +314,14 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "qc_rows": _qc_rows(works_order),
         "part_lines": bench_parts.parts_of(works_order) if works_order.has_parts else [],
+        "transfers": transfers_of(works_order) if works_order.moved else [],
+        "checklist": list(
+            ChecklistItem.objects.for_shop(works_order.shop_id)
+            .filter(works_order=works_order)
+            .select_related("done_by__user")
+        )
+        if works_order.has_checklist
+        else [],
     }
     if works_order.is_open:
         context |= _open_job(request, works_order, consent, gross, forms)
@@ -423,3 +473,53 @@ def works_order_warranty(request: ShopRequest, number: str) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@shop_member_required()
+def works_order_move_branch(request: ShopRequest, number: str) -> HttpResponse:
+    """Send the job to another branch (the panel's form); refused moves say why."""
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    if not may_move(request.member):
+        raise PermissionDenied("Only the front desk and managers move jobs between branches.")
+    form = TransferForm(
+        request.POST,
+        prefix="transfer",
+        shop_id=request.shop.pk,
+        current_branch_id=works_order.branch_id,
+    )
+    if form.is_valid():
+        try:
+            transfer = works_order_transfer(
+                works_order=works_order,
+                to_branch=form.cleaned_data["to_branch"],
+                from_branch_id=form.cleaned_data["seen_branch"],
+                reason=form.cleaned_data["reason"],
+                by=request.member,
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(
+                request,
+                f"{works_order.number} moved to {transfer.to_branch.name}. The customer is told "
+                "where to collect it; it shows as in transit until received there.",
+            )
+        return redirect(works_order_detail, number=number)
+    return _render(request, _page_works_order(request, number), transfer_form=form)
+
+
+@shop_member_required()
+def works_order_received(request: ShopRequest, number: str) -> HttpResponse:
+    """The device sent from another branch has arrived here."""
+    works_order = get_works_order(request, number)
+    if request.method != "POST":
+        return redirect(works_order_detail, number=number)
+    try:
+        transfer = works_order_receive(works_order=works_order, by=request.member)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{works_order.number} received at {transfer.to_branch.name}.")
+    return redirect(works_order_detail, number=number)

@@ -23,7 +23,8 @@ from shops.services import PhotoStorageFull
 from tickets import services, sla
 from tickets.access import get_works_order
 from tickets.forms import ConsentForm, PhotosForm, WorksOrderForm, quote_lines_formset
-from tickets.models import Priority, WorksOrder
+from tickets.job_templates import template_for_intake, template_lines_initial
+from tickets.models import JobTemplate, Priority, WorksOrder
 from tickets.prediction import predict_completion
 from tickets.views.detail import assign_if_automatic
 from tickets.views.prices import say_what_is_short
@@ -91,7 +92,21 @@ class IntakeForms:
             prefix="job",
             initial=self.comeback.job_initial(request) if self.comeback else None,
         )
-        self.lines = quote_lines_formset(data, request.member)
+        # A job template (?template=, then a hidden field): its lines and work to do filled in.
+        self.template = (
+            None
+            if self.comeback
+            else template_for_intake(request, (data or request.GET).get("template", ""))
+        )
+        if self.template is not None and data is None:
+            self.job.initial = {**(self.job.initial or {}), "fault_reported": self.template.fault}
+        self.lines = quote_lines_formset(
+            data,
+            request.member,
+            initial=template_lines_initial(self.template, request.shop.vat_rate)
+            if self.template is not None and data is None
+            else None,
+        )
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
         self.parts: list[tuple[int, int, str]] = []  # of the pricebook options quoted
@@ -158,6 +173,7 @@ class IntakeForms:
             lines=self.lines.lines(),
             consent=self.consent.consent(),
             photos=self.photos.cleaned_data["photos"],
+            template=self.template,
         )
 
     def context(self) -> dict:
@@ -170,6 +186,7 @@ class IntakeForms:
             "lines": self.lines,
             "consent_form": self.consent,
             "photos_form": self.photos,
+            "template": self.template,
         }
 
 
@@ -219,6 +236,7 @@ def intake(request: ShopRequest):
             "photos_lost": had_photos,
             "terms_version": request.shop.terms_version,
             "repair_types": RepairType.objects.for_shop(request.shop).filter(is_active=True),
+            "job_templates": JobTemplate.objects.for_shop(request.shop).filter(is_active=True),
             # Options picked before a form error: their parts still go on the job.
             "priced_options": request.POST.getlist("pricebook_option"),
         },
