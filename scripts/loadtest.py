@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import re
@@ -50,6 +51,7 @@ TOKEN_KEY = os.environ.get("LOAD_TOKEN_KEY", "dev-only-insecure-key-never-used-i
 SECRET_KEY = "load-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSCODE_KEY = "ZGV2LW9ubHktcGFzc2NvZGUta2V5LW5vdC1zZWNyZXQ="  # the data set's (development)
 PASSWORD = "benchdesk-demo"  # tickets.scale.DEMO_PASSWORD: every generated member's
+SEEDS = itertools.count(int(time.time()))  # each plan's fresh phones and IMEIs differ
 RPS_GOAL = 300
 P95_GOAL = 100
 
@@ -84,13 +86,17 @@ class Workers:
 # --- Environment --------------------------------------------------------------------------
 
 
-def database_url() -> str:
+def database_url(*, app: bool = True) -> str:
+    """The bench database (LOAD_DATABASE_URL, else DATABASE_URL's server); the app's connections
+    carry APP_NAME, so the soak can count them."""
     url = os.environ.get("LOAD_DATABASE_URL")
     if not url:
         base = os.environ.get("DATABASE_URL")
         if not base:
             sys.exit("Set LOAD_DATABASE_URL, or DATABASE_URL (run `make load`).")
-        url = urlunsplit(urlsplit(base)._replace(path="/benchdesk_bench"))
+        url = urlunsplit(urlsplit(base)._replace(path="/benchdesk_bench", query=""))
+    if not app:
+        return url
     parts = urlsplit(url)
     query = "&".join(q for q in [parts.query, urlencode({"application_name": APP_NAME})] if q)
     return urlunsplit(parts._replace(query=query))
@@ -295,7 +301,7 @@ def make_plan(shops: int, intakes: int, seed: int, static: list[str]) -> Path:
     import django
     from django.db import connections
 
-    os.environ.update(app_env())
+    os.environ.update({**app_env(), "DATABASE_URL": database_url(app=False)})
     django.setup()
     import base64
 
@@ -309,7 +315,7 @@ def make_plan(shops: int, intakes: int, seed: int, static: list[str]) -> Path:
     connections.close_all()
     if not built["shops"]:
         sys.exit("No shop in the data set has cards to move: run `make bench` first.")
-    path = WORK / f"plan-{seed}.json"
+    path = WORK / "plan.json"  # read by each locust run as it starts
     path.write_text(json.dumps(built))
     return path
 
@@ -335,11 +341,20 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def backend_pids() -> list[int]:
+    import psycopg
+
+    with psycopg.connect(database_url(app=False), application_name="benchdesk-load-watch") as db:
+        rows = db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APP_NAME]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def backends() -> int:
     import psycopg
 
-    url = urlunsplit(urlsplit(database_url())._replace(query=""))
-    with psycopg.connect(url, application_name="benchdesk-load-watch") as db:
+    with psycopg.connect(database_url(app=False), application_name="benchdesk-load-watch") as db:
         return db.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APP_NAME]
         ).fetchone()[0]
@@ -377,13 +392,17 @@ class Outcome:
     locust_cpu: float  # share of one core
     app_cpu: float  # gunicorn's workers, share of one core
     watch: Watch
+    db_cpu: float  # the app's PostgreSQL backends, share of one core
 
     @property
     def overall(self) -> mix.Row:
         return next(r for r in self.rows if r.name == "overall")
 
 
-def run_locust(server: Gunicorn, args, seconds: int, label: str, plan: Path, sessions: Path):
+def run_locust(server: Gunicorn, args, seconds: int, label: str, sessions: Path):
+    """One locust run, on a plan read afresh (cards where the last run left them, phones and
+    IMEIs not booked in yet)."""
+    plan = make_plan(args.shops, args.intakes, next(SEEDS), args.static)
     prefix = WORK / f"locust-{label}"
     env = {
         **os.environ,
@@ -418,6 +437,7 @@ def run_locust(server: Gunicorn, args, seconds: int, label: str, plan: Path, ses
     load_before = os.getloadavg()
     workers = server.worker_pids()
     app_before = sum(cpu_seconds(pid) for pid in workers)
+    db_before = {pid: cpu_seconds(pid) for pid in backend_pids()}
     started = time.monotonic()
     with Watch(server, every=args.sample) as watch:
         locust = subprocess.Popen(
@@ -431,12 +451,19 @@ def run_locust(server: Gunicorn, args, seconds: int, label: str, plan: Path, ses
         _, errors = locust.communicate()
     wall = time.monotonic() - started
     app_cpu = sum(cpu_seconds(pid) for pid in workers) - app_before
+    # Backends that lived through the run (all of them with persistent connections).
+    db_cpu = sum(cpu_seconds(pid) - db_before.get(pid, 0.0) for pid in backend_pids())
     if locust.returncode not in (0, 1):
         sys.exit(f"locust failed:\n{errors.decode()[-3000:]}")
     failures = WORK / f"locust-{label}_failures.csv"
     rows = mix.read_stats(Path(f"{prefix}_stats.csv"))
     outcome = Outcome(
-        rows, (load_before, os.getloadavg()), locust_cpu / wall, app_cpu / wall, watch
+        rows,
+        (load_before, os.getloadavg()),
+        locust_cpu / wall,
+        app_cpu / wall,
+        watch,
+        db_cpu / wall,
     )
     if outcome.overall.failures and failures.exists():
         say(f"Failures ({failures}):")
@@ -450,13 +477,19 @@ def load_text(load: tuple[float, ...]) -> str:
 
 def describe(outcome: Outcome) -> str:
     total = outcome.overall
+
+    def per_request(share: float) -> str:
+        return f"{1000 * share / total.rps:.1f}" if total.rps else "–"
+
     rss = [sum(sample) for sample in outcome.watch.rss if sample]
     return (
         f"{total.rps:.1f} req/s, p50 {total.p50:.0f} ms, p95 {total.p95:.0f} ms, "
         f"p99 {total.p99:.0f} ms, {total.failures} errors; load average (1/5/15 min) before "
         f"{load_text(outcome.load[0])}, after {load_text(outcome.load[1])}; locust "
         f"{100 * outcome.locust_cpu:.0f} % of a core, gunicorn workers "
-        f"{100 * outcome.app_cpu:.0f} %; workers' RSS {rss[-1] if rss else 0:.0f} MB in all"
+        f"{100 * outcome.app_cpu:.0f} %, their PostgreSQL backends {100 * outcome.db_cpu:.0f} % "
+        f"(per request: {per_request(outcome.app_cpu)} + {per_request(outcome.db_cpu)} ms of "
+        f"CPU); workers' RSS {rss[-1] if rss else 0:.0f} MB in all"
     )
 
 
@@ -484,11 +517,14 @@ def main(argv: list[str]) -> int:
     say(f"Data: {urlsplit(database_url()).path.lstrip('/')}; mix (share of tasks started):")
     say(", ".join(f"{name} {share:.0f} %" for name, share in mix.shares(weights).items()))
     static = collectstatic()
-    seconds = args.duration + args.warm_up + args.soak
-    intakes = max(40, int(args.rps * seconds * 0.06 / args.shops))
+    # Enough fresh customers for the longest run at twice the mix's share of intakes.
+    longest = max(args.duration, args.warm_up, args.soak)
+    args.intakes = max(
+        30, int(args.rps * longest * 2 * mix.shares(weights).get("intake", 0) / 100 / args.shops)
+    )
+    args.static = static
     settings = [Workers.parse(s) for s in (args.sweep or args.workers).split(",") if s]
-    seed = int(time.time())
-    plan = make_plan(args.shops, intakes, seed, static)
+    plan = make_plan(args.shops, 0, next(SEEDS), static)
     say(f"{args.shops} shops, {args.users} virtual users, {args.rps:.0f} tasks/s offered.")
 
     if args.sweep:
@@ -501,9 +537,8 @@ def main(argv: list[str]) -> int:
             server.start()
             try:
                 sessions = sessions_for(server.host, json.loads(plan.read_text()))
-                run_locust(server, args, args.warm_up, f"sweep{n}-warm", plan, sessions)
-                plan = make_plan(args.shops, intakes, seed + n + 1, static)
-                outcome = run_locust(server, args, args.duration, f"sweep{n}", plan, sessions)
+                run_locust(server, args, args.warm_up, f"sweep{n}-warm", sessions)
+                outcome = run_locust(server, args, args.duration, f"sweep{n}", sessions)
             finally:
                 server.stop()
             say(f"{workers}: {describe(outcome)}")
@@ -522,24 +557,22 @@ def main(argv: list[str]) -> int:
     try:
         sessions = sessions_for(server.host, json.loads(plan.read_text()))
         say(f"Warm-up {args.warm_up} s…")
-        run_locust(server, args, args.warm_up, "warm", plan, sessions)
+        run_locust(server, args, args.warm_up, "warm", sessions)
         for run in range(1, args.runs + 1):
-            plan = make_plan(args.shops, intakes, seed + run, static)
-            outcome = run_locust(server, args, args.duration, f"run{run}", plan, sessions)
+            outcome = run_locust(server, args, args.duration, f"run{run}", sessions)
             say(f"\nRun {run} of {args.runs}, {args.duration} s: {describe(outcome)}\n")
             say(mix.table(outcome.rows, rps_goal=RPS_GOAL, p95_goal=P95_GOAL))
         if args.soak:
-            soak(server, args, intakes, seed, static, sessions)
+            soak(server, args, sessions)
     finally:
         server.stop()
     return 0
 
 
-def soak(server: Gunicorn, args, intakes: int, seed: int, static: list[str], sessions: Path):
-    plan = make_plan(args.shops, intakes, seed + 100, static)
+def soak(server: Gunicorn, args, sessions: Path):
     before = backends()
     say(f"\nSoak, {args.soak} s: the app's PostgreSQL backends before: {before}")
-    outcome = run_locust(server, args, args.soak, "soak", plan, sessions)
+    outcome = run_locust(server, args, args.soak, "soak", sessions)
     time.sleep(2)
     after = backends()
     totals = [sum(sample) for sample in outcome.watch.rss if sample]
