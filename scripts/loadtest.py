@@ -177,7 +177,7 @@ class Gunicorn:
         if self.workers.kind == "gthread":
             command += ["--threads", str(self.workers.threads)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=app_env(self.workers))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # workers import Django at once: slow on a busy machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 sys.exit(f"gunicorn exited; see {WORK / 'gunicorn.log'}")
@@ -188,7 +188,7 @@ class Gunicorn:
             except OSError:
                 pass
         self.stop()
-        sys.exit("gunicorn did not answer /healthz/ within 60 s")
+        sys.exit("gunicorn did not answer /healthz/ within 240 s")
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
