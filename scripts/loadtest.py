@@ -498,11 +498,13 @@ def describe(outcome: Outcome) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default="gthread:3:2:600", help="class:workers:threads:age")
+    parser.add_argument(
+        "--workers", default="gthread:2:4:600", help="class:workers:threads:CONN_MAX_AGE"
+    )
     parser.add_argument("--sweep", default="", help="comma-separated worker settings to compare")
     parser.add_argument("--shops", type=int, default=60, help="shops (one virtual user each)")
     parser.add_argument("--users", type=int, default=60)
-    parser.add_argument("--rps", type=float, default=330, help="requests started per second")
+    parser.add_argument("--rps", type=float, default=330, help="tasks started a second")
     parser.add_argument("--duration", type=int, default=60, help="seconds per measured run")
     parser.add_argument("--warm-up", type=int, default=15)
     parser.add_argument("--runs", type=int, default=3)
