@@ -53,6 +53,8 @@ class Actor:
     member_id: int | None
     name: str
     source: str
+    # A member's rights used by something else (an API key): who the timeline names instead.
+    via: str = ""
 
     def settings(self) -> list[str]:
         return [str(self.member_id or ""), self.name[:150], self.source[:300]]
@@ -65,6 +67,12 @@ _sent: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_sent", defau
 
 def current() -> Actor | None:
     return _current.get()
+
+
+def acting_via() -> str:
+    """What acts with a member's rights in the open block ("API key ‘Shop sync’"), or ""."""
+    actor = _current.get()
+    return actor.via if actor is not None else ""
 
 
 def source_is(source: str) -> None:
@@ -102,7 +110,11 @@ def _clear() -> None:
 
 @contextlib.contextmanager
 def acting(
-    *, member: Membership | None = None, name: str = "", source: str | None = None
+    *,
+    member: Membership | None = None,
+    name: str = "",
+    source: str | None = None,
+    via: str = "",
 ) -> Iterator[Actor]:
     """Within the block, every change the triggers record is by `member` (or `name`), from
     `source` (a URL path, a task, a command). Blocks nest: the inner one wins inside it."""
@@ -111,6 +123,7 @@ def acting(
         member_id=member.pk if member is not None else None,
         name=name or (member.user.full_name if member is not None else SYSTEM),
         source=source if source is not None else (outer.source if outer else ""),
+        via=via,
     )
     token = _current.set(actor)
     sent = _sent.set(False) if outer is None else None

@@ -263,6 +263,10 @@ def _what(change: Change, model, obj, numbers: dict[int, str]) -> tuple[str, str
         )
     if table == "shops_invitation":
         return f"Invitation to {obj.email}", reverse("staff_list")
+    if table == "api_apikey":
+        return f"API key ‘{obj.name}’", reverse("api_keys")
+    if table == "api_webhookendpoint":
+        return f"Webhook to {obj.url}", reverse("webhook_edit", args=[obj.pk])
     if table in ("parts_stockmovement", "parts_stocklevel"):
         return f"{obj.part.name} at {obj.branch.name}", reverse("part_detail", args=[obj.part_id])
     return f"{name} #{change.object_id}", None

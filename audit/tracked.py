@@ -43,4 +43,6 @@ TABLES: dict[str, Tracked] = {
     "billing_invoice": Tracked("billing.Invoice"),
     "billing_payment": Tracked("billing.Payment"),
     "billing_paymentexemption": Tracked("billing.PaymentExemption"),
+    "api_apikey": Tracked("api.ApiKey"),
+    "api_webhookendpoint": Tracked("api.WebhookEndpoint"),
 }

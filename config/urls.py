@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("billing.urls_public")),
     path("", include("privacy.urls")),
     path("", include("audit.urls")),
+    path("", include("api.urls")),
 ]
 
 handler400 = "config.uploads.bad_request"  # uploads refused before they are read say what to do

@@ -375,6 +375,31 @@ def _(p: Personas) -> None:
          by=p.manager, summary={"works_orders": 1})  # fmt: skip
 
 
+@fills("api_apikey")
+def _(p: Personas) -> None:
+    from api.services import api_key_create
+
+    api_key_create(by=p.manager, name="Shop sync", scope="write")
+
+
+@fills("api_webhookendpoint")
+def _(p: Personas) -> None:
+    from api.services import webhook_endpoint_create
+
+    webhook_endpoint_create(
+        by=p.manager, url="https://shop.example/hooks", topics=["invoice.issued"]
+    )
+
+
+@fills("api_webhookevent")
+def _(p: Personas) -> None:
+    # An invoice issued is heard by the endpoint above: its event and delivery are recorded.
+    from api.models import Topic
+    from api.webhooks import event_record
+
+    event_record(shop_id=p.shop.pk, topic=Topic.INVOICE_ISSUED, source="invoice-0", payload={})
+
+
 def fill_every_table(p: Personas) -> list[str]:
     """Fill the database; returns the tables still empty (none, when every table is covered)."""
     working_day(p)

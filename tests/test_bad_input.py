@@ -42,6 +42,8 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from api import services as api_services
+from api.models import ApiKey, Topic, WebhookDelivery, WebhookEndpoint
 from billing import services as billing_services
 from billing.documents import documents_prepare
 from billing.models import Invoice, Method, Payment
@@ -237,6 +239,10 @@ def demo_values(shop) -> dict[str, list]:
         by=manager,
     )
     return {
+        "key_id": [ApiKey.objects.for_shop(shop).first().pk],
+        "endpoint_id": [WebhookEndpoint.objects.for_shop(shop).first().pk],
+        "delivery_id": [WebhookDelivery.objects.for_shop(shop).first().pk],
+        "device_id": [jobs.first().device_id],
         "branch_code": [branch.code],
         "member_id": [technician.pk],
         "invitation_id": [invitation.pk],
@@ -439,6 +445,12 @@ def demo_shop(db, settings):
     branch = Branch.objects.for_shop(shop).get(code="BHM")
     parts_services.stock_take_start(branch=branch, by=manager)
     InvitationFactory(shop=shop)
+    # An API key and a webhook that hears everything: the invoice and payment below are
+    # delivered (logged), so the delivery log has rows and a "Send again" form.
+    api_services.api_key_create(by=manager, name="Shop sync", scope="write")
+    api_services.webhook_endpoint_create(
+        by=manager, url="https://shop.example/hooks", topics=[t.value for t in Topic]
+    )
     # A ready job invoiced and part paid: the invoice panel then offers every billing form.
     ready = WorksOrder.objects.for_shop(shop).filter(status=Status.READY).first()
     billing_services.invoice_issue(works_order=ready, by=manager)

@@ -45,3 +45,14 @@ def test_an_impossible_day_is_refused_too(client_as, personas):
     response = client_as(personas.manager).get(reverse("stock_reports"), {"end": "2026-02-30"})
     assert response.status_code == 200
     assert "Enter a valid date." in response.content.decode()
+
+
+def test_the_api_refuses_impossible_cursors_and_limits_with_a_message(personas, client):
+    from api.services import api_key_create
+
+    _, key = api_key_create(by=personas.manager, name="Sync", scope="read")
+    auth = {"Authorization": f"Bearer {key}"}
+    for params in ({"cursor": "0"}, {"cursor": str(2**63)}, {"limit": "1000"}, {"limit": "1e9"}):
+        answer = client.get("/api/v1/works-orders", params, headers=auth)
+        assert answer.status_code == 422, params
+        assert answer.json()["errors"][0]["field"] in ("cursor", "limit")

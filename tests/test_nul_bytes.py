@@ -122,3 +122,33 @@ def test_a_nul_byte_in_an_email_on_sign_in_or_reset_is_refused_with_a_message(
     response = client.post(reverse(url_name), data)
     assert response.status_code == 200
     assert "Null characters are not allowed" in response.content.decode()
+
+
+def test_a_nul_byte_in_the_api_key_or_webhook_forms_or_log_filter_says_why(client_as, personas):
+    client = client_as(personas.manager)
+    made = client.post(reverse("api_keys"), {"name": "Sync\x00", "scope": "read"})
+    assert made.status_code == 422 and b"NUL" in made.content
+    hook = client.post(
+        reverse("webhooks"),
+        {"url": "https://shop.example/\x00", "topics": ["invoice.issued"], "description": "\x00"},
+    )
+    assert hook.status_code == 422
+    assert client.get(reverse("webhook_log"), {"before": "1\x00"}).status_code == 200
+
+
+def test_a_nul_byte_anywhere_in_an_api_request_is_refused_with_a_field(personas, client):
+    from api.services import api_key_create
+
+    _, key = api_key_create(by=personas.manager, name="Sync", scope="write")
+    auth = {"Authorization": f"Bearer {key}"}
+    for path, params in [
+        ("/api/v1/customers", {"q": "Dee\x00"}),
+        ("/api/v1/works-orders", {"branch": "\x00"}),
+        ("/api/v1/devices/lookup", {"serial": "C02\x00XYZ"}),
+        ("/api/v1/stock", {"branch": "BHM\x00"}),
+    ]:
+        answer = client.get(path, params, headers=auth)
+        assert answer.status_code == 422, path
+        assert "NUL" in answer.json()["errors"][0]["message"]
+    bad_key = {"Authorization": f"Bearer {key}\x00"}
+    assert client.get("/api/v1/customers", headers=bad_key).status_code == 401

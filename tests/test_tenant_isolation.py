@@ -21,6 +21,7 @@ from shops.models import ClosedDate
 from tests.conftest import Personas
 from tests.factories import (
     CustomerFactory,
+    DeviceFactory,
     InvitationFactory,
     OptionPartFactory,
     PartFactory,
@@ -54,6 +55,9 @@ PUBLIC_ROUTES = {
 # provider's signature (see test_webhooks_refuse_unsigned_requests).
 SIGNED_WEBHOOK_ROUTES = {"twilio_status", "twilio_inbound", "stripe_webhook"}
 SKIPPED_PREFIXES = ("admin/",)  # superusers only; see test_admin_is_for_superusers_only
+# The REST API answers an API key, never a session: see test_api_keys_reach_only_their_shop.
+API = "api-v1:"
+API_DESCRIPTION = {"api-v1:openapi-json", "api-v1:openapi-view"}  # no shop's data: open
 
 
 @dataclass
@@ -66,16 +70,17 @@ class Route:
         return reverse(self.name, kwargs={p: values[p] for p in self.params})
 
 
-def walk(patterns, prefix: str = "") -> Iterator[Route]:
+def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Route]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             if not (prefix + str(entry.pattern)).startswith(SKIPPED_PREFIXES):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
             assert isinstance(entry.pattern, RoutePattern), f"use path(), not re_path(): {entry}"
             route = prefix + str(entry.pattern)
             assert entry.name, f"every URL needs a name (the crawler reverses it): {route}"
-            yield Route(entry.name, route, list(entry.pattern.converters))
+            yield Route(namespace + entry.name, route, list(entry.pattern.converters))
 
 
 def app_routes() -> list[Route]:
@@ -139,7 +144,30 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
             taken_by=personas.outsider,
         )
 
+    @functools.cache
+    def other_endpoint():
+        from api.services import webhook_endpoint_create
+
+        return webhook_endpoint_create(
+            by=personas.outsider, url="https://elsewhere.example/hook", topics=["invoice.issued"]
+        )[0]
+
+    def other_delivery():
+        from api.models import WebhookDelivery, WebhookEvent
+
+        event = WebhookEvent.objects.create(shop=other, topic="invoice.issued", source="x")
+        return WebhookDelivery.objects.create(shop=other, event=event, endpoint=other_endpoint())
+
+    def other_key():
+        from api.services import api_key_create
+
+        return api_key_create(by=personas.outsider, name="Their sync", scope="write")[0]
+
     return {
+        "key_id": lambda: other_key().pk,
+        "endpoint_id": lambda: other_endpoint().pk,
+        "delivery_id": lambda: other_delivery().pk,
+        "device_id": lambda: DeviceFactory(shop=other, customer=CustomerFactory(shop=other)).pk,
         "invoice_number": lambda: other_invoice().number,
         "payment_id": lambda: other_payment().pk,
         "branch_code": lambda: other_branch.code,
@@ -203,7 +231,7 @@ def test_another_shops_objects_are_404_for_every_method(filled, client_as, perso
     client = client_as(personas.owner)  # the strongest role: only the shop boundary can refuse
     answers = {}
     for route, url in filled:
-        if not route.params or route.name in PUBLIC_SECRET_ROUTES:
+        if not route.params or route.name in PUBLIC_SECRET_ROUTES or route.name.startswith(API):
             continue
         answers[url] = (
             client.get(url).status_code,
@@ -228,6 +256,7 @@ def test_signed_out_every_private_url_sends_to_sign_in(filled, client):
         if (
             route.name in PUBLIC_ROUTES | SIGNED_WEBHOOK_ROUTES
             or route.name in PUBLIC_SECRET_ROUTES
+            or route.name.startswith(API)
         ):
             continue
         for response in (client.get(url), client.post(url, {})):
@@ -246,6 +275,55 @@ def test_webhooks_refuse_unsigned_requests(filled, client):
 def test_pages_without_parameters_open_for_the_owner(filled, client_as, personas):
     client = client_as(personas.owner)
     for route, url in filled:
+        if route.name.startswith(API) and route.name not in API_DESCRIPTION:
+            continue  # a session is not a key: see the API tests below
         if not route.params and route.name not in {"logout", "switch_shop"}:
             status = client.get(url).status_code
             assert status in (200, 302, 405), f"{route.name} {url} answered {status}"
+
+
+# The REST API ----------------------------------------------------------------------------
+
+# A body each write accepts, so that only the shop boundary can refuse it (not validation).
+API_BODIES = {
+    "api-v1:works_order_step": {"step": "start"},
+    "api-v1:device_create": {"customer_id": 1, "make": "A", "model_name": "B"},
+}
+
+
+def test_the_crawler_sees_the_api(filled):
+    names = {route.name for route, _ in filled if route.name.startswith(API)}
+    assert {"api-v1:works_order_read", "api-v1:works_order_step", "api-v1:customer_read"} <= names
+
+
+def test_api_keys_reach_only_their_shop(filled, client, personas):
+    """A read+write key of the owner's shop, at every API URL filled with the other shop's
+    objects: 404 (or 405 for a method the URL does not have), never the object."""
+    from api.services import api_key_create
+
+    _, key = api_key_create(by=personas.owner, name="Crawler", scope="write")
+    auth = {"Authorization": f"Bearer {key}"}
+    answers = {}
+    for route, url in filled:
+        if not route.name.startswith(API) or not route.params:
+            continue
+        body = API_BODIES.get(route.name, {})
+        answers[url] = (
+            client.get(url, headers=auth).status_code,
+            client.post(url, body, content_type="application/json", headers=auth).status_code,
+        )
+    assert answers, "no API object URLs were crawled"
+    leaks = {
+        url: codes
+        for url, codes in answers.items()
+        if not set(codes) <= {404, 405} or 404 not in codes
+    }
+    assert not leaks, f"these API URLs did not answer 404 to another shop's object: {leaks}"
+
+
+def test_without_a_key_every_api_url_is_401(filled, client_as, personas):
+    client = client_as(personas.owner)  # a signed-in session is not a key
+    for route, url in filled:
+        if route.name.startswith(API) and route.name not in API_DESCRIPTION:
+            assert client.get(url).status_code == 401, url
+            assert client.post(url, {}).status_code == 401, url

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.context import acting_via
 from customers.models import Customer
 from devices.models import Device
 from shops.models import Branch, Membership, Role, TermsVersion
@@ -66,6 +67,8 @@ def _entry(
     note_kind: str = "",
     **data,
 ) -> TimelineEntry:
+    if via := acting_via():  # an API key: the timeline names it, not the manager who made it
+        data.setdefault("via", via)
     return TimelineEntry(
         shop_id=works_order.shop_id,
         works_order=works_order,

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "ninja",  # its API docs page from its own static files (not a CDN)
     "shops",
     "customers",
     "devices",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "shops.middleware.CurrentShopMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "api.middleware.ApiKeyMiddleware",
     "shops.middleware.HtmxMessagesMiddleware",
     "csp.middleware.CSPMiddleware",
     "shops.middleware.SecurityHeadersMiddleware",
@@ -217,12 +220,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=0, minute=20),
     },
     # Nightly, in the small hours: photos and messages past each shop's retention period.
+    # Outbound webhooks due (new, or a retry whose backoff is over, or lost with a worker).
+    "webhooks-sweep": {
+        "task": "api.tasks.webhooks_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "retention-sweep": {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3 * 3600},
     },
 }
+
+# The REST API (api/): requests per minute per key, beyond which 429 with Retry-After.
+API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "120"))
+# Outbound webhooks: endpoints must be https:// (production turns this on), and how long one
+# delivery may take before it counts as a failed attempt.
+WEBHOOKS_HTTPS_ONLY = env_bool("WEBHOOKS_HTTPS_ONLY", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 # Where customers and providers reach this installation: links in SMS and emails (which have no
 # request to take a host from), and the address Twilio signs its webhooks for.

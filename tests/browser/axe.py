@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -15,6 +16,8 @@ SERIOUS = ("serious", "critical")
 
 def axe_findings(page: Page, impacts: tuple[str, ...] = SERIOUS) -> list[dict]:
     """The violations axe-core finds in the page as it is now, of the given impacts."""
+    # A toast fading in is part transparent: axe would measure the contrast of the fade.
+    expect(page.locator(".toast.showing")).to_have_count(0)
     if not page.evaluate("typeof window.axe === 'object'"):
         # Evaluated, not added as a <script> element: the page's CSP would refuse that.
         page.evaluate(AXE_JS.read_text())

@@ -11,7 +11,12 @@ from shops.models import Branch, Membership, OpeningHours
 from shops.tenancy import ShopOwned, UnscopedQuery
 
 # A secret looked up before any shop is known (the link in an email) is unique by design.
-GLOBAL_SECRETS = {"Invitation.token_hash", "WorksOrder.status_token_hash"}
+GLOBAL_SECRETS = {
+    "Invitation.token_hash",
+    "WorksOrder.status_token_hash",
+    "ApiKey.prefix",  # what a key sent from outside names its shop by
+    "WebhookEvent.event_id",  # a random UUID receivers dedupe on, across every shop
+}
 
 
 def tenant_models() -> list[type[models.Model]]:
