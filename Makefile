@@ -6,6 +6,7 @@
 #   make lint / fmt   ruff
 #   make bench        timings of the pages that matter on 1M works orders (BENCH_SCALE=small: quick)
 #   make bench-import the pricebook import benchmark alone (30,000 rows; also part of make bench)
+#   make load         production load test: gunicorn + locust on the bench data (ARGS="--soak 600")
 #   make services     start local Postgres+Redis only: eval "$(make -s services)" for manage.py
 #   make stop         stop them
 #   make backup       database (pg_dump) + media into backups/<UTC time>/ with a manifest
@@ -34,8 +35,8 @@ export UV_SYSTEM_CERTS := 1
 TEST_DEBS := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
              fonts-dejavu-core
 
-.PHONY: help run test lint fmt bench bench-import services stop sync system-deps vendor clean-data \
-        backup restore
+.PHONY: help run test lint fmt bench bench-import load services stop sync system-deps vendor \
+        clean-data backup restore
 
 help:
 	@grep '^#   make ' Makefile | sed 's/^#   //'
@@ -64,6 +65,11 @@ bench: sync
 
 bench-import: sync
 	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/bench_import.py
+
+# gunicorn with the production settings against make bench's data set (LOAD_DATABASE_URL for
+# another), driven by locust; a few minutes, so never part of make test. See README "Production load".
+load: sync
+	@eval "$$($(DEVSTACK) services)" && $(VENV_PY) scripts/loadtest.py $(ARGS)
 
 # Both use DATABASE_URL / MEDIA_ROOT when set, else the local dev servers (started if needed).
 backup: sync

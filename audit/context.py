@@ -3,9 +3,9 @@
 The triggers read three settings of the database session (`benchdesk.audit_member`,
 `benchdesk.audit_actor`, `benchdesk.audit_source`). While an `acting(...)` block is open, an
 execute wrapper sets them just before every statement that writes (one small extra statement,
-on the same connection, never for a read) and, if it set them, clears them when the block ends,
-so a write outside any block is recorded as "system" with no source rather than as someone
-else.
+on the same connection, never for a read, a read-only WITH query included) and, if it set them,
+clears them when the block ends, so a write outside any block is recorded as "system" with no
+source rather than as someone else.
 
 They are set again before each write rather than once: a rollback (of the transaction or of a
 savepoint) would undo a `set_config` made inside it, and the next write must still know who.
@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,9 @@ _SET = (
     "set_config('benchdesk.audit_actor', %s, false), "
     "set_config('benchdesk.audit_source', %s, false)"
 )
-_WRITES = ("insert", "update", "delete", "with", "merge", "copy")
+_WRITES = ("insert", "update", "delete", "merge", "copy")
+# A WITH query writes only through a data-modifying statement, which names its verb.
+_WRITING_VERB = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,12 @@ def source_is(source: str) -> None:
 
 
 def _is_write(sql: str) -> bool:
-    return sql.lstrip(" \n\t(").lower().startswith(_WRITES)
+    start = sql.lstrip(" \n\t(").lower()
+    if start.startswith("with"):
+        # Read-only WITH queries (the board's version check, on every poll) need no settings;
+        # a stray verb in one (a column, FOR UPDATE) only costs the extra statement.
+        return _WRITING_VERB.search(start) is not None
+    return start.startswith(_WRITES)
 
 
 def _before_writes(execute, sql, params, many, context):
