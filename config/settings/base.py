@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "audit",
+    "tenancy",
 ]
 
 MIDDLEWARE = [
