@@ -52,14 +52,15 @@ def count(table: str) -> int:
 
 @contextlib.contextmanager
 def as_app():
-    """The rest of the block runs as the app's role (and back to the owner afterwards)."""
+    """The block runs as the app's role, without the cross-shop role the suite's own code has."""
     with transaction.atomic():
+        (outer,) = fetch("SELECT current_setting('role')")[0]
         run(f"SET LOCAL ROLE {APP_ROLE}")
         try:
             yield
         finally:
             if not connection.needs_rollback:
-                run("SET LOCAL ROLE NONE")
+                run("SELECT set_config('role', %s, true)", [outer])
 
 
 @pytest.fixture
@@ -228,3 +229,44 @@ def test_a_real_app_login_can_take_the_cross_shop_path_for_one_transaction(two_s
         assert app.execute("SELECT count(*) FROM tickets_worksorder").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             app.execute("SET ROLE postgres")
+
+
+def test_the_suite_logs_in_as_the_app_role(db, settings):
+    if not settings.DATABASE_APP_USER:
+        pytest.skip("DATABASE_APP_USER is not set: the suite logs in as the owner")
+    assert fetch("SELECT session_user") == [(APP_ROLE,)]
+
+
+def test_a_request_runs_as_the_app_role_with_its_shop(personas, rf, settings):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from shops.middleware import CurrentShopMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["as"] = fetch(
+            "SELECT current_user, current_setting('benchdesk.shop'), "
+            "current_setting('benchdesk.user')"
+        )[0]
+        seen["jobs"] = count("tickets_worksorder")
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    WorksOrderFactory(branch=personas.outsider.branches.first(), by=personas.outsider)
+    member = personas.owner
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.session["_auth_user_id"] = str(member.user.pk)
+    request.user = member.user
+    CurrentShopMiddleware(view)(request)
+    expected_role = APP_ROLE if settings.DATABASE_APP_USER else seen["as"][0]
+    assert seen["as"] == (expected_role, str(personas.shop.pk), str(member.user.pk))
+    assert seen["jobs"] == (0 if settings.DATABASE_APP_USER else 1)  # the other shop's job
+
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    CurrentShopMiddleware(view)(request)
+    assert seen["as"][1:] == ("", "")
