@@ -270,3 +270,17 @@ def test_a_request_runs_as_the_app_role_with_its_shop(personas, rf, settings):
     request.session = SessionStore()
     CurrentShopMiddleware(view)(request)
     assert seen["as"][1:] == ("", "")
+
+
+def test_docker_compose_runs_the_app_as_the_app_role():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(
+        line.split("=", 1)
+        for line in (root / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    # web, worker and beat log in as benchdesk_app; migrate as the owner (tenancy's migrate).
+    assert env["DATABASE_APP_USER"] == APP_ROLE and "DATABASE_APP_PASSWORD" in env
+    assert env["DATABASE_URL"].startswith(f"postgres://{env['POSTGRES_USER']}:")
