@@ -32,8 +32,10 @@ ALL_SHOPS_ROLE = "benchdesk_all_shops"
 SHOP_SETTING = "benchdesk.shop"
 USER_SETTING = "benchdesk.user"
 
-CURRENT_SHOP = "NULLIF(current_setting('benchdesk.shop', true), '')::bigint"
-CURRENT_USER = "NULLIF(current_setting('benchdesk.user', true), '')::bigint"
+# In a scalar subquery, the setting is read once per statement (an InitPlan) rather than once per
+# row a filter looks at: on the board's 300 cards and their timelines, half its SQL time.
+CURRENT_SHOP = "(SELECT NULLIF(current_setting('benchdesk.shop', true), '')::bigint)"
+CURRENT_USER = "(SELECT NULLIF(current_setting('benchdesk.user', true), '')::bigint)"
 
 # Tables read before the shop is known, and what of them may be read then (SELECT only).
 OWN_ROWS = {
@@ -47,7 +49,7 @@ PROTECT_FUNCTION = """
 CREATE OR REPLACE FUNCTION tenancy_protect(tbl regclass, shop_column text DEFAULT 'shop_id',
                                            own_rows text DEFAULT NULL) RETURNS void AS $$
 DECLARE
-    current_shop text := $q$NULLIF(current_setting('benchdesk.shop', true), '')::bigint$q$;
+    current_shop text := $q$(SELECT NULLIF(current_setting('benchdesk.shop', true), '')::bigint)$q$;
 BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);

@@ -32,7 +32,10 @@ ORDER BY 1
 """
 
 
-POLICY_SHOP = "(NULLIF(current_setting('benchdesk.shop'::text, true), ''::text))::bigint"
+POLICY_SHOP = (
+    "( SELECT (NULLIF(current_setting('benchdesk.shop'::text, true), ''::text))::bigint "
+    'AS "nullif")'
+)
 
 
 def fetch(sql: str, params=()) -> list[tuple]:
