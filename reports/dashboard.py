@@ -7,7 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from billing.export import _safe as spreadsheet_safe
 from reports.kpis import Column, Row, Table
@@ -66,6 +66,20 @@ def list_url(base: str, row: Row, branches: dict[int, Branch], branch: Branch | 
     return f"{base}?{urlencode(filters)}"
 
 
+def cell_url(href: str, column: Column) -> str:
+    """The row's link made the jobs behind one figure: the period's dates moved to the
+    column's event (ready_from → collected_from…) and its filters added."""
+    if not href or not (column.span or column.filters):
+        return href
+    base, _, query = href.partition("?")
+    filters = []
+    for name, value in parse_qsl(query):
+        if column.span and name.endswith(("_from", "_to")):
+            name = f"{column.span}_{name.rpartition('_')[2]}"
+        filters.append((name, value))
+    return f"{base}?{urlencode([*filters, *column.filters])}"
+
+
 def shown_rows(
     table: Table, *, base: str, branches: dict[int, Branch], branch: Branch | None, currency: str
 ) -> list[ShownRow]:
@@ -78,7 +92,7 @@ def shown_rows(
                 figure_text(row.now.get(c.name), c, currency),
                 figure_text(row.before.get(c.name), c, currency) if table.compared else "",
                 _trend(row, c.name) if table.compared else "",
-                href if c.linked and row.now.get(c.name) not in (None, 0) else "",
+                cell_url(href, c) if c.linked and row.now.get(c.name) not in (None, 0) else "",
             )
             for c in table.columns
         ]

@@ -104,6 +104,10 @@ class Column:
     # Whether the row's works-order list link is the jobs behind this figure: a row is linked
     # to one set of jobs (booked in, ready… in the period); a figure about others is not.
     linked: bool = True
+    # A figure about other jobs than the row's: the event whose dates in the period pick them
+    # ("collected": collected_from/to instead of the row's ready_from/to…) and filters added.
+    span: str = ""
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -228,8 +232,8 @@ def _span(period: Period, prefix: str) -> dict[str, str]:
 
 VOLUME_COLUMNS = [
     Column("booked_in", "Booked in"),
-    Column("collected", "Collected", linked=False),
-    Column("cancelled", "Cancelled", linked=False),
+    Column("collected", "Collected", span="collected", filters=(("status", "collected"),)),
+    Column("cancelled", "Cancelled", span="cancelled", filters=(("status", "cancelled"),)),
     Column("open_at_end", "Open at the end", linked=False),
 ]
 
@@ -314,9 +318,9 @@ TURNAROUND_COLUMNS = [
     Column("ready_jobs", "Ready"),
     Column("ready_median", "Intake → ready, median", "hours"),
     Column("ready_p90", "Intake → ready, 90th percentile", "hours"),
-    Column("collected_jobs", "Collected", linked=False),
-    Column("collected_median", "Intake → collected, median", "hours", linked=False),
-    Column("collected_p90", "Intake → collected, 90th percentile", "hours", linked=False),
+    Column("collected_jobs", "Collected", span="collected"),
+    Column("collected_median", "Intake → collected, median", "hours", span="collected"),
+    Column("collected_p90", "Intake → collected, 90th percentile", "hours", span="collected"),
 ]
 
 DIMENSIONS = {
@@ -357,8 +361,8 @@ def _dimension(by: str) -> tuple[str, str, str]:
 def _dimension_link(by: str, key) -> dict:
     if by == "repair_type":
         return {"repair_type": key if key is not None else "none"}
-    if by == "technician":
-        return {"technician": key} if key is not None else {}
+    if by == "technician":  # who repaired the job (sent it to QC), not who holds it now
+        return {"repaired_by": key} if key is not None else {}
     return {}
 
 
@@ -504,10 +508,10 @@ def time_in_each_status(shop: Shop, branches, period: Period) -> Table:
 
 QUALITY_COLUMNS = [
     Column("jobs", "Jobs finished"),
-    Column("reworked", "Failed QC", linked=False),
-    Column("rework_rate", "QC failure rate", "percent", linked=False),
-    Column("comebacks", "Came back", linked=False),
-    Column("comeback_rate", "Comeback rate", "percent", linked=False),
+    Column("reworked", "Failed QC", filters=(("failed_qc", "on"),)),
+    Column("rework_rate", "QC failure rate", "percent", filters=(("failed_qc", "on"),)),
+    Column("comebacks", "Came back", filters=(("came_back", "on"),)),
+    Column("comeback_rate", "Comeback rate", "percent", filters=(("came_back", "on"),)),
 ]
 
 
@@ -636,7 +640,7 @@ def productivity(shop: Shop, branches, period: Period) -> Table:
             name,
             figures(*values[:3]),
             figures(*values[3:]),
-            {"technician": member_id, **_span(period, "ready")},
+            {"repaired_by": member_id, **_span(period, "ready")},
         )
         for member_id, name, *values in _fetch(sql, p)
     ]
@@ -785,9 +789,9 @@ def common_faults(shop: Shop, branches, period: Period) -> Table:
 # SLA compliance ----------------------------------------------------------------------------
 
 SLA_COLUMNS = [
-    Column("jobs", "Ready with an SLA"),
-    Column("met", "Ready on time"),
-    Column("percent", "Compliance", "percent"),
+    Column("jobs", "Ready with an SLA", filters=(("promise", "promised"),)),
+    Column("met", "Ready on time", filters=(("promise", "kept"),)),
+    Column("percent", "Compliance", "percent", filters=(("promise", "kept"),)),
 ]
 
 

@@ -11,6 +11,12 @@ from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
 from tickets.sla_status import SlaStatus
 
+PROMISE_CHOICES = [
+    ("promised", "Had an SLA due time"),
+    ("kept", "Ready by its due time"),
+    ("broken", "Ready after its due time"),
+]
+
 
 class WorksOrderFilterForm(forms.Form):
     # Drawn on every request of the list, with some 40 options: in Python, not a template each.
@@ -51,7 +57,36 @@ class WorksOrderFilterForm(forms.Form):
     started_to = DateField(
         label="Picked up to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    REPORT_FIELDS = ("repair_type", "ready_from", "ready_to", "started_from", "started_to")
+    collected_from = DateField(
+        label="Collected from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    collected_to = DateField(
+        label="Collected to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cancelled_from = DateField(
+        label="Cancelled from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cancelled_to = DateField(
+        label="Cancelled to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    repaired_by = forms.TypedChoiceField(
+        label="Repaired by", coerce=int, required=False, empty_value=None
+    )
+    failed_qc = forms.ChoiceField(
+        label="QC", required=False, choices=[("", "Any"), ("on", "Failed QC at least once")]
+    )
+    came_back = forms.ChoiceField(
+        label="Warranty", required=False, choices=[("", "Any"), ("on", "Came back under warranty")]
+    )
+    promise = forms.ChoiceField(
+        label="Promise", required=False, choices=[("", "Any"), *PROMISE_CHOICES]
+    )
+    REPORT_FIELDS = (
+        "repair_type", "ready_from", "ready_to", "started_from", "started_to", "collected_from",
+        "collected_to", "cancelled_from", "cancelled_to", "repaired_by", "failed_qc", "came_back",
+        "promise",
+    )  # fmt: skip
+    DATE_SPANS = ("ready", "started", "collected", "cancelled")
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +101,14 @@ class WorksOrderFilterForm(forms.Form):
             ("", "Any repair type"),
             ("none", "No repair type"),
             *((pk, rt.name) for pk, rt in self.repair_types.items()),
+        ]
+        # Whoever repaired the jobs behind a technician's figure, left since or not.
+        self.repairers = {}
+        if self.data.get("repaired_by"):
+            repairers = Membership.objects.for_shop(shop).select_related("user")
+            self.repairers = {m.pk: m for m in repairers.order_by("user__full_name")}
+        self.fields["repaired_by"].choices = [("", "Anyone")] + [
+            (pk, m.user.full_name or m.user.email) for pk, m in self.repairers.items()
         ]
         self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("code")}
         self.fields["branch"].choices = [("", "All branches")] + [
@@ -88,7 +131,8 @@ class WorksOrderFilterForm(forms.Form):
         start, end = cleaned.get("booked_from"), cleaned.get("booked_to")
         if start and end and start > end:
             self.add_error("booked_to", "The end date is before the start date.")
-        for first, last in (("ready_from", "ready_to"), ("started_from", "started_to")):
+        for span in self.DATE_SPANS:
+            first, last = f"{span}_from", f"{span}_to"
             if cleaned.get(first) and cleaned.get(last) and cleaned[first] > cleaned[last]:
                 self.add_error(last, "The end date is before the start date.")
         return cleaned
@@ -116,6 +160,14 @@ class WorksOrderFilterForm(forms.Form):
             ready_to=data.get("ready_to"),
             started_from=data.get("started_from"),
             started_to=data.get("started_to"),
+            collected_from=data.get("collected_from"),
+            collected_to=data.get("collected_to"),
+            cancelled_from=data.get("cancelled_from"),
+            cancelled_to=data.get("cancelled_to"),
+            repaired_by=self.repairers.get(data.get("repaired_by")),
+            failed_qc=data.get("failed_qc") == "on",
+            came_back=data.get("came_back") == "on",
+            promise=data.get("promise") or "",
         )
 
     def status_summary(self) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import (
     DecimalField,
+    Exists,
     F,
     OuterRef,
     QuerySet,
@@ -72,24 +73,19 @@ class ListFilters:
     ready_to: datetime.date | None = None
     started_from: datetime.date | None = None
     started_to: datetime.date | None = None
+    collected_from: datetime.date | None = None
+    collected_to: datetime.date | None = None
+    cancelled_from: datetime.date | None = None
+    cancelled_to: datetime.date | None = None
+    repaired_by: Membership | None = None
+    failed_qc: bool = False
+    came_back: bool = False
+    promise: str = ""  # "promised" (had an SLA due time), "kept" or "broken" (ready by it or not)
 
     @property
     def any(self) -> bool:
-        return bool(
-            self.repair_type
-            or self.no_repair_type
-            or self.ready_from
-            or self.ready_to
-            or self.started_from
-            or self.started_to
-            or self.branch
-            or self.statuses
-            or self.priority
-            or self.technician
-            or self.booked_from
-            or self.booked_to
-            or self.sla
-        )
+        """Whether any filter is set (every one is empty or false when it is not)."""
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -124,9 +120,24 @@ def works_order_list(shop: Shop, filters: ListFilters | None = None) -> QuerySet
         works_orders = works_orders.filter(repair_type=filters.repair_type)
     elif filters.no_repair_type:
         works_orders = works_orders.filter(repair_type__isnull=True)
+    if filters.repaired_by is not None:
+        works_orders = works_orders.filter(repaired_by=filters.repaired_by)
+    if filters.failed_qc:
+        works_orders = works_orders.filter(qc_failures__gt=0)
+    if filters.came_back:
+        returns = WorksOrder.objects.for_shop(shop).filter(warranty_return_of=OuterRef("pk"))
+        works_orders = works_orders.filter(Exists(returns))
+    if filters.promise:
+        works_orders = works_orders.filter(sla_due_at__isnull=False)
+    if filters.promise == "kept":
+        works_orders = works_orders.filter(ready_at__lte=F("sla_due_at"))
+    elif filters.promise == "broken":
+        works_orders = works_orders.filter(ready_at__gt=F("sla_due_at"))
     for name, first, last in (
         ("ready_at", filters.ready_from, filters.ready_to),
         ("started_at", filters.started_from, filters.started_to),
+        ("collected_at", filters.collected_from, filters.collected_to),
+        ("cancelled_at", filters.cancelled_from, filters.cancelled_to),
     ):
         if first:
             works_orders = works_orders.filter(**{f"{name}__gte": _start_of(first)})

@@ -27,12 +27,18 @@ from tickets.services import ConsentData
 CSP_REFUSAL = "Content Security Policy"
 
 
+def where(message) -> str:
+    """The file and line the refused code came from, as the console tells it."""
+    location = message.location
+    return f"{location.get('url') or 'inline'}:{location.get('lineNumber')}"
+
+
 def watch_for_csp_violations(context: BrowserContext, seen: list[str]) -> None:
     """Collect what Chromium reports to the console when the page's CSP refuses something."""
     context.on(
         "console",
         lambda message: (
-            seen.append(f"{message.page.url if message.page else ''}: {message.text}")
+            seen.append(f"{message.page and message.page.url} ({where(message)}): {message.text}")
             if CSP_REFUSAL in message.text
             else None
         ),

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.htmx import wait_until_true
 from tests.factories import WorksOrderFactory
 from tests.payments import pay_in_full
 from tickets.lifecycle import works_order_advance
@@ -48,7 +49,7 @@ def board_as(signed_in_page, live_server, page):
     def open_as(member) -> Page:
         signed_in_page(member).goto(f"{live_server.url}/board/")
         expect(column(page, "Intake")).to_be_visible()
-        page.wait_for_function("window.boardBusy !== undefined && window.Sortable !== undefined")
+        wait_until_true(page, "window.boardBusy !== undefined && window.Sortable !== undefined")
         return page
 
     yield open_as
@@ -192,7 +193,7 @@ def test_the_customer_signs_for_the_device_when_it_is_collected(board_as, person
     dialog.get_by_label("Collected by").fill("Dee Whitfield")
     pad = dialog.locator("#signature-pad")
     # The box is fitted to the dialog once the dialog has opened (its default is 300 × 150).
-    page.wait_for_function("document.getElementById('signature-pad').width > 300")
+    wait_until_true(page, "document.getElementById('signature-pad').width > 300")
     box = pad.bounding_box()
     page.mouse.move(box["x"] + 20, box["y"] + 60)
     page.mouse.down()

@@ -69,6 +69,30 @@ def test_a_manager_changes_branch_and_period_and_opens_the_jobs_behind_a_figure(
     expect(rows.filter(has_text=week.jobs["B"].number)).to_have_count(1)
 
 
+def test_a_click_on_a_chart_bar_opens_the_jobs_behind_it(signed_in_page, live_server, personas):
+    week = known_week(personas)
+    page = signed_in_page(personas.manager)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/reports/dashboard/?period=custom&start=2026-11-02&end=2026-11-08")
+    canvas = page.locator("#kpi-volume canvas[data-chart=volume]")
+    expect(canvas).to_have_attribute("data-drawn", "Birmingham|Coventry=3|1")
+    canvas.scroll_into_view_if_needed()
+    # Where Chart.js drew this period's Birmingham bar, in the canvas's own pixels.
+    bar = page.evaluate(
+        "(() => { const el = document.querySelector('#kpi-volume canvas[data-chart=volume]');"
+        " const b = Chart.getChart(el).getDatasetMeta(0).data[0];"
+        " return {x: b.x, y: (b.y + b.base) / 2}; })()"
+    )
+    canvas.click(position=bar)
+    expect(page).to_have_url(
+        f"{live_server.url}/works-orders/?booked_from=2026-11-02&booked_to=2026-11-08&branch=BHM"
+    )
+    rows = page.locator("#works-order-table tbody tr")
+    expect(rows).to_have_count(3)
+    for name in ("A", "B"):
+        expect(rows.filter(has_text=week.jobs[name].number)).to_have_count(1)
+
+
 def test_the_dashboard_on_a_phone(signed_in_page, live_server, personas):
     known_week(personas)
     page = signed_in_page(personas.manager)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
 from reports import kpis
-from reports.dashboard import csv_text
+from reports.dashboard import csv_text, shown_rows
 from tests.factories import WorksOrderFactory
 from tests.reports.kpi_scenes import WEEK, known_week
 from tickets.models import WorksOrder
@@ -147,3 +148,25 @@ def test_the_chart_data_is_on_the_page(client_as, personas, week):
     assert 'data-chart="turnaround_repair_type"' in page
     main = page.split("<main", 1)[1].split("</main>", 1)[0]  # the page's own (base.html aside)
     assert "<script>" not in main and 'style="' not in main and " onclick" not in main
+
+
+def test_every_linked_count_opens_a_list_of_exactly_those_jobs(client_as, personas, week):
+    """Each count on the dashboard that links somewhere (booked in, collected, cancelled, failed
+    QC, came back, jobs finished…) opens the works-order list showing that many jobs."""
+    client = client_as(personas.manager)
+    numbers = set(WorksOrder.objects.for_shop(personas.shop).values_list("number", flat=True))
+    branches = {b.pk: b for b in (personas.branch, personas.other_branch)}
+    checked = set()
+    for name, table in kpis.dashboard(personas.shop, None, WEEK).tables.items():
+        shown = shown_rows(table, base=reverse("works_orders"), branches=branches, branch=None,
+                           currency="GBP")  # fmt: skip
+        for row, shown_row in zip(table.rows, shown, strict=True):
+            for column, cell in zip(table.columns, shown_row.cells, strict=True):
+                if column.unit or not cell.href:
+                    continue
+                listed = client.get(cell.href).content.decode()
+                found = {n for n in re.findall(r"WO-\d+", listed) if n in numbers}
+                assert len(found) == row.now[column.name], (name, row.label, column.name, cell.href)
+                checked.add(column.span or column.filters or column.name)
+    # The figures about other jobs than their row's are among those followed.
+    assert {"collected", "cancelled", (("failed_qc", "on"),), (("came_back", "on"),)} <= checked
