@@ -8,6 +8,7 @@ app connecting as benchdesk_app would be; one test logs in as benchdesk_app for 
 from __future__ import annotations
 
 import contextlib
+import importlib
 from decimal import Decimal
 
 import psycopg
@@ -287,3 +288,25 @@ def test_docker_compose_runs_the_app_as_the_app_role():
     # web, worker and beat log in as benchdesk_app; migrate as the owner (tenancy's migrate).
     assert env["DATABASE_APP_USER"] == APP_ROLE and "DATABASE_APP_PASSWORD" in env
     assert env["DATABASE_URL"].startswith(f"postgres://{env['POSTGRES_USER']}:")
+
+
+def test_search_functions_are_leakproof_so_indexes_serve_them_under_the_policy(db):
+    functions = importlib.import_module("tenancy.migrations.0002_leakproof_search_operators")
+    names = functions.FUNCTIONS
+    assert fetch(
+        "SELECT count(*), bool_and(proleakproof) FROM pg_proc WHERE oid = ANY(%s::regprocedure[])",
+        [names],
+    ) == [(len(names), True)]
+
+
+def test_a_number_search_uses_its_index_as_the_app(two_shops):
+    with as_app(), tenancy.for_shop(two_shops.shop):
+        plan = "\n".join(
+            row[0]
+            for row in fetch(
+                "EXPLAIN SELECT id FROM tickets_worksorder WHERE shop_id = %s "
+                "AND reverse(number) ~>=~ '1000-' AND reverse(number) ~<~ '1000.'",
+                [two_shops.shop.pk],
+            )
+        )
+    assert "Index Cond" in plan and "~>=~" in plan.split("Index Cond", 1)[1], plan
