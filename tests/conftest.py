@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.test import Client
@@ -157,10 +158,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker):
+    # Test scenes back-date sealed history with session_replication_role (tests/reports/
+    # scenes.py): the tests' cross-shop role may, for this run only; production's may not.
+    grant = f"SET ON PARAMETER session_replication_role TO {ALL_SHOPS_ROLE}"
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"GRANT {grant}")
     log_in_as("app")
     yield
     log_in_as("owner")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"REVOKE {grant.replace(' TO ', ' FROM ')}")
 
 
 @pytest.fixture(autouse=True)
