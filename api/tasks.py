@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import tenancy
 from api import webhooks
 
 
 @shared_task
+@tenancy.all_shops()  # a delivery is named by its id alone; it is read with its own shop's keys
 def webhook_deliver(delivery_id: int) -> str | None:
     return webhooks.delivery_attempt(delivery_id)
 
 
 @shared_task
+@tenancy.all_shops()  # a sweep over every shop's due deliveries
 def webhooks_sweep() -> int:
     """Every half minute: queue each delivery that is due (see api.webhooks)."""
     ids = webhooks.due_ids()

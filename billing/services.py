@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+import tenancy
 from billing import payments, vat
 from billing.models import (
     COUNTER_METHODS,
@@ -547,6 +548,7 @@ def stripe_event_apply(*, event: payments.Event) -> bool:
     facts = event.facts
     if facts is None or facts.amount <= 0:
         return False
+    tenancy.set_shop(facts.shop_id)  # the signed event names its shop (the rest of this request)
     invoice = (
         Invoice.objects.for_shop(facts.shop_id)
         .filter(number=facts.invoice_number, kind=DocumentKind.INVOICE)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+import tenancy
 from audit.context import STATUS_PAGE, acting_as
 from billing.models import Invoice
 from billing.payments import configured as online_payment_configured
@@ -129,16 +130,18 @@ def find_works_order(token: str) -> WorksOrder | None:
     identifies it (and so the shop)."""
     if not 16 <= len(token) <= 64:
         return None
-    found = list(
-        WorksOrder.objects.all_shops()  # the token is global by design: it names the shop
-        .select_related("shop", "branch", "device", "assigned_to__user")
-        .defer("passcode_secret", "collection_signature_png")  # never needed here
-        .filter(status_token_hash=status_token_hash(token))
-        .order_by()[:1]  # the hash is unique: no ordering to work out or sort by
-    )
+    with tenancy.all_shops():  # the token is global by design: it names the shop
+        found = list(
+            WorksOrder.objects.all_shops()
+            .select_related("shop", "branch", "device", "assigned_to__user")
+            .defer("passcode_secret", "collection_signature_png")  # never needed here
+            .filter(status_token_hash=status_token_hash(token))
+            .order_by()[:1]  # the hash is unique: no ordering to work out or sort by
+        )
     if not found:
         return None
     works_order = found[0]
+    tenancy.set_shop(works_order.shop_id)  # the rest of the request is that shop's
     ended = works_order.collected_at or works_order.cancelled_at
     if works_order.status in (Status.COLLECTED, Status.CANCELLED):
         ended = ended or works_order.created_at

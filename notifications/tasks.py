@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import tenancy
 from notifications import outbox
 
 
@@ -15,7 +16,8 @@ from notifications import outbox
     max_retries=outbox.MAX_ATTEMPTS,
 )
 def message_send(message_id: int) -> None:
-    outbox.message_deliver(message_id)
+    with tenancy.all_shops():  # the outbox: the message names its shop
+        outbox.message_deliver(message_id)
 
 
 @shared_task
@@ -29,7 +31,8 @@ def messages_send(message_ids: list[int]) -> int:
 @shared_task
 def outbox_sweep() -> int:
     """Every minute: send what is due and still waiting (quiet hours over, a worker lost)."""
-    ids = outbox.waiting_ids()
+    with tenancy.all_shops():
+        ids = outbox.waiting_ids()
     for message_id in ids:
         message_send.delay(message_id)
     return len(ids)

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+import tenancy
 from audit.context import SMS_REPLY, TWILIO, acting_as
 from notifications import inbound, outbox
 from notifications.models import DeliveryReport
@@ -58,7 +59,8 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
             DeliveryReport.objects.create(provider_id=sid, status=status, payload=payload)
     except IntegrityError:
         pass  # a replay: stored before; applying it again below is harmless
-    outbox.message_advance(sid, status, error=outbox.report_error(payload))
+    with tenancy.all_shops():  # the provider's id names the message, and so its shop
+        outbox.message_advance(sid, status, error=outbox.report_error(payload))
     return HttpResponse(status=204)
 
 
@@ -67,10 +69,12 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 def twilio_inbound(request: HttpRequest) -> HttpResponse:
     """An SMS from a customer; Twilio gets an empty TwiML answer (replies go through the
     outbox, so they are recorded and sent like every other message)."""
-    inbound.inbound_receive(
-        provider_id=request.POST.get("MessageSid", "")[:64],
-        sender=request.POST.get("From", "")[:20],
-        to=request.POST.get("To", "")[:20],
-        body=request.POST.get("Body", "")[:1600],
-    )
+    # One sending number for every shop: a reply (STOP, YES 123) may concern several.
+    with tenancy.all_shops():
+        inbound.inbound_receive(
+            provider_id=request.POST.get("MessageSid", "")[:64],
+            sender=request.POST.get("From", "")[:20],
+            to=request.POST.get("To", "")[:20],
+            body=request.POST.get("Body", "")[:1600],
+        )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

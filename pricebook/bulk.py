@@ -3,7 +3,8 @@
 bulk_create builds a model instance per row and renders every value through the ORM; for the
 100,000-odd rows of a large pricebook that is most of the import's time and memory. Here rows
 are plain tuples: ids are reserved from the table's sequence first (so later tables can point
-at them), then the rows are streamed with COPY. Columns the caller does not give get the
+at them), then the rows are streamed with COPY (into a temporary table, then inserted from there
+under the shop's row-level security). Columns the caller does not give get the
 field's Django default, so a field added to a model later needs no change here.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 UPDATE_BATCH = 5000
@@ -37,11 +38,20 @@ def insert_rows(
         return ids
     fill_columns, fill = _defaults(model, columns)
     names = ", ".join(connection.ops.quote_name(c) for c in ("id", *columns, *fill_columns))
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+    table = connection.ops.quote_name(model._meta.db_table)
+    # PostgreSQL refuses COPY FROM into a table under row-level security, so the rows go into
+    # a temporary copy of it first, and from there in one INSERT that the shop policy checks.
+    staging = connection.ops.quote_name(f"staging_{model._meta.db_table}")
     # wrap_database_errors: a refused row raises Django's IntegrityError, as a save() would.
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.copy(sql) as copy:
-        for pk, row in zip(ids, rows, strict=True):
-            copy.write_row((pk, *row, *fill))
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row((pk, *row, *fill))
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")
+        cursor.execute(f"DROP TABLE {staging}")
     return ids
 
 

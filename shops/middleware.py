@@ -1,19 +1,31 @@
 import json
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+import tenancy
 from shops.models import Membership
 
 SESSION_KEY = "shop_id"
 
 
 class CurrentShopMiddleware:
-    """Sets request.shop and request.member from the session, re-checked on every request.
+    """Sets request.shop and request.member from the session, re-checked on every request, and
+    runs the rest of the request in one transaction in which the database shows that shop's rows
+    only (row-level security, tenancy/).
 
     A membership that was deactivated (or a shop the user was removed from) stops
     working on the next click, not at the next sign-in.
+
+    The transaction is opened here rather than by ATOMIC_REQUESTS, which wraps only the view:
+    the memberships are read before the view, and TemplateResponses render after it, and both
+    must see the same shop. A streamed response (CSV exports) is read after this returns, so
+    its rows are read in a transaction of their own with the same shop. Public pages (status
+    page, webhooks, invitations) start with no shop, find theirs through `tenancy.all_shops()`
+    and then `tenancy.set_shop()` it for the rest of the request.
     """
 
     def __init__(self, get_response):
@@ -22,11 +34,37 @@ class CurrentShopMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.shop = request.member = None
         request.memberships = []
-        if request.user.is_authenticated:
-            member = current_membership(request)
-            if member is not None:
-                request.member, request.shop = member, member.shop
-        return self.get_response(request)
+        # The session names the user and, usually, the shop: set both before the first query,
+        # so the sign-in's membership query and the page share one round trip of settings.
+        session_user = request.session.get(auth.SESSION_KEY)
+        session_shop = request.session.get(SESSION_KEY)
+        # savepoint=False: inside a test's transaction, no savepoint statements either.
+        with transaction.atomic(savepoint=False), tenancy.for_shop(session_shop, user=session_user):
+            if request.user.is_authenticated:
+                member = current_membership(request)
+                if member is not None:
+                    request.member, request.shop = member, member.shop
+                if (request.shop.pk if request.shop else None) != session_shop:
+                    tenancy.set_shop(request.shop, user=request.user)
+            if request.path.startswith(ADMIN_PREFIX) and request.user.is_superuser:
+                with tenancy.all_shops():  # the Django admin: superusers only, every shop
+                    response = self.get_response(request)
+            else:
+                response = self.get_response(request)
+        if response.streaming:
+            user = request.user if request.user.is_authenticated else None
+            response.streaming_content = _streamed_in_shop(
+                response.streaming_content, request.shop, user
+            )
+        return response
+
+
+ADMIN_PREFIX = "/admin/"
+
+
+def _streamed_in_shop(content: Iterable[bytes], shop, user) -> Iterator[bytes]:
+    with transaction.atomic(), tenancy.for_shop(shop, user=user):
+        yield from content
 
 
 def active_memberships(user):

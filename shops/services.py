@@ -19,6 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+import tenancy
 from devices.catalogue import catalogue_seed
 from pricebook.starter import repair_types_seed
 from shops import ratelimit, signin
@@ -271,13 +272,17 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 
 def invitation_by_token(token: str) -> Invitation | None:
     """The open invitation behind an accept link, whatever its shop (the token is the key)."""
-    invitation = (
-        Invitation.objects.all_shops()
-        .select_related("shop")
-        .filter(token_hash=_token_hash(token))
-        .first()
-    )
-    return invitation if invitation is not None and invitation.is_open else None
+    with tenancy.all_shops():
+        invitation = (
+            Invitation.objects.all_shops()
+            .select_related("shop")
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
+    if invitation is None or not invitation.is_open:
+        return None
+    tenancy.set_shop(invitation.shop_id)  # the rest of the request is that shop's
+    return invitation
 
 
 @transaction.atomic

@@ -5,11 +5,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from shops.middleware import SESSION_KEY
 from shops.models import Branch, Membership, Role, Shop
+from tenancy.db import log_in_as
+from tenancy.rls import ALL_SHOPS_ROLE, APP_ROLE
 from tests.factories import BranchFactory, MembershipFactory, ShopFactory
 
 # Property-based tests: the same examples on every run (CI's and yours) unless asked to explore:
@@ -134,3 +139,51 @@ def signed_in_page(page, live_server, client):
 def browser_context_args(browser_context_args):
     # British staff see 24-hour times and day-first dates, as the shop's browsers would show them.
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+# --- Row-level security (tenancy/) ------------------------------------------------------------
+# The test database is created and migrated by the owner of its tables, as in production; then
+# the suite logs in as benchdesk_app (when DATABASE_APP_USER is set, as `make test` does).
+# Requests run as benchdesk_app with the middleware's shop, Celery tasks with the shop they
+# name (tenancy.celery), and tests' own code — factories, assertions that look across shops —
+# on the named cross-shop role, set for each new connection below. tests/tenancy checks the
+# policies themselves as benchdesk_app, without the cross-shop role.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    log_in_as("owner")
+    yield
+    log_in_as("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # Test scenes back-date sealed history with session_replication_role (tests/reports/
+    # scenes.py): the tests' cross-shop role may, for this run only; production's may not.
+    grant = f"SET ON PARAMETER session_replication_role TO {ALL_SHOPS_ROLE}"
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"GRANT {grant}")
+    log_in_as("app")
+    yield
+    log_in_as("owner")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"REVOKE {grant.replace(' TO ', ' FROM ')}")
+
+
+@pytest.fixture(autouse=True)
+def owner_login(request):
+    """@pytest.mark.owner_login: the whole test logs in as the owner (migration tests)."""
+    if request.node.get_closest_marker("owner_login") is None:
+        yield
+        return
+    log_in_as("owner")
+    yield
+    log_in_as("app")
+
+
+@receiver(connection_created)
+def _tests_see_every_shop(sender, connection, **kwargs):
+    if connection.settings_dict["USER"] == APP_ROLE:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {ALL_SHOPS_ROLE}")

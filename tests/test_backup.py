@@ -19,7 +19,8 @@ ROWS_CHECKSUM = (
 
 
 def conninfo(dbname: str) -> str:
-    db = connection.settings_dict
+    # As the tables' owner, as `make backup` / `make restore` connect (DATABASE_URL).
+    db = {**connection.settings_dict, **connection.settings_dict.get("OWNER", {})}
     return make_conninfo(
         dbname=dbname, host=db["HOST"], port=db["PORT"] or None, user=db["USER"],
         password=db["PASSWORD"] or None,

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "recurring",
+    "tenancy",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,15 @@ DATABASES = {
 # took 20 times longer than running them. (Django leaves preparing off for the sake of
 # transaction-mode connection poolers; docker-compose.yml connects straight to PostgreSQL.)
 DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+# Row-level security (tenancy/): DATABASE_URL names the tables' owner, which `migrate` (and
+# `flush`) log in as; with DATABASE_APP_USER set, everything else logs in as that role
+# (benchdesk_app: owns nothing, cannot bypass the shop policies; its password is set from
+# DATABASE_APP_PASSWORD by every `migrate`).
+DATABASE_APP_USER = env("DATABASE_APP_USER", "")
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", "")
+if DATABASE_APP_USER:
+    owner = {key: DATABASES["default"].get(key, "") for key in ("USER", "PASSWORD")}
+    DATABASES["default"].update(USER=DATABASE_APP_USER, PASSWORD=DATABASE_APP_PASSWORD, OWNER=owner)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "shops.User"

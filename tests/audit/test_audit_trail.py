@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+import tenancy
 from audit.context import STATUS_PAGE, STRIPE, acting
 from audit.models import Change
 from billing import services as billing
@@ -154,7 +155,8 @@ def test_a_payment_from_a_stripe_webhook_is_stripes(client, stripe_fake, invoice
 def reprice(shop_id: int, option_id: int) -> None:
     from pricebook.models import PriceOption
 
-    PriceOption.objects.for_shop(shop_id).filter(pk=option_id).update(price=Decimal("1.00"))
+    with tenancy.for_shop(shop_id):  # a task names its shop (tenancy.celery)
+        PriceOption.objects.for_shop(shop_id).filter(pk=option_id).update(price=Decimal("1.00"))
 
 
 def test_a_change_in_a_celery_task_is_the_systems_with_the_task_named(personas):

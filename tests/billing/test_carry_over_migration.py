@@ -16,6 +16,7 @@ def migrate(target):
     executor.migrate(target or executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.owner_login
 @pytest.mark.django_db(transaction=True)
 def test_paid_jobs_get_a_payment_and_exempt_ones_an_exemption(personas):
     paid, exempt, open_job = (

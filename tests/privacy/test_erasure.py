@@ -42,7 +42,8 @@ def pg_dump() -> str:
         binary = str(POSTGRES_BIN_PATH / "pg_dump")
     except ImportError:  # DATABASE_URL set: a server of the machine's own
         binary = shutil.which("pg_dump")
-    db = connection.settings_dict
+    # As the tables' owner, as a backup is taken (the app's role may not dump every shop).
+    db = {**connection.settings_dict, **connection.settings_dict.get("OWNER", {})}
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     command = [binary, "--no-owner", "--data-only", "-d", db["NAME"], "-U", db["USER"]]
     if db.get("HOST"):

@@ -16,6 +16,7 @@ def migrate(target):
     executor.migrate(target or executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.owner_login
 @pytest.mark.django_db(transaction=True)
 def test_open_jobs_get_a_promise_and_closed_ones_none(personas):
     branch_set_hours(branch=personas.branch, hours=DEFAULT_HOURS)

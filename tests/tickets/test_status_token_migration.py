@@ -11,6 +11,7 @@ BEFORE = [("tickets", "0011_approval_reply_code")]
 AFTER = [("tickets", "0012_status_token_hash")]
 
 
+@pytest.mark.owner_login
 @pytest.mark.django_db(transaction=True)
 def test_existing_works_orders_get_the_hash_of_their_link(personas):
     works_order = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)

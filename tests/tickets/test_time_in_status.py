@@ -56,6 +56,7 @@ def test_notes_and_reassignments_are_no_stays(personas):
     assert set(notes.values_list("from_status", flat=True)) == {""}
 
 
+@pytest.mark.owner_login  # alters a table
 def test_the_migration_fills_in_recorded_steps_as_the_lifecycle_records_them(personas):
     works_order = at_qc(personas)
     advance(works_order, "pass_qc", personas.second_technician, results=all_pass(personas.shop))

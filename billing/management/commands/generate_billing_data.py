@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+import tenancy
 from audit.context import audited_command
 from billing.scale import billing_backfill
 from shops.models import Shop
@@ -24,6 +25,10 @@ class Command(BaseCommand):
 
     @audited_command
     def handle(self, *args, **options) -> None:
+        with tenancy.all_shops():  # every shop's collected jobs, or one shop named by slug
+            self._handle(*args, **options)
+
+    def _handle(self, *args, **options) -> None:
         shop_id = None
         if options["shop"]:
             shop = Shop.objects.filter(slug=options["shop"]).first()

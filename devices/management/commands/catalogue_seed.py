@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+import tenancy
 from devices.catalogue import catalogue_seed
 from shops.models import Shop
 
@@ -14,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--shop", help="Only this shop (its slug); every shop otherwise.")
 
     def handle(self, *args, shop: str | None = None, **options) -> None:
+        with tenancy.all_shops():  # every shop's catalogue, or one shop named by slug
+            self._handle(*args, shop=shop, **options)
+
+    def _handle(self, *args, shop: str | None = None, **options) -> None:
         shops = Shop.objects.order_by("pk")
         if shop:
             shops = shops.filter(slug=shop)

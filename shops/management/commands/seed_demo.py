@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+import tenancy
 from audit.context import audited_command
 from parts.demo import load_demo_stock
 from shops.demo import DEMO_PASSWORD, STAFF, load_demo
@@ -12,6 +13,12 @@ class Command(BaseCommand):
 
     @audited_command
     def handle(self, *args, **options) -> None:
+        with (
+            tenancy.all_shops()
+        ):  # the demo shop and its staff: a generator, before any shop is chosen
+            self._handle(*args, **options)
+
+    def _handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "The demo shop has well-known passwords; it loads only with DEBUG on."

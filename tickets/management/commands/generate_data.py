@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+import tenancy
 from audit.context import audited_command
 from shops.models import Shop
 from tickets import scale
@@ -52,6 +53,10 @@ class Command(BaseCommand):
 
     @audited_command
     def handle(self, *args, **options) -> None:
+        with tenancy.all_shops():  # the data generator writes many shops' rows
+            self._handle(*args, **options)
+
+    def _handle(self, *args, **options) -> None:
         shops, count = options["shops"], options["works_orders"]
         slug = options["into_shop"]
         if bool(shops) == bool(slug):
