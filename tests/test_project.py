@@ -23,6 +23,8 @@ def test_production_settings_pass_the_deploy_check_with_no_warnings():
     env = {k: v for k, v in os.environ.items() if k not in test_only} | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-0123456789",
+        # The app's role logs in with a password in production (make test names the role).
+        "DATABASE_APP_PASSWORD": "a-production-password",
         "DJANGO_ALLOWED_HOSTS": "repairs.example.com",
         "PASSCODE_KEY": "iuhZPcLrYO8e8L7OGIFEJ2LzOMeDoYWEafx-INnRcmw=",
     }

@@ -62,8 +62,12 @@ def test_the_board_poll_sends_its_two_queries_and_nothing_for_the_audit(client_a
 
     sent.clear()
     assert client.get(reverse("board_changed"), poll, headers=HTMX).status_code == 204
-    assert len(sent) == 2, sent  # the user with memberships, and the board's version (a WITH)
-    assert not any("set_config" in statement for statement in sent)
+    # Row-level security's shop for the request (set, then put back): nothing else is a setting.
+    shop = [statement for statement in sent if "benchdesk.shop" in statement]
+    queries = [statement for statement in sent if statement not in shop]
+    assert len(shop) == 2, sent
+    assert len(queries) == 2, sent  # the user with memberships, and the board's version (a WITH)
+    assert not any("set_config" in statement for statement in queries)
 
     advance(works_order, "start", personas.technician)  # a change: the poll says so
     assert client.get(reverse("board_changed"), poll, headers=HTMX).status_code == 200

@@ -16,8 +16,10 @@ SERIOUS = ("serious", "critical")
 
 def axe_findings(page: Page, impacts: tuple[str, ...] = SERIOUS) -> list[dict]:
     """The violations axe-core finds in the page as it is now, of the given impacts."""
-    # A toast fading in is part transparent: axe would measure the contrast of the fade.
-    expect(page.locator(".toast.showing")).to_have_count(0)
+    # A toast about to fade in, or fading, is part transparent: axe would measure the fade.
+    expect(page.locator(".toast:not(.show):not(.hide), .toast.showing")).to_have_count(0)
+    for toast in page.locator(".toast.show").all():
+        expect(toast).to_have_css("opacity", "1")
     if not page.evaluate("typeof window.axe === 'object'"):
         # Evaluated, not added as a <script> element: the page's CSP would refuse that.
         page.evaluate(AXE_JS.read_text())
