@@ -664,6 +664,22 @@ def timer_stop(*, works_order: WorksOrder, by: Membership) -> TimeEntry:
     return entry
 
 
+def timers_stop_all(works_order: WorksOrder) -> list[str]:
+    """Stop every clock running on the job (it is leaving the bench): what each one logged."""
+    running = (
+        TimeEntry.objects.for_shop(works_order.shop_id)
+        .select_for_update()
+        .filter(works_order=works_order, ended_at__isnull=True)
+        .select_related("technician__user")
+    )
+    now, said = timezone.now(), []
+    for entry in running:
+        entry.ended_at = max(now, entry.started_at + timedelta(minutes=1))
+        entry.save(update_fields=["ended_at"])
+        said.append(f"{entry.technician.user}'s timer stopped at {entry.minutes} min")
+    return said
+
+
 def time_entry_add(
     *, works_order: WorksOrder, technician: Membership, minutes: int, note: str, by: Membership
 ) -> TimeEntry:
