@@ -120,8 +120,8 @@ def test_the_repair_done_most_often_for_the_fault_comes_first_and_says_why(
     # 4 screens of the 6 similar finished jobs (the hand-quoted one counts, the batteries and
     # the unfinished job do not), the earliest in March last year, the closest fault quoted.
     assert (
-        f"4 of 6 similar iPhone 12 jobs since March {LAST_YEAR}: “No display after drop; glass fine”"
-        in text
+        f"4 of 6 similar iPhone 12 jobs since March {LAST_YEAR}: "
+        "“No display after drop; glass fine”" in text
     )
     assert f"1 of 6 similar iPhone 12 jobs since March {LAST_YEAR}" in text
     assert "Battery replacement" not in text
@@ -252,8 +252,10 @@ def test_the_suggestions_take_a_fixed_number_of_queries(
         response = suggest(client, **params)
     assert "Screen replacement" in response.content.decode()
     more = RepairTypeFactory(shop=personas.shop, name="Rear camera")
-    for i in range(6):
-        past_job(personas.branch, personas.front_desk, history["model"], "no display after drop", more)  # fmt: skip
+    for _ in range(6):
+        past_job(
+            personas.branch, personas.front_desk, history["model"], "No display after a drop", more
+        )
     with django_assert_max_num_queries(14):
         response = suggest(client, **params)
     assert suggested_repairs(response.content.decode())[0] == "Rear camera"
@@ -304,7 +306,7 @@ def on_the_bench(personas, history):
 def test_the_technician_on_the_job_sees_the_parts_usually_fitted_with_the_stock(
     client_as, personas, history, on_the_bench, django_assert_max_num_queries
 ):
-    job, flex = on_the_bench
+    job, _ = on_the_bench
     client = client_as(personas.technician)
     page = client.get(reverse("works_order_detail", args=[job.number])).content.decode()
     assert reverse("likely_parts", args=[job.number]) in page
