@@ -15,9 +15,20 @@ from playwright.sync_api import Page, expect
 
 from parts.models import PartStatus, WorksOrderPart
 from tests.browser.axe import axe_findings, sideways_overflow
-from tests.tickets.test_suggestions import history, on_the_bench  # noqa: F401 (fixtures)
+from tests.tickets.test_suggestions import history_of, put_on_the_bench
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def history(personas):
+    return history_of(personas)
+
+
+@pytest.fixture
+def on_the_bench(personas, history):
+    return put_on_the_bench(personas, history)
+
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

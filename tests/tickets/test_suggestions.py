@@ -56,6 +56,10 @@ def past_job(branch, by, model, fault, repair_type=None, *, diagnosis="", when=M
 
 @pytest.fixture
 def history(personas):
+    return history_of(personas)
+
+
+def history_of(personas) -> dict:
     """An iPhone 12 with two priced screen grades and a battery price, and the shop's finished
     jobs: four screens and a board repair for "no display after a drop", one such job quoted by
     hand, two battery jobs, and a screen job not finished yet."""
@@ -271,6 +275,10 @@ def test_only_the_counter_is_offered_suggestions_at_intake(client_as, personas, 
 
 @pytest.fixture
 def on_the_bench(personas, history):
+    return put_on_the_bench(personas, history)
+
+
+def put_on_the_bench(personas, history: dict) -> tuple:
     """An iPhone 12 with no display after a drop, assigned to Jack and started; earlier such
     jobs had the OEM screen fitted four times and a flex cable twice."""
     shop, branch, desk = personas.shop, personas.branch, personas.front_desk
