@@ -5,7 +5,7 @@ usually fitted on jobs like this one."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -64,11 +64,12 @@ def intake_suggestions(request: ShopRequest) -> HttpResponse:
 
 
 @shop_member_required(Role.TECHNICIAN, *MANAGERS)
-@require_GET
 def bench_likely_parts(request: ShopRequest, number: str) -> HttpResponse:
     """The parts most often fitted on similar jobs, with the stock at the job's branch: for the
     technician the job is assigned to (and managers, who may look over their shoulder)."""
-    works_order = get_works_order(request, number)  # another shop's number: 404
+    works_order = get_works_order(request, number)  # another shop's number: 404, whatever asks
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     member = request.member
     if member.role == Role.TECHNICIAN and works_order.assigned_to_id != member.pk:
         raise PermissionDenied("Likely parts are shown to the technician on the job.")
