@@ -41,8 +41,18 @@ def loaner_add(*, branch: Branch, name: str, serial: str, condition: str, by: Me
         condition=condition.strip(),
         added_by=by,
     )
-    loaner.full_clean(exclude=["shop", "branch", "added_by"])
-    loaner.save()
+    if not loaner.name or not loaner.serial:
+        raise ValidationError("Give the loaner a name and its serial number.")
+    same = Loaner.objects.for_shop(branch.shop_id).filter(serial__iexact=loaner.serial)
+    if same.exists():
+        raise ValidationError({"serial": "Another loaner already has this serial number."})
+    try:
+        with transaction.atomic():
+            loaner.save()
+    except IntegrityError as clash:  # added at the same moment elsewhere
+        raise ValidationError(
+            {"serial": "Another loaner already has this serial number."}
+        ) from clash
     return loaner
 
 
