@@ -14,7 +14,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
 
 from loaners import selectors, services
 from loaners.forms import LendForm, LoanerForm, ReturnForm, WaiveForm, default_due_back
@@ -106,10 +105,18 @@ def loaner_panel(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, get_works_order(request, number))
 
 
-@require_POST
+def _not_a_post(request: ShopRequest, works_order: WorksOrder) -> HttpResponse | None:
+    """Another shop's job is a 404 whatever the method; a GET goes to the loaner page."""
+    if request.method == "POST":
+        return None
+    return redirect("loaner_panel", number=works_order.number)
+
+
 @shop_member_required(*COUNTER, to="lend loaners")
 def loaner_lend(request: ShopRequest, number: str) -> HttpResponse:
     works_order = get_works_order(request, number)
+    if back := _not_a_post(request, works_order):
+        return back
     form = _lend_form(works_order, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -131,11 +138,12 @@ def loaner_lend(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, works_order, lend_form=form, open_form="lend")
 
 
-@require_POST
 @shop_member_required(*COUNTER, to="take back loaners")
 def loaner_return(request: ShopRequest, number: str, loan_id: int) -> HttpResponse:
     works_order = get_works_order(request, number)
     loan = _loan(request, works_order, loan_id)
+    if back := _not_a_post(request, works_order):
+        return back
     form = ReturnForm(request.POST, auto_id=f"return-{loan.pk}-%s")
     if form.is_valid():
         try:
@@ -147,11 +155,12 @@ def loaner_return(request: ShopRequest, number: str, loan_id: int) -> HttpRespon
     return _panel(request, works_order, return_forms={loan.pk: form}, open_form=f"return-{loan.pk}")
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="let a job go with its loaner out")
 def loaner_waive(request: ShopRequest, number: str, loan_id: int) -> HttpResponse:
     works_order = get_works_order(request, number)
     loan = _loan(request, works_order, loan_id)
+    if back := _not_a_post(request, works_order):
+        return back
     form = WaiveForm(request.POST, auto_id=f"waive-{loan.pk}-%s")
     if form.is_valid():
         try:
@@ -201,9 +210,10 @@ def loaners_list(request: ShopRequest) -> HttpResponse:
     return _list(request)
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="add loaners")
 def loaner_add(request: ShopRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("loaners_list")
     form = LoanerForm(request.POST, shop=request.shop)
     if form.is_valid():
         data = form.cleaned_data
@@ -217,10 +227,11 @@ def loaner_add(request: ShopRequest) -> HttpResponse:
     return _list(request, add_form=form, status=400)
 
 
-@require_POST
 @shop_member_required(*MANAGERS, to="retire loaners")
 def loaner_retire(request: ShopRequest, loaner_id: int) -> HttpResponse:
     loaner = get_object_or_404(Loaner.objects.for_shop(request.shop), pk=loaner_id)
+    if request.method != "POST":
+        return redirect("loaners_list")
     try:
         services.loaner_retire(loaner=loaner, by=request.member)
     except ValidationError as refused:

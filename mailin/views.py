@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
 
 from config.pdf import pdf_response, render_pdf
 from customers.phones import display as phone_display
@@ -74,10 +73,18 @@ def mail_in_panel(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, get_works_order(request, number))
 
 
-@require_POST
+def _not_a_post(request: ShopRequest, works_order: WorksOrder) -> HttpResponse | None:
+    """Another shop's job is a 404 whatever the method; a GET goes to the mail-in page."""
+    if request.method == "POST":
+        return None
+    return redirect("mail_in_panel", number=works_order.number)
+
+
 @shop_member_required(*COUNTER, to="record mail-in parcels")
 def mail_in_set(request: ShopRequest, number: str) -> HttpResponse:
     works_order = get_works_order(request, number)
+    if back := _not_a_post(request, works_order):
+        return back
     form = MailInForm(request.POST, auto_id="mail-in-%s")
     if form.is_valid():
         try:
@@ -89,10 +96,11 @@ def mail_in_set(request: ShopRequest, number: str) -> HttpResponse:
     return _panel(request, works_order, form=form, open_form="mail-in")
 
 
-@require_POST
 @shop_member_required(*COUNTER, to="record mail-in parcels")
 def parcel_state_set(request: ShopRequest, number: str) -> HttpResponse:
     works_order = get_works_order(request, number)
+    if back := _not_a_post(request, works_order):
+        return back
     form = ParcelStateForm(request.POST, auto_id="parcel-%s")
     if form.is_valid():
         try:
@@ -127,7 +135,7 @@ def _label(request: ShopRequest, number: str, *, inbound: bool) -> HttpResponse:
         "tracking": mail_in.inbound_tracking if inbound else mail_in.return_tracking,
         "no_customer_address": not customer.address.strip(),
     }
-    pdf = render_pdf("mailin/label.html", context, request=request)
+    pdf = render_pdf("mailin/pdf/label.html", context, request=request)
     which = "to-us" if inbound else "back"
     return pdf_response(pdf, f"{works_order.number}-label-{which}.pdf")
 

@@ -149,4 +149,3 @@ def test_the_panel_offers_the_counter_what_it_may_do(client_as, personas, job):
     outsider = client_as(personas.outsider)
     assert outsider.get(reverse("mail_in_panel", args=[job.number])).status_code == 404
     assert MailIn.objects.for_shop(personas.shop).get().state == ParcelState.ARRANGED
-
