@@ -42,7 +42,7 @@ class LendForm(forms.Form):
     )
     due_back = DateField(
         label="Due back",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="The day the customer brings it back.",
     )
     condition = forms.CharField(

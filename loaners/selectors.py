@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from loaners.models import Loan, Loaner
 from shops.models import Shop
@@ -59,9 +59,12 @@ def loans_of(works_order: WorksOrder) -> list[Loan]:
 
 def available_loaners(works_order: WorksOrder) -> QuerySet[Loaner]:
     """Loaners of the job's branch that are in use and in the shop now."""
+    out = Loan.objects.for_shop(works_order.shop_id).filter(
+        loaner_id=OuterRef("pk"), returned_at__isnull=True
+    )
     return (
         Loaner.objects.for_shop(works_order.shop_id)
         .filter(branch_id=works_order.branch_id, is_active=True)
-        .exclude(loans__returned_at__isnull=True, loans__shop_id=works_order.shop_id)
+        .exclude(Exists(out))
         .order_by("name", "serial")
     )

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import trigger_client_event
 
 from loaners import selectors, services
 from loaners.forms import LendForm, LoanerForm, ReturnForm, WaiveForm, default_due_back
@@ -80,7 +81,8 @@ def _panel(request: ShopRequest, works_order: WorksOrder, **shown) -> HttpRespon
 
 def _done(request: ShopRequest, works_order: WorksOrder, text: str) -> HttpResponse:
     if request.htmx:
-        return _panel(request, works_order)
+        # A deposit taken or given back: the invoice and payments panel redraws itself.
+        return trigger_client_event(_panel(request, works_order), "depositChanged")
     messages.success(request, text)
     return redirect("loaner_panel", number=works_order.number)
 

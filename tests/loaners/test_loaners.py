@@ -194,7 +194,12 @@ def test_the_counter_lends_and_takes_back_from_the_panel(client_as, personas, lo
     html = lent.content.decode()
     assert lent.status_code == 200 and 'id="loaner-panel"' in html
     assert "F17ZK2LMN72" in html and "£40.00 (card (terminal))" in html
+    assert lent["HX-Trigger"] == "depositChanged"  # the billing panel redraws itself
     loan = Loan.objects.for_shop(personas.shop).get(works_order=job)
+    billing_html = desk.get(reverse("billing_panel", args=[job.number]), headers=HTMX)
+    billing_html = " ".join(billing_html.content.decode().split())
+    assert "Loaner deposit £40.00 · Card (terminal)" in billing_html
+    assert 'Paid</dt><dd class="col-6 col-sm-8">£0.00' in billing_html  # not towards the bill
 
     back = desk.post(
         reverse("loaner_return", args=[job.number, loan.pk]),
@@ -318,3 +323,37 @@ def test_a_manager_adds_a_loaner_and_a_serial_is_the_shops_once(client_as, perso
         {"branch": personas.branch.pk, "name": "iPad 9", "serial": "OTHER1", "condition": ""},
     )
     assert desk.status_code == 403
+
+
+def test_only_the_branchs_loaners_in_the_shop_are_offered(client_as, personas, loaner):
+    spare = services.loaner_add(
+        branch=personas.branch,
+        name="Galaxy A14",
+        serial="R58N0001",
+        condition="",
+        by=personas.manager,
+    )
+    services.loaner_add(
+        branch=personas.other_branch,
+        name="Pixel 7",
+        serial="PX7",
+        condition="",
+        by=personas.manager,
+    )
+    retired = services.loaner_add(
+        branch=personas.branch, name="iPhone 8", serial="OLD8", condition="", by=personas.manager
+    )
+    services.loaner_retire(loaner=retired, by=personas.manager)
+    lend(
+        WorksOrderFactory(branch=personas.branch, by=personas.front_desk),
+        loaner,
+        personas.front_desk,
+    )
+    job = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+    html = (
+        client_as(personas.front_desk)
+        .get(reverse("loaner_panel", args=[job.number]), headers=HTMX)
+        .content.decode()
+    )
+    assert f"Galaxy A14 · S/N {spare.serial}" in html
+    assert "F17ZK2LMN72" not in html and "Pixel 7" not in html and "OLD8" not in html
