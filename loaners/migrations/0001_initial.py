@@ -13,9 +13,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('billing', '0005_payment_held_payment_payment_held_is_no_prepayment'),
+        ('billing', '0005_held_deposits'),
         ('shops', '0016_technicians_move_branches'),
-        ('tickets', '0026_alter_timelineentry_event'),
+        ('tickets', '0026_loaner_and_parcel_events'),
     ]
 
     operations = [

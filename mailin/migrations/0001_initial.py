@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shops', '0016_technicians_move_branches'),
-        ('tickets', '0026_alter_timelineentry_event'),
+        ('tickets', '0026_loaner_and_parcel_events'),
     ]
 
     operations = [

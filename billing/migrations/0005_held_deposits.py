@@ -7,8 +7,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0004_documents_and_till'),
-        ('shops', '0016_technicians_move_branches'),
-        ('tickets', '0026_alter_timelineentry_event'),
     ]
 
     operations = [
