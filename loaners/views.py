@@ -7,6 +7,8 @@ redrawn, with the form and its errors when refused; without JavaScript, the loan
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -179,9 +181,9 @@ def loaner_waive(request: ShopRequest, number: str, loan_id: int) -> HttpRespons
 
 def _branch_filter(request: ShopRequest) -> Branch | None:
     code = request.GET.get("branch", "")
-    if not code:
+    if not re.fullmatch(r"[A-Z]{2,5}", code):  # a branch code, or all branches
         return None
-    return Branch.objects.for_shop(request.shop).filter(code=code[:5]).first()
+    return Branch.objects.for_shop(request.shop).filter(code=code).first()
 
 
 def _list(request: ShopRequest, add_form: LoanerForm | None = None, status: int = 200):

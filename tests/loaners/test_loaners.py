@@ -357,3 +357,15 @@ def test_only_the_branchs_loaners_in_the_shop_are_offered(client_as, personas, l
     )
     assert f"Galaxy A14 · S/N {spare.serial}" in html
     assert "F17ZK2LMN72" not in html and "Pixel 7" not in html and "OLD8" not in html
+
+
+def test_the_board_card_says_a_loaner_is_out(client_as, personas, loaner):
+    job = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+    loan = lend(job, loaner, personas.front_desk)
+    board = client_as(personas.front_desk)
+    assert (
+        '<span class="bc-badge bc-loaner">Loaner out</span>'
+        in board.get(reverse("board")).content.decode()
+    )
+    services.loaner_return(loan=loan, condition="As lent", by=personas.front_desk)
+    assert "Loaner out" not in board.get(reverse("board")).content.decode()
