@@ -36,6 +36,8 @@ def shot(page, name: str) -> None:
 
 def shot_of(locator, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # Mid-screen, clear of the sticky menu at the top.
+    locator.evaluate("element => element.scrollIntoView({block: 'center'})")
     locator.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
