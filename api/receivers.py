@@ -93,6 +93,8 @@ def payment_received(sender, *, instance: Payment, created: bool, **kwargs) -> N
                     "amount": instance.amount,
                     "method": instance.method,
                     "is_deposit": instance.is_deposit,
+                    # A loaner's security deposit: held, not paid towards the bill.
+                    "held": instance.held,
                     "taken_at": instance.taken_at,
                 }
             },

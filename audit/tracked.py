@@ -48,4 +48,5 @@ TABLES: dict[str, Tracked] = {
     "tickets_jobtemplate": Tracked("tickets.JobTemplate"),
     "tickets_jobtemplateline": Tracked("tickets.JobTemplateLine", ("template",)),
     "recurring_schedule": Tracked("recurring.Schedule"),
+    "loaners_loan": Tracked("loaners.Loan", ("loaner", "works_order")),
 }

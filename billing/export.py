@@ -198,7 +198,7 @@ def quickbooks_rows(documents) -> Iterator[dict]:
 def payment_rows(payments, invoice_numbers: dict[int, str]) -> Iterator[dict]:
     for payment in payments:
         works_order = payment.works_order
-        what = "Refund" if payment.is_refund else ("Deposit" if payment.is_deposit else "Payment")
+        what = payment.what
         yield {
             "Date": day_text(payment.taken_at),
             "Amount": amount_text(payment.signed_amount),

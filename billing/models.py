@@ -190,6 +190,10 @@ class Payment(ShopOwned):
     method = models.CharField(max_length=15, choices=Method.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     is_deposit = models.BooleanField(default=False)
+    # A security deposit held against something lent (a loaner device): not paid towards the
+    # bill, so what is owed leaves it out; it goes back as a refund of it. Its refunds are held
+    # too, so what is paid stays paid less refunded.
+    held = models.BooleanField(default=False, db_default=False)
     refund_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
     )
@@ -217,6 +221,9 @@ class Payment(ShopOwned):
                 name="payment_provider_id_once",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(held=True, is_deposit=True), name="payment_held_is_no_prepayment"
+            ),
         ]
         indexes = [models.Index(fields=["shop", "works_order"], name="payment_works_order")]
 
@@ -230,6 +237,15 @@ class Payment(ShopOwned):
     @property
     def signed_amount(self) -> Decimal:
         return -self.amount if self.is_refund else self.amount
+
+    @property
+    def what(self) -> str:
+        """How the counter, the till and the export name it."""
+        if self.held:
+            return "Loaner deposit returned" if self.is_refund else "Loaner deposit"
+        if self.is_refund:
+            return "Refund"
+        return "Deposit" if self.is_deposit else "Payment"
 
 
 class ExemptionKind(models.TextChoices):

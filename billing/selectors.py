@@ -31,8 +31,10 @@ def credited(invoice: Invoice) -> Decimal:
 
 
 def amount_paid(works_order: WorksOrder) -> Decimal:
-    """Money in less money given back."""
-    payments = Payment.objects.for_shop(works_order.shop_id).filter(works_order_id=works_order.pk)
+    """Money in less money given back, towards the bill (a held deposit is not)."""
+    payments = Payment.objects.for_shop(works_order.shop_id).filter(
+        works_order_id=works_order.pk, held=False
+    )
     paid = payments.filter(refund_of__isnull=True).aggregate(t=Sum("amount"))["t"] or ZERO
     refunded = payments.filter(refund_of__isnull=False).aggregate(t=Sum("amount"))["t"] or ZERO
     return paid - refunded
@@ -81,7 +83,7 @@ def billing_for(works_order: WorksOrder, total_before_invoice: Decimal) -> Billi
         .select_related("taken_by__user")
         .prefetch_related("refunds")
     )
-    paid = sum((p.signed_amount for p in payments), ZERO)
+    paid = sum((p.signed_amount for p in payments if not p.held), ZERO)
     total = invoice.gross - sum((n.gross for n in notes), ZERO) if invoice else total_before_invoice
     return Billing(invoice, notes, payments, exemption_for(works_order), total, paid)
 
@@ -102,7 +104,8 @@ def owed_sql(invoice: str) -> str:
                 WHERE n.shop_id = {i}.shop_id AND n.credits_id = {i}.id), 0)
     - coalesce((SELECT sum(CASE WHEN p.refund_of_id IS NULL THEN p.amount ELSE -p.amount END)
                 FROM {payment} p
-                WHERE p.shop_id = {i}.shop_id AND p.works_order_id = {i}.works_order_id), 0))
+                WHERE p.shop_id = {i}.shop_id AND p.works_order_id = {i}.works_order_id
+                  AND NOT p.held), 0))
 """.format(i=invoice, **_TABLES)
 
 

@@ -30,7 +30,7 @@ from billing.models import (
 from billing.selectors import amount_paid, credited, exemption_for, invoice_for
 from customers.models import CustomerType
 from parts.models import PartStatus, WorksOrderPart
-from shops.models import Membership
+from shops.models import COUNTER, Membership
 from shops.money import format_money
 from tickets.models import Event, LineKind, NoteKind, Status, WorksOrder
 from tickets.services import record
@@ -387,12 +387,58 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, by: Member
         method=payment.method,
         amount=amount,
         refund_of=payment,
+        held=payment.held,
         reason=reason,
         taken_by=by,
     )
-    text = f"Refund {_money_text(amount, works_order)} ({payment.get_method_display().lower()})"
+    what = refund.what
+    text = f"{what} {_money_text(amount, works_order)} ({payment.get_method_display().lower()})"
     record(works_order, Event.BILLING, by, f"{text}: {reason}", NoteKind.INTERNAL)
     return refund
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What of a payment may still go back: what it brought in less its refunds."""
+    return payment.amount - sum((r.amount for r in payment.refunds.all()), vat.ZERO)
+
+
+@transaction.atomic
+def held_deposit_take(
+    *,
+    works_order: WorksOrder,
+    method: str,
+    amount: Decimal,
+    by: Membership,
+    what: str,
+    reference: str = "",
+) -> Payment:
+    """Take a security deposit against something lent with the job (`what`, e.g. a loaner):
+    held, not paid towards the bill, given back with payment_refund. The counter only."""
+    status = _lock(works_order).status
+    if by.role not in COUNTER:
+        raise ValidationError("Only the counter takes deposits.")
+    if method not in COUNTER_METHODS or method == Method.ACCOUNT:
+        raise ValidationError({"method": "Choose how the customer pays the deposit."})
+    if status in (Status.CANCELLED, Status.COLLECTED):
+        raise ValidationError(f"{works_order.number} is closed.")
+    amount = vat.money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": "Take more than nothing."})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": f"At most {_money_text(MAX_AMOUNT, works_order)}."})
+    payment = Payment.objects.create(
+        shop_id=works_order.shop_id,
+        works_order=works_order,
+        method=method,
+        amount=amount,
+        held=True,
+        reference=reference.strip(),
+        taken_by=by,
+    )
+    method_text = payment.get_method_display().lower()
+    text = f"Deposit {_money_text(amount, works_order)} ({method_text}) held for {what}"
+    record(works_order, Event.BILLING, by, text, NoteKind.INTERNAL, payment=payment.pk)
+    return payment
 
 
 @transaction.atomic

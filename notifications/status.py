@@ -28,6 +28,7 @@ from audit.context import STATUS_PAGE, acting_as
 from billing.models import Invoice
 from billing.payments import configured as online_payment_configured
 from billing.selectors import invoice_owed_sql
+from mailin.selectors import parcel_facts, parcel_sql
 from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, WorksOrderPart
 from shops import ratelimit
 from shops.models import OpeningHours
@@ -226,8 +227,13 @@ SELECT
   (SELECT coalesce(json_agg(json_build_array(i.number, i.kind, i.gross::text)
                             ORDER BY i.issued_at, i.id), '[]')
      FROM {invoice_table} i
-    WHERE i.shop_id = %(shop)s AND i.works_order_id = %(job)s)
-""".format(invoice=invoice_owed_sql(shop="%(shop)s", works_order_id="%(job)s"), **_TABLES)
+    WHERE i.shop_id = %(shop)s AND i.works_order_id = %(job)s),
+  {parcel}
+""".format(
+    invoice=invoice_owed_sql(shop="%(shop)s", works_order_id="%(job)s"),
+    parcel=parcel_sql(shop="%(shop)s", works_order_id="%(job)s"),
+    **_TABLES,
+)
 
 
 def _on(day: str | None) -> datetime.date | None:
@@ -257,6 +263,7 @@ def page_context(works_order: WorksOrder) -> dict:
             hours_rows,
             invoice_row,
             document_rows,
+            parcel_row,
         ) = cursor.fetchone()
     lines = [
         QuoteLine(
@@ -341,6 +348,8 @@ def page_context(works_order: WorksOrder) -> dict:
             else ""
         ),
         "approval": approval,
+        # A mail-in's parcel: where it is, as staff recorded it, and its tracking number.
+        "parcel": parcel_facts(parcel_row),
         "approval_previous": approval and format_money(approval.previous_gross, currency),
         "approval_new": approval and format_money(approval.new_gross, currency),
         "cancelled": cancelled,

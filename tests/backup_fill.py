@@ -454,6 +454,25 @@ def _(p: Personas) -> None:
     visits_claim(today=first)  # a visit claimed (recurring_visit), not yet booked in
 
 
+@fills("loaners_loaner")
+def _(p: Personas) -> None:
+    # A loaner lent with the job and back again (loaners_loan), as the services write them.
+    from loaners.services import loaner_add
+
+    loaner = loaner_add(branch=_job(p).branch, name="iPhone 11", serial="F17ZK2LMN72",
+                        condition="", by=p.manager)  # fmt: skip
+    now = timezone.now()
+    _row("loaners.Loan", shop=p.shop, loaner=loaner, works_order=_job(p), lent_by=p.front_desk,
+         lent_at=now - datetime.timedelta(days=3), due_back=now.date(), returned_at=now,
+         returned_by=p.front_desk, condition_back="As lent")  # fmt: skip
+
+
+@fills("mailin_mailin")
+def _(p: Personas) -> None:
+    _row("mailin.MailIn", shop=p.shop, works_order=_job(p), carrier="royal_mail",
+         inbound_tracking="AB123456789GB", state="received", created_by=p.front_desk)  # fmt: skip
+
+
 def fill_every_table(p: Personas) -> list[str]:
     """Fill the database; returns the tables still empty (none, when every table is covered)."""
     working_day(p)

@@ -70,7 +70,17 @@ from tickets.views.detail import PANELS
 
 # Signing out, or into another shop, would leave the rest of the run signed out.
 NOT_FUZZED = {"logout", "switch_shop"}
-APP_LABELS = ("shops", "customers", "devices", "parts", "pricebook", "tickets", "billing")
+APP_LABELS = (
+    "shops",
+    "customers",
+    "devices",
+    "parts",
+    "pricebook",
+    "tickets",
+    "billing",
+    "loaners",
+    "mailin",
+)
 # Per form: 5 under the default profile (max_examples=100), more under HYPOTHESIS_PROFILE=explore.
 EXAMPLES_PER_FORM = max(3, settings.default.max_examples // 20)
 
@@ -239,7 +249,9 @@ def demo_values(shop) -> dict[str, list]:
         by=manager,
     )
     template, schedule = templates_and_schedules(shop, branch, manager)
+    loan = loan_and_parcel(shop, branch, manager)
     return {
+        "loaner_id": [loan.loaner_id],
         "key_id": [ApiKey.objects.for_shop(shop).first().pk],
         "endpoint_id": [WebhookEndpoint.objects.for_shop(shop).first().pk],
         "delivery_id": [WebhookDelivery.objects.for_shop(shop).first().pk],
@@ -301,6 +313,39 @@ def templates_and_schedules(shop, branch, manager):
     return template, schedule
 
 
+def loan_and_parcel(shop, branch, manager):
+    """A loaner out with a deposit on an open job that is also a mail-in, and one in the shop."""
+    import datetime
+
+    from loaners.services import loaner_add, loaner_lend
+    from mailin.services import mail_in_set
+
+    job = (
+        WorksOrder.objects.for_shop(shop)
+        .filter(branch=branch, status=Status.IN_PROGRESS)
+        .order_by("pk")
+        .first()
+    )
+    lent = loaner_add(branch=branch, name="iPhone 11", serial="F17ZK2", condition="", by=manager)
+    loaner_add(branch=branch, name="Galaxy A14", serial="R58N01", condition="", by=manager)
+    mail_in_set(
+        works_order=job,
+        carrier="royal_mail",
+        inbound_tracking="AB123456789GB",
+        return_tracking="",
+        by=manager,
+    )
+    return loaner_lend(
+        works_order=job,
+        loaner=lent,
+        due_back=datetime.date.today() + datetime.timedelta(days=7),
+        condition="",
+        deposit=Decimal("50.00"),
+        deposit_method=Method.CASH,
+        by=manager,
+    )
+
+
 def importer_sample() -> str:
     return (
         "category,make,model,repair_type,grade,price,labour_minutes,warranty_days\n"
@@ -328,6 +373,11 @@ def fillings(route: Route, values: dict[str, list], shop) -> Iterator[str]:
     elif params == {"number", "position"}:
         item = ChecklistItem.objects.for_shop(shop).select_related("works_order").first()
         pairs = [{"number": item.works_order.number, "position": item.position}]
+    elif params == {"number", "loan_id"}:
+        from loaners.models import Loan
+
+        loan = Loan.objects.for_shop(shop).select_related("works_order").first()
+        pairs = [{"number": loan.works_order.number, "loan_id": loan.pk}]
     elif params == {"number", "photo_id"}:
         pairs = []  # photos are another test's business; there is no form on a photo's URL
     elif params == {"part_id", "supplier_part_id"}:

@@ -17,6 +17,7 @@ NOT_SERVED = (
     "billing/pdf/",
     "tickets/printouts/",
     "parts/printouts/",
+    "mailin/pdf/",
     "notifications/email.html",
     "reports/weekly_email.",
     "shops/email/",

@@ -194,7 +194,35 @@ def other_shop_values(personas: Personas) -> dict[str, Callable[[], object]]:
         )
         return schedule_create(data=data, by=personas.outsider)
 
+    @functools.cache
+    def other_loaner():
+        from loaners.services import loaner_add
+
+        return loaner_add(
+            branch=other_branch,
+            name="Their loaner",
+            serial="THEIRS-1",
+            condition="",
+            by=personas.outsider,
+        )
+
+    @functools.cache
+    def other_loan():
+        import datetime
+
+        from loaners.services import loaner_lend
+
+        return loaner_lend(
+            works_order=other_works_order(),
+            loaner=other_loaner(),
+            due_back=datetime.date(2030, 1, 1),
+            condition="",
+            by=personas.outsider,
+        )
+
     return {
+        "loaner_id": lambda: other_loaner().pk,
+        "loan_id": lambda: other_loan().pk,
         "key_id": lambda: other_key().pk,
         "endpoint_id": lambda: other_endpoint().pk,
         "delivery_id": lambda: other_delivery().pk,

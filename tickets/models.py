@@ -624,6 +624,8 @@ class Event(models.TextChoices):
     BILLING = "billing", "Billing"
     TRANSFER = "transfer", "Moved between branches"
     CHECKLIST = "checklist", "Checklist"
+    LOANER = "loaner", "Loaner"
+    PARCEL = "parcel", "Mail-in parcel"
 
 
 class TimelineEntry(ShopOwned):

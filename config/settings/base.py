@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "recurring",
+    "loaners",
+    "mailin",
     "tenancy",
 ]
 
