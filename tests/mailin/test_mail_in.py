@@ -86,7 +86,8 @@ def test_the_status_page_shows_the_parcel_and_its_tracking_number(
 ):
     done = ready_job(personas, lines=None)
     page_url = STATUS_PATH.format(token=done.status_token)
-    assert "Your parcel" not in client.get(page_url).content.decode()
+    html = client.get(page_url).content.decode()
+    assert "Your parcel" not in html and "Collect your device from this branch" in html
 
     mark(done, personas.front_desk)
     services.parcel_state_set(
@@ -96,6 +97,7 @@ def test_the_status_page_shows_the_parcel_and_its_tracking_number(
         html = client.get(page_url).content.decode()
     assert "Your parcel is on its way to us" in html
     assert "Tracking number to us" in html and "AB123456789GB" in html
+    assert "We post your device back to you" in html and "Collect your device" not in html
 
     mark(done, personas.front_desk, return_tracking="RB987654321GB")
     services.parcel_state_set(works_order=done, state=ParcelState.SENT_BACK, by=personas.front_desk)
