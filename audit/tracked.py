@@ -48,4 +48,6 @@ TABLES: dict[str, Tracked] = {
     "tickets_jobtemplate": Tracked("tickets.JobTemplate"),
     "tickets_jobtemplateline": Tracked("tickets.JobTemplateLine", ("template",)),
     "recurring_schedule": Tracked("recurring.Schedule"),
+    "booking_bookingsettings": Tracked("booking.BookingSettings"),
+    "booking_branchcapacity": Tracked("booking.BranchCapacity", ("branch",)),
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("notifications.urls_staff")),
     path("", include("reports.urls")),
     path("", include("recurring.urls")),
+    path("", include("booking.urls")),
     path("", include("billing.urls")),
     path("", include("billing.urls_public")),
     path("", include("privacy.urls")),

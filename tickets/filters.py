@@ -35,6 +35,9 @@ class WorksOrderFilterForm(forms.Form):
     sla = forms.ChoiceField(
         label="SLA", choices=[("", "Any SLA status"), *SlaStatus.choices], required=False
     )
+    online = forms.ChoiceField(
+        label="Booked", required=False, choices=[("", "Anyhow"), ("on", "Booked online")]
+    )
     booked_from = DateField(
         label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -168,6 +171,7 @@ class WorksOrderFilterForm(forms.Form):
             failed_qc=data.get("failed_qc") == "on",
             came_back=data.get("came_back") == "on",
             promise=data.get("promise") or "",
+            booked_online=data.get("online") == "on",
         )
 
     def status_summary(self) -> str:

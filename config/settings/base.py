@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "recurring",
+    "booking",
     "tenancy",
 ]
 
