@@ -41,6 +41,7 @@ class BookingForm(forms.Form):
     device_model = forms.TypedChoiceField(label="Your device", coerce=int, empty_value=None)
     option = forms.TypedChoiceField(label="Repair", coerce=int, empty_value=None, required=False)
     branch = forms.TypedChoiceField(label="Where", coerce=int, empty_value=None, required=False)
+    day = forms.CharField(label="Day", required=False, max_length=10)
     slot = forms.CharField(label="Drop-off time", required=False, max_length=20)
     note = forms.CharField(
         label="Anything we should know? (optional)",
@@ -93,6 +94,20 @@ class BookingForm(forms.Form):
         self.fields["branch"].choices = [(b.pk, b.name) for b in branches]
         if not self.is_bound:
             self.initial["stamp"] = form_stamp(shop, now)
+        self.day_shown = self._day_shown()
+
+    def _day_shown(self) -> Day | None:
+        """The day whose times are shown: the one chosen, else the chosen slot's, else the
+        first with a place left."""
+        source = self.data if self.is_bound else self.initial
+        wanted = str(source.get("day") or "")
+        slot = find_slot(self.days, str(source.get("slot") or ""))
+        for day in self.days:
+            if day.date.isoformat() == wanted:
+                return day
+        if slot is not None:
+            return next(day for day in self.days if slot in day.slots)
+        return next((day for day in self.days if day.any_free), None)
 
     def clean_phone(self) -> str:
         try:

@@ -117,7 +117,8 @@ class Page:
                 branch, self.settings, per_slot=self.places[branch.pk], now=timezone.now()
             )
         initial = {"device_model": model_id, "branch": branch_id}
-        initial = {**initial, "option": _id(source.get("option"))} if data is None else initial
+        if data is None:
+            initial |= {"option": _id(source.get("option")), "day": source.get("day", "")[:10]}
         form = BookingForm(
             data,
             shop=self.shop,

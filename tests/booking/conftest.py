@@ -17,6 +17,10 @@ from tests.factories import DeviceModelFactory, PriceOptionFactory, RepairTypeFa
 
 @pytest.fixture
 def bookable(personas):
+    return shop_taking_bookings(personas)
+
+
+def shop_taking_bookings(personas):
     shop, branch = personas.shop, personas.branch
     for weekday in range(7):
         OpeningHours.objects.create(
