@@ -16,6 +16,7 @@ from devices.models import DeviceModel
 from pricebook.selectors import QuoteOption
 from shops.fields import WholeNumberField
 from shops.models import Branch, Shop
+from shops.money import format_money
 
 # The form is signed when drawn: sent back sooner than a person can fill it in, it is refused
 # (a script posting at once); older than a day, it is stale.
@@ -50,12 +51,16 @@ class BookingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label="Your name",
+        max_length=150,
+        error_messages={"required": "Tell us your name, so we know whose device it is."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = forms.CharField(
         label="Mobile phone",
         max_length=40,
         help_text="We text you the confirmation and when it is ready.",
+        error_messages={"required": "Give a mobile number: we text you the confirmation."},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
@@ -95,6 +100,15 @@ class BookingForm(forms.Form):
         if not self.is_bound:
             self.initial["stamp"] = form_stamp(shop, now)
         self.day_shown = self._day_shown()
+        source = self.data if self.is_bound else self.initial
+        picked = source.get("option")
+        wanted = str(picked or "")
+        self.option_shown = (
+            self.options.get(int(wanted)) if wanted.isdigit() and len(wanted) < 12 else None
+        )
+        self.price_shown = (
+            format_money(self.option_shown.price_gross, shop.currency) if self.option_shown else ""
+        )
 
     def _day_shown(self) -> Day | None:
         """The day whose times are shown: the one chosen, else the chosen slot's, else the
