@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -176,13 +177,26 @@ def _origin(value: str) -> str:
     """'https://www.shop.example' from what a manager pasted ('…/book/' too); an error for
     anything that is not a web address."""
     value = value.strip()
-    parts = urlsplit(value)
+    wrong = f"“{value[:80]}” is not a website address: start with https://."
+    try:
+        parts = urlsplit(value)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number, an unclosed [IPv6 address
+        raise ValidationError(wrong) from None
     if parts.scheme not in ("https", "http") or not parts.hostname or "\x00" in value:
-        raise ValidationError(f"“{value[:80]}” is not a website address: start with https://.")
-    if any(c in value for c in " ;,'\""):
+        raise ValidationError(wrong)
+    if any(c in value for c in " ;,'\"\\"):
         raise ValidationError(f"“{value[:80]}” has characters no web address has.")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}"
+    try:  # a name in another script goes in the header as the browser sends it (punycode)
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationError(wrong) from None
+    if not re.fullmatch(r"[a-z0-9.-]+", host):
+        raise ValidationError(wrong)
+    origin = f"{parts.scheme}://{host}{port}"
+    if len(origin) > 200:
+        raise ValidationError("That website address is too long (200 characters at most).")
+    return origin
 
 
 class BookingSettingsForm(forms.ModelForm):

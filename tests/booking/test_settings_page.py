@@ -55,3 +55,24 @@ def test_only_managers_change_booking_settings(client_as, personas):
         response = client_as(member).post(reverse("booking_settings"), settings_post(personas))
         assert response.status_code == 403
     assert not BookingSettings.objects.for_shop(personas.shop).exists()
+
+
+def test_website_addresses_no_header_could_carry_are_refused(client_as, personas):
+    client = client_as(personas.manager)
+    for typed in ("http://[::1", "https://shop.example:port", "https://a b.example", "ftp://x.io"):
+        response = client.post(
+            reverse("booking_settings"), settings_post(personas, embed_origins=typed)
+        )
+        assert response.status_code == 400, typed
+        assert (
+            "website address" in response.content.decode()
+            or "characters" in response.content.decode()
+        )
+    saved = client.post(
+        reverse("booking_settings"),
+        settings_post(personas, embed_origins="https://bücher.example/"),
+    )
+    assert saved.status_code == 302
+    assert BookingSettings.objects.for_shop(personas.shop).get().embed_origins == [
+        "https://xn--bcher-kva.example"
+    ]
