@@ -232,3 +232,20 @@ def test_the_page_may_be_framed_only_by_the_shops_own_website(
     assert "X-Frame-Options" not in page
     app = client_as(personas.manager).get(reverse("board"))
     assert "frame-ancestors 'none'" in app["Content-Security-Policy"]
+
+
+def test_the_page_reads_the_same_few_queries_however_many_repairs_and_days(
+    client, personas, bookable, django_assert_max_num_queries
+):
+    for n in range(5):  # more repairs of the same model
+        PriceOptionFactory(
+            shop=personas.shop,
+            entry__device_model=bookable.entry.device_model,
+            entry__repair_type__shop=personas.shop,
+            entry__repair_type__name=f"Repair {n}",
+        )
+    url = reverse("booking_page", args=[personas.shop.slug])
+    with django_assert_max_num_queries(13):
+        page = client.get(url, {"device_model": bookable.entry.device_model_id})
+    assert page.status_code == 200
+    assert page.content.decode().count("Repair ") >= 5
