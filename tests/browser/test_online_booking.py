@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from booking import forms as booking_forms
 from tests.booking.conftest import shop_taking_bookings
+from tests.browser.axe import axe_findings, describe, sideways_overflow
 from tests.browser.htmx import htmx_settled
 from tests.browser.test_accessibility import VIEWPORTS, Walk
 from tickets.models import WorksOrder
@@ -39,6 +40,8 @@ def test_a_customer_books_on_a_phone_and_the_counter_completes_it(
     page.get_by_label("Your device").select_option(label="Apple iPhone 13")
     htmx_settled(page)
     page.get_by_label("Repair").select_option(label="Screen replacement (OEM): £149.99")
+    htmx_settled(page)
+    expect(page.locator("#price-shown")).to_contain_text("£149.99")
     page.locator(".slot-grid label").first.click()
     page.get_by_label("Your name").fill("Nadia Rahman")
     page.get_by_label("Mobile phone").fill("07400 123456")
@@ -51,6 +54,8 @@ def test_a_customer_books_on_a_phone_and_the_counter_completes_it(
     expect(page.get_by_text(job.number)).to_be_visible()
     expect(page.get_by_role("link", name="Your repair’s status page")).to_be_visible()
     page.screenshot(path=f"{SHOTS}-confirmation-phone.png", full_page=True)
+    assert not axe_findings(page), describe(axe_findings(page))
+    assert not sideways_overflow(page)
 
     counter = signed_in_page(personas.front_desk)
     counter.set_viewport_size(VIEWPORTS["desktop"])
