@@ -69,6 +69,10 @@ class WebhookEndpoint(ShopOwned):
     description = models.CharField(max_length=120, blank=True)
     topics = models.JSONField(default=list)
     secret_sealed = models.BinaryField(editable=False)
+    # After "new secret", the old one still signs (a second v1= in the header) until
+    # `previous_secret_until`, so the receiving system can switch over without losing events.
+    previous_secret_sealed = models.BinaryField(null=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
-from api import keys, webhooks
+from api import keys, outbound, webhooks
 from api.models import ApiKey, DeliveryState, WebhookDelivery, WebhookEndpoint
 from shops.models import Membership
 from tickets import passcodes
@@ -36,16 +36,11 @@ def api_key_revoke(*, key: ApiKey, by: Membership) -> ApiKey:
     return key
 
 
-def check_url(url: str) -> None:
-    if settings.WEBHOOKS_HTTPS_ONLY and not url.lower().startswith("https://"):
-        raise ValidationError({"url": "Use an https:// address: payloads name customers."})
-
-
 def webhook_endpoint_create(
     *, by: Membership, url: str, topics: list[str], description: str = ""
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret (shown to managers on the webhooks page)."""
-    check_url(url)
+    outbound.check_url(url)
     secret = webhooks.new_secret()
     endpoint = WebhookEndpoint.objects.create(
         shop_id=by.shop_id,
@@ -61,11 +56,32 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, url: str, topics: list[str], description: str, is_active: bool
 ) -> WebhookEndpoint:
-    check_url(url)
+    outbound.check_url(url)
     endpoint.url, endpoint.topics = url, sorted(set(topics))
     endpoint.description, endpoint.is_active = description.strip(), is_active
     endpoint.save(update_fields=["url", "topics", "description", "is_active"])
     return endpoint
+
+
+SECRET_OVERLAP = datetime.timedelta(hours=24)
+
+
+@transaction.atomic
+def webhook_secret_replace(*, endpoint: WebhookEndpoint) -> str:
+    """A new signing secret (shown once). The old one keeps signing beside it for
+    SECRET_OVERLAP, so the receiving system can take the new one without losing an event; a
+    secret from before that is dropped at once."""
+    endpoint = (
+        WebhookEndpoint.objects.for_shop(endpoint.shop_id).select_for_update().get(pk=endpoint.pk)
+    )
+    secret = webhooks.new_secret()
+    endpoint.previous_secret_sealed = endpoint.secret_sealed
+    endpoint.previous_secret_until = timezone.now() + SECRET_OVERLAP
+    endpoint.secret_sealed = passcodes.seal(secret)
+    endpoint.save(
+        update_fields=["secret_sealed", "previous_secret_sealed", "previous_secret_until"]
+    )
+    return secret
 
 
 def webhook_delivery_send_again(*, delivery: WebhookDelivery) -> WebhookDelivery:

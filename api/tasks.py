@@ -22,3 +22,10 @@ def webhooks_sweep() -> int:
     for delivery_id in ids:
         webhook_deliver.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+@tenancy.all_shops()  # the log of every shop, by age alone
+def webhooks_prune() -> int:
+    """Nightly: events past WEBHOOK_LOG_DAYS whose deliveries are all finished, with them."""
+    return webhooks.log_prune()

@@ -11,6 +11,11 @@ urlpatterns = [
     path("settings/webhooks/log/", views.webhook_log, name="webhook_log"),
     path("settings/webhooks/<int:endpoint_id>/", views.webhook_edit, name="webhook_edit"),
     path(
+        "settings/webhooks/<int:endpoint_id>/new-secret/",
+        views.webhook_new_secret,
+        name="webhook_new_secret",
+    ),
+    path(
         "settings/webhooks/deliveries/<int:delivery_id>/send-again/",
         views.webhook_send_again,
         name="webhook_send_again",

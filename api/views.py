@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from api import services
 from api.forms import ApiKeyForm, WebhookEndpointForm
@@ -74,7 +76,7 @@ def webhooks(request: ShopRequest) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
         try:
             endpoint, secret = services.webhook_endpoint_create(by=request.member, **data)
-        except services.ValidationError as refused:
+        except ValidationError as refused:
             form.add_error(None, refused)
         else:
             messages.success(request, f"Webhook to {endpoint.url} added.")
@@ -85,20 +87,38 @@ def webhooks(request: ShopRequest) -> HttpResponse:
 @shop_member_required(*MANAGERS, to="manage webhooks")
 def webhook_edit(request: ShopRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint.objects.for_shop(request.shop), pk=endpoint_id)
-    initial = {k: getattr(endpoint, k) for k in ("url", "description", "topics", "is_active")}
-    form = WebhookEndpointForm(request.POST or None, initial=initial)
+    form = WebhookEndpointForm(request.POST or None, initial=_as_saved(endpoint))
     if request.method == "POST" and form.is_valid():
         try:
             services.webhook_endpoint_update(endpoint=endpoint, **form.cleaned_data)
-        except services.ValidationError as refused:
+        except ValidationError as refused:
             form.add_error(None, refused)
         else:
             messages.success(request, "Webhook saved.")
             return redirect("webhooks")
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "api/webhook_edit.html", {"endpoint": endpoint, "form": form}, status=status
-    )
+    return _edit_page(request, endpoint, form, status=422 if request.method == "POST" else 200)
+
+
+@shop_member_required(*MANAGERS, to="manage webhooks")
+def webhook_new_secret(request: ShopRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = get_object_or_404(WebhookEndpoint.objects.for_shop(request.shop), pk=endpoint_id)
+    if request.method != "POST":
+        return redirect("webhook_edit", endpoint.pk)
+    secret = services.webhook_secret_replace(endpoint=endpoint)
+    endpoint.refresh_from_db()
+    form = WebhookEndpointForm(initial=_as_saved(endpoint))
+    return _edit_page(request, endpoint, form, new_secret=secret)
+
+
+def _as_saved(endpoint: WebhookEndpoint) -> dict:
+    return {k: getattr(endpoint, k) for k in ("url", "description", "topics", "is_active")}
+
+
+def _edit_page(request, endpoint, form, *, new_secret: str = "", status: int = 200):
+    context = {"endpoint": endpoint, "form": form, "new_secret": new_secret, "now": timezone.now()}
+    response = render(request, "api/webhook_edit.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"  # the secret, shown once
+    return response
 
 
 @shop_member_required(*MANAGERS, to="see webhook deliveries")

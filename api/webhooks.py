@@ -13,7 +13,8 @@ die: then it is sent once more after STALE, with the same event id, which is why
 dedupe on `Benchdesk-Event-Id`.
 
 Signature (documented in the README): header `Benchdesk-Signature: t=<unix time>,v1=<hex>`
-where hex = HMAC-SHA256(endpoint secret, f"{t}.{raw body}").
+where hex = HMAC-SHA256(endpoint secret, f"{t}.{raw body}"); for a day after a manager replaces
+the secret, a second `v1=` signed with the old one follows.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from api import outbound
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tickets import passcodes
 
@@ -51,13 +53,21 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def endpoint_secret(endpoint: WebhookEndpoint) -> str:
-    return passcodes.unseal(bytes(endpoint.secret_sealed))
+def endpoint_secrets(endpoint: WebhookEndpoint) -> list[str]:
+    """The secrets a delivery is signed with now: the endpoint's, and for a day after it was
+    replaced, the one before it (so the receiving system can switch over without losing any)."""
+    sealed = [endpoint.secret_sealed]
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret_sealed is not None and until and until > timezone.now():
+        sealed.append(endpoint.previous_secret_sealed)
+    return [passcodes.unseal(bytes(secret)) for secret in sealed]
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def sign(secrets_: list[str], timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex>[,v1=<hex>]`: one v1 per secret, the current one first."""
+    signed = f"{timestamp}.".encode() + body
+    macs = [hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in secrets_]
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -161,13 +171,13 @@ def delivery_attempt(delivery_id: int) -> str | None:
             "User-Agent": USER_AGENT,
             EVENT_ID_HEADER: str(delivery.event.event_id),
             TOPIC_HEADER: delivery.event.topic,
-            SIGNATURE_HEADER: sign(endpoint_secret(delivery.endpoint), timestamp, body),
+            SIGNATURE_HEADER: sign(endpoint_secrets(delivery.endpoint), timestamp, body),
         },
     )
     started = time.monotonic()
     status, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
+        with outbound.opener().open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
             status = answer.status
     except urllib.error.HTTPError as refused:
         status, error = refused.code, f"HTTP {refused.code}"
@@ -208,3 +218,31 @@ def due_ids(limit: int = 500) -> list[int]:
         state=DeliveryState.SENDING, sending_since__lt=now - STALE
     )
     return list(due.order_by("next_try_at").values_list("pk", flat=True)[:limit])
+
+
+PRUNE_SQL = """
+WITH doomed AS (
+    SELECT e.id FROM api_webhookevent e
+    WHERE e.created_at < %(before)s
+      AND NOT EXISTS (SELECT 1 FROM api_webhookdelivery d
+                      WHERE d.event_id = e.id AND d.state IN ('queued', 'sending'))
+    LIMIT %(batch)s
+), deliveries AS (
+    DELETE FROM api_webhookdelivery d USING doomed WHERE d.event_id = doomed.id
+)
+DELETE FROM api_webhookevent e USING doomed WHERE e.id = doomed.id
+"""
+
+
+def log_prune(*, now: datetime.datetime | None = None, batch: int = 5000) -> int:
+    """Remove events older than WEBHOOK_LOG_DAYS, with their deliveries, once none of those is
+    still to be sent: payloads name customers, and the log is for recent troubles. In batches,
+    each its own transaction, so a big first run holds no lock for long; a rerun finds nothing."""
+    before = (now or timezone.now()) - datetime.timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    removed = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(PRUNE_SQL, {"before": before, "batch": batch})
+            removed += cursor.rowcount
+        if cursor.rowcount < batch:
+            return removed

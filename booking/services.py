@@ -178,12 +178,12 @@ def booking_create(*, shop: Shop, data: BookingData, places: int) -> WorksOrder:
             "fault_reported": fault,
             "priority": Priority.STANDARD,
             "drop_off_at": data.starts_at,
+            "sla_from": data.starts_at,  # the SLA counts from when the device comes in
             "repair_type_id": quoted.repair_type_id,
             "estimated_minutes": quoted.labour_minutes or None,
         },
         lines=list(quoted.lines),
         news="booked_online",
-        sla_from=data.starts_at,
         booked_text=(
             f"Booked online by {typed} for drop-off {local:%a %-d %b %Y %H:%M}: "
             f"{quoted.repair_type}, {quoted.grade_label}"

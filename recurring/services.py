@@ -174,6 +174,15 @@ def visits_claim(*, today: datetime.date, now: datetime.datetime | None = None) 
     return claimed
 
 
+def _visit_day_start(visit: Visit) -> datetime.datetime | None:
+    """The SLA counts from the visit's day (the branch's opening then), not from raising it
+    ahead of time; a visit raised on or after its day counts from booking in."""
+    start = datetime.datetime.combine(
+        visit.due_on, datetime.time.min, tzinfo=visit.schedule.branch.tz
+    )
+    return start if start > timezone.now() else None
+
+
 def _book(visit: Visit) -> WorksOrder:
     schedule = visit.schedule
     template = schedule.template
@@ -185,6 +194,7 @@ def _book(visit: Visit) -> WorksOrder:
         details={
             "fault_reported": template.fault or f"Scheduled visit: {schedule.name}",
             "priority": schedule.priority,
+            "sla_from": _visit_day_start(visit),
         },
         lines=template_lines(template),
         tell_customer=False,  # raised ahead of time: the device is not in the shop yet

@@ -18,6 +18,11 @@ PROMISE_CHOICES = [
 ]
 
 
+def _day(label: str) -> DateField:
+    """A day to filter from or to, picked with the browser's date picker."""
+    return DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class WorksOrderFilterForm(forms.Form):
     # Drawn on every request of the list, with some 40 options: in Python, not a template each.
     default_renderer = DrawnWidgetsRenderer()
@@ -38,40 +43,20 @@ class WorksOrderFilterForm(forms.Form):
     online = forms.ChoiceField(
         label="Booked", required=False, choices=[("", "Anyhow"), ("on", "Booked online")]
     )
-    booked_from = DateField(
-        label="Booked in from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    booked_to = DateField(
-        label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    booked_from = _day("Booked in from")
+    booked_to = _day("to")
 
     # The jobs behind a figure of the reports' dashboard: shown only when a link set them (the
     # repair types are read only then, so the plain list asks the database nothing more).
     repair_type = forms.ChoiceField(label="Repair type", required=False)
-    ready_from = DateField(
-        label="Ready from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ready_to = DateField(
-        label="Ready to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_from = DateField(
-        label="Picked up from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_to = DateField(
-        label="Picked up to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    collected_from = DateField(
-        label="Collected from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    collected_to = DateField(
-        label="Collected to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    cancelled_from = DateField(
-        label="Cancelled from", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    cancelled_to = DateField(
-        label="Cancelled to", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    ready_from = _day("Ready from")
+    ready_to = _day("Ready to")
+    started_from = _day("Picked up from")
+    started_to = _day("Picked up to")
+    collected_from = _day("Collected from")
+    collected_to = _day("Collected to")
+    cancelled_from = _day("Cancelled from")
+    cancelled_to = _day("Cancelled to")
     repaired_by = forms.TypedChoiceField(
         label="Repaired by", coerce=int, required=False, empty_value=None
     )
@@ -131,10 +116,7 @@ class WorksOrderFilterForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("booked_from"), cleaned.get("booked_to")
-        if start and end and start > end:
-            self.add_error("booked_to", "The end date is before the start date.")
-        for span in self.DATE_SPANS:
+        for span in ("booked", *self.DATE_SPANS):
             first, last = f"{span}_from", f"{span}_to"
             if cleaned.get(first) and cleaned.get(last) and cleaned[first] > cleaned[last]:
                 self.add_error(last, "The end date is before the start date.")

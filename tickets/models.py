@@ -251,6 +251,9 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     sla_risk_at = models.DateTimeField("SLA at risk from", null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)  # business time
+    # When the clock starts, if not at booking in: a scheduled visit raised days ahead counts
+    # from its day, not from when the schedule raised it.
+    sla_from = models.DateTimeField(null=True, blank=True)
     estimated_minutes = models.PositiveIntegerField(
         "bench time (minutes)",
         null=True,

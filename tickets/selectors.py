@@ -375,7 +375,7 @@ best AS (SELECT DISTINCT ON (id) * FROM found ORDER BY id, rank, similarity DESC
 SELECT w.id, w.shop_id, w.number, w.status, w.created_at, c.full_name,
        btrim(d.make || ' ' || d.model_name), b.code, b.name, best.kind, best.rank, best.similarity
 FROM best
-JOIN tickets_worksorder w ON w.id = best.id
+JOIN tickets_worksorder w ON w.id = best.id AND w.shop_id = %(shop)s
 JOIN customers_customer c ON c.id = w.customer_id
 JOIN devices_device d ON d.id = w.device_id
 JOIN shops_branch b ON b.id = w.branch_id

@@ -165,16 +165,15 @@ def works_order_book_in(
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
     tell_customer: bool = True,
-    sla_from: datetime | None = None,
     booked_text: str = "",
     booked_data: dict | None = None,
     news: str = "booked_in",
 ) -> WorksOrder:
     """Create a numbered works order in intake, with its quote, photos and (if given) consent.
     `tell_customer=False` books it in silently (a scheduled visit raised ahead of time).
-    `by=None`: the customer booked it online (booking/), the SLA counted from `sla_from` (the
-    drop-off time they chose), the timeline saying `booked_text` (with `booked_data`) and the
-    customer told `news` ("booked_online")."""
+    `by=None`: the customer booked it online (booking/; `details["sla_from"]` the drop-off time
+    they chose), the timeline saying `booked_text` (with `booked_data`) and the customer told
+    `news` ("booked_online")."""
     shop = branch.shop
     if not branch.is_active:
         raise ValidationError("This branch is closed for new works orders.")
@@ -192,7 +191,7 @@ def works_order_book_in(
     net, _, gross = quote_totals(quote)
     if consent is not None:
         works_order.agreed_gross = gross  # agreed as it is booked in: one write, not two
-    kept = sla.sla_start(works_order, sla_from)
+    kept = sla.sla_start(works_order)
     works_order.save()
     sla.sla_clock_save(works_order)
     for line in quote:
@@ -771,6 +770,22 @@ def timer_stop(*, works_order: WorksOrder, by: Membership) -> TimeEntry:
     entry.save(update_fields=["ended_at"])
     record(works_order, Event.TIME, by, f"{entry.minutes} min on the bench")
     return entry
+
+
+def timers_stop_all(works_order: WorksOrder) -> list[str]:
+    """Stop every clock running on the job (it is leaving the bench): what each one logged."""
+    running = (
+        TimeEntry.objects.for_shop(works_order.shop_id)
+        .select_for_update()
+        .filter(works_order=works_order, ended_at__isnull=True)
+        .select_related("technician__user")
+    )
+    now, said = timezone.now(), []
+    for entry in running:
+        entry.ended_at = max(now, entry.started_at + timedelta(minutes=1))
+        entry.save(update_fields=["ended_at"])
+        said.append(f"{entry.technician.user}'s timer stopped at {entry.minutes} min")
+    return said
 
 
 def time_entry_add(

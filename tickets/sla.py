@@ -321,7 +321,8 @@ def sla_start(works_order: WorksOrder, now: datetime.datetime | None = None) -> 
     due time is the promised completion typed at the counter."""
     now = now or works_order.created_at
     due = works_order.estimated_completion if works_order.priority == Priority.WARRANTY else None
-    kept = times_for(works_order.branch, works_order.priority, now, due=due)
+    start = works_order.sla_from or now
+    kept = times_for(works_order.branch, works_order.priority, start, due=due)
     works_order.sla_paused_at, works_order.sla_paused_seconds = None, 0
     _set_promise(works_order, kept, now)
     if getattr(works_order, _NEXT) is None:
@@ -331,15 +332,14 @@ def sla_start(works_order: WorksOrder, now: datetime.datetime | None = None) -> 
 
 def sla_retarget(works_order: WorksOrder, now: datetime.datetime | None = None) -> str:
     """After a change of priority or branch (or a warranty due time): the new promise, counted
-    from booking in, plus the business time paused so far. Returns the change for the
-    timeline ("" when the due time stays)."""
+    from booking in (or `sla_from`), plus the business time paused so far. Returns the change
+    for the timeline ("" when the due time stays)."""
     now = now or timezone.now()
     before = works_order.sla_due_at
     calendar = calendar_for(works_order.branch)
     due = works_order.estimated_completion if works_order.priority == Priority.WARRANTY else None
-    kept = times_for(
-        works_order.branch, works_order.priority, works_order.created_at, due=due, calendar=calendar
-    )
+    start = works_order.sla_from or works_order.created_at
+    kept = times_for(works_order.branch, works_order.priority, start, due=due, calendar=calendar)
     if kept.due_at is not None and works_order.sla_paused_seconds and due is None:
         shift = works_order.sla_paused_seconds
         kept = Promise(

@@ -31,7 +31,7 @@ from tickets.models import (
     Status,
     WorksOrder,
 )
-from tickets.services import record
+from tickets.services import record, timers_stop_all
 from tickets.signals import customer_news, works_order_transferred
 
 # Open jobs may move, ready ones too (the customer asks to collect elsewhere); a collected or
@@ -152,6 +152,7 @@ def works_order_transfer(
         )
     said = [f"Moved from {old.name} to {to_branch.name}: {reason}"]
     said += _move_parts(job, old, to_branch, by)
+    said += timers_stop_all(job)  # the device leaves this bench: its time stops counting
     job.branch = to_branch
     fields = ["branch"]
     technician = job.assigned_to

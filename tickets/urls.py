@@ -1,13 +1,18 @@
 from django.urls import path
 
 from tickets import job_templates, sla_settings
-from tickets.views import bench, board, detail, intake, lists, prices, printouts
+from tickets.views import bench, board, detail, intake, lists, prices, printouts, suggestions
 
 urlpatterns = [
     path("works-orders/", lists.works_order_list, name="works_orders"),
     path("works-orders/new/", intake.intake, name="intake"),
     path("works-orders/new/prices/", prices.intake_prices, name="intake_prices"),
     path("works-orders/new/promise/", intake.intake_promise, name="intake_promise"),
+    path(
+        "works-orders/new/suggestions/",
+        suggestions.intake_suggestions,
+        name="intake_suggestions",
+    ),
     path("settings/sla/", sla_settings.sla_settings, name="sla_settings"),
     path("settings/templates/", job_templates.template_list, name="job_templates"),
     path("settings/templates/new/", job_templates.template_edit, name="job_template_new"),
@@ -62,6 +67,11 @@ urlpatterns = [
     path("works-orders/<str:number>/prices/", prices.bench_prices, name="bench_prices"),
     path("works-orders/<str:number>/prices/add/", prices.bench_priced, name="bench_priced"),
     path("works-orders/<str:number>/parts/", bench.part_needed, name="part_needed"),
+    path(
+        "works-orders/<str:number>/parts/likely/",
+        suggestions.bench_likely_parts,
+        name="likely_parts",
+    ),
     path("works-orders/<str:number>/parts/fitted/", bench.part_fitted, name="part_fitted"),
     path(
         "works-orders/<str:number>/parts/<int:part_line_id>/order/",

@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Nightly: finished webhook events past WEBHOOK_LOG_DAYS (their payloads name customers).
+    "webhooks-prune": {
+        "task": "api.tasks.webhooks_prune",
+        "schedule": crontab(hour=3, minute=41),
+        "options": {"expires": 3 * 3600},
+    },
     # Nightly, in the small hours: photos and messages past each shop's retention period.
     "retention-sweep": {
         "task": "privacy.tasks.retention_sweep",
@@ -256,7 +262,12 @@ API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "120"))
 # Outbound webhooks: endpoints must be https:// (production turns this on), and how long one
 # delivery may take before it counts as a failed attempt.
 WEBHOOKS_HTTPS_ONLY = env_bool("WEBHOOKS_HTTPS_ONLY", False)
+# Endpoints on loopback, private or link-local addresses (api/outbound.py): off, so a webhook
+# cannot reach into the installation's own network; on for a receiver on the same network.
+WEBHOOKS_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_PRIVATE_ADDRESSES", False)
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# How long the delivery log keeps an event once every delivery of it is finished.
+WEBHOOK_LOG_DAYS = int(env("WEBHOOK_LOG_DAYS", "30"))
 
 # Where customers and providers reach this installation: links in SMS and emails (which have no
 # request to take a host from), and the address Twilio signs its webhooks for.

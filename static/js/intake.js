@@ -138,9 +138,14 @@
     recalculate();
     document.body.dispatchEvent(new Event("repair-chosen"));  // the promise's prediction follows the repair
   }
-  document.getElementById("pricebook-offers").addEventListener("click", (event) => {
-    const button = event.target.closest("[data-pricebook-option]");
-    if (button && !button.disabled) addOption(button);
+  // The pricebook's offers for the repair chosen, and the suggestions from the shop's history.
+  ["pricebook-offers", "fault-suggestions"].forEach((id) => {
+    const offers = document.getElementById(id);
+    if (!offers) return;
+    offers.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-pricebook-option]");
+      if (button && !button.disabled) addOption(button);
+    });
   });
   if (!lines.querySelector("tr.quote-line")) addLine({ focus: false });  // the cursor stays on the customer
   recalculate();

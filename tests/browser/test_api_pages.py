@@ -4,6 +4,8 @@ sends the same event once more."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -70,6 +72,15 @@ def test_a_manager_makes_a_key_and_a_webhook_and_reads_the_log(
         first, again = receiver.deliveries
         assert first.event_id == again.event_id
     assert WebhookDelivery.objects.for_shop(personas.shop).get().attempts == 2
+
+    # The secret may have leaked: a new one, shown once, the old one signing beside it a day.
+    page.goto(f"{live_server.url}/settings/webhooks/")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("button", name="Make a new secret").click()
+    expect(page.get_by_role("textbox", name="Signing secret")).to_have_value(re.compile("^whsec_"))
+    expect(page.get_by_text("each delivery carries two signatures")).to_be_visible()
+    looks_right(page, viewport)
+    page.screenshot(path=f"/tmp/issue16-webhook-new-secret-{viewport}.png", full_page=True)
 
 
 def test_the_api_docs_page_loads_from_the_app_alone(page: Page, live_server):

@@ -1,7 +1,7 @@
 """A shop's own system, receiving Benchdesk's webhooks over real HTTP on a local port.
 
 It records every delivery (headers and raw body), answers 200, or the status codes it is told
-to fail with next, and can hold its answer (`delay`) to stand for a slow receiver.
+to fail with next, or a redirect it is told to send next.
 """
 
 from __future__ import annotations
@@ -31,16 +31,23 @@ class Delivery:
 class FakeReceiver:
     deliveries: list[Delivery] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
+    redirects: list[str] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, *statuses: int) -> None:
         self.failures.extend(statuses)
 
-    def answer_for(self, delivery: Delivery) -> int:
+    def redirect_next(self, url: str) -> None:
+        self.redirects.append(url)
+
+    def answer_for(self, delivery: Delivery) -> tuple[int, str]:
+        """The status to answer with, and where to (for a redirect)."""
         with self.lock:
             self.deliveries.append(delivery)
-            return self.failures.pop(0) if self.failures else 200
+            if self.redirects:
+                return 302, self.redirects.pop(0)
+            return (self.failures.pop(0) if self.failures else 200), ""
 
 
 def _handler(fake: FakeReceiver) -> type[BaseHTTPRequestHandler]:
@@ -50,8 +57,12 @@ def _handler(fake: FakeReceiver) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = fake.answer_for(Delivery(self.path, dict(self.headers.items()), body))
+            status, location = fake.answer_for(
+                Delivery(self.path, dict(self.headers.items()), body)
+            )
             self.send_response(status)
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -8,8 +8,10 @@ from django.urls import reverse
 
 from recurring.models import Schedule, ScheduleState, Visit
 from recurring.services import schedule_set_state, visits_raise
+from shops.services import branch_set_hours
 from tests.recurring.conftest import MONDAY
-from tickets.models import Event, Status, WorksOrder
+from tickets import sla
+from tickets.models import Event, Priority, Status, WorksOrder
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -33,6 +35,23 @@ def test_a_visit_is_raised_lead_days_ahead_as_its_own_works_order(personas, make
     assert not job.messages.exists()  # nobody is told of a job raised ahead of time
     schedule.refresh_from_db()
     assert schedule.next_due == MONDAY + 7 * DAY
+
+
+def test_a_visits_sla_counts_from_its_day_not_from_raising_it(personas, make_schedule):
+    branch_set_hours(
+        branch=personas.branch, hours={d: (datetime.time(9), datetime.time(17)) for d in range(5)}
+    )
+    make_schedule()
+    visits_raise(today=MONDAY - 3 * DAY)
+    (job,) = jobs(personas)
+    day = datetime.datetime.combine(MONDAY, datetime.time.min, tzinfo=personas.branch.tz)
+    assert job.sla_from == day
+    assert job.sla_due_at is not None and job.sla_due_at > day
+    assert job.sla_due_at == sla.times_for(job.branch, job.priority, day).due_at
+    # A new priority is counted from the visit's day too.
+    job.priority = Priority.URGENT
+    sla.sla_retarget(job)
+    assert job.sla_due_at == sla.times_for(job.branch, Priority.URGENT, day).due_at > day
 
 
 def test_running_twice_raises_one_visit(personas, make_schedule):

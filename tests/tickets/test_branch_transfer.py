@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Message
 from parts import services as parts
@@ -15,8 +16,8 @@ from shops.services import branch_set_hours
 from tests.factories import PartFactory, WorksOrderFactory
 from tickets.board import board_cards
 from tickets.lifecycle import works_order_advance
-from tickets.models import BranchTransfer, Event, Status, TimelineEntry, WorksOrder
-from tickets.services import ConsentData, LineData, photos_add
+from tickets.models import BranchTransfer, Event, Status, TimeEntry, TimelineEntry, WorksOrder
+from tickets.services import ConsentData, LineData, photos_add, timer_start
 from tickets.transfers import works_order_receive, works_order_transfer
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,19 @@ def test_a_technician_who_does_not_work_there_is_unassigned(personas, job):
     job.refresh_from_db()
     assert job.assigned_to is None
     assert "Jack Morgan does not work at Coventry" in job.timeline.get(event=Event.TRANSFER).text
+
+
+def test_a_running_timer_stops_when_the_job_leaves_the_bench(personas, job):
+    works_order_advance(works_order=job, step="start", by=personas.technician)
+    timer_start(works_order=job, by=personas.technician)
+    TimeEntry.objects.for_shop(personas.shop).filter(works_order=job).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=25)
+    )
+    move(job, personas)
+    [entry] = TimeEntry.objects.for_shop(personas.shop).filter(works_order=job)
+    assert entry.ended_at is not None and entry.minutes == 25
+    said = job.timeline.get(event=Event.TRANSFER).text
+    assert "Jack Morgan's timer stopped at 25 min" in said
 
 
 def test_a_technician_of_both_branches_keeps_the_job(personas, job):

@@ -327,6 +327,8 @@ def _render(request: ShopRequest, works_order: WorksOrder, **forms) -> HttpRespo
         context |= _open_job(request, works_order, consent, gross, forms)
     if _on_the_bench(works_order):
         context |= _bench(request, works_order, forms)
+        # Likely parts from similar jobs: for the technician on the job.
+        context["show_likely_parts"] = works_order.assigned_to_id == request.member.pk
     context |= _panels(request, works_order, forms)
     status = 400 if any(f.errors for f in forms.values() if f is not None) else 200
     return render(request, "tickets/detail.html", context, status=status)

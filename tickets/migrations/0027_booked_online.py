@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('devices', '0003_lookup_indexes'),
         ('pricebook', '0003_starter_repair_types'),
         ('shops', '0016_technicians_move_branches'),
-        ('tickets', '0025_transfers_templates_checklists'),
+        ('tickets', '0026_sla_from'),
     ]
 
     operations = [
