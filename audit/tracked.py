@@ -49,4 +49,6 @@ TABLES: dict[str, Tracked] = {
     "tickets_jobtemplateline": Tracked("tickets.JobTemplateLine", ("template",)),
     "recurring_schedule": Tracked("recurring.Schedule"),
     "loaners_loan": Tracked("loaners.Loan", ("loaner", "works_order")),
+    "booking_bookingsettings": Tracked("booking.BookingSettings"),
+    "booking_branchcapacity": Tracked("booking.BranchCapacity", ("branch",)),
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("recurring.urls")),
     path("", include("loaners.urls")),
     path("", include("mailin.urls")),
+    path("", include("booking.urls")),
     path("", include("billing.urls")),
     path("", include("billing.urls_public")),
     path("", include("privacy.urls")),

@@ -22,6 +22,7 @@ class Channel(models.TextChoices):
 class Stage(models.TextChoices):
     """What a message is about: a stage of the job, or something said outside the stages."""
 
+    BOOKED_ONLINE = "booked_online", "Booked online"
     BOOKED_IN = "booked_in", "Booked in"
     ASSIGNED = "assigned", "Assigned to a technician"
     IN_PROGRESS = "in_progress", "Work started"

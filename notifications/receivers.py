@@ -14,6 +14,7 @@ from tickets.services import record
 from tickets.signals import customer_news, sla_crossed
 
 NEWS_STAGES = {
+    "booked_online": Stage.BOOKED_ONLINE,
     "booked_in": Stage.BOOKED_IN,
     "update": Stage.UPDATE,
     "parts_arrived": Stage.PARTS_ARRIVED,

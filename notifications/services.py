@@ -230,6 +230,12 @@ class WorksOrderFields(Mapping):
     def _note(self) -> str:
         return self.note
 
+    def _drop_off(self) -> str:
+        when = self.works_order.drop_off_at
+        if when is None:
+            return "the day you agreed with us"
+        return f"{timezone.localtime(when, self.works_order.branch.tz):%A %-d %B at %H:%M}"
+
     def _estimated_completion(self) -> str:
         when = self.works_order.ready_by
         if when is None:

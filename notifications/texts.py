@@ -37,10 +37,12 @@ FIELDS = {
     "approval_code": "The code to send back with YES or NO",
     "note": "The update written for the customer",
     "estimated_completion": "When the shop expects it ready, if set",
+    "drop_off": "When the customer booked to bring the device in (booked online)",
 }
 
 # Stages a shop can switch on or off and reword; FREE_TEXT and REPLY are written as they go.
 STAGES = [
+    Stage.BOOKED_ONLINE,
     Stage.BOOKED_IN,
     Stage.ASSIGNED,
     Stage.IN_PROGRESS,
@@ -65,6 +67,18 @@ _SIGN_OFF = "{shop_name}, {branch_name}: {branch_phone}"
 
 # (stage, channel) → the default wording. SMS stay within two segments where they can.
 DEFAULTS: dict[tuple[str, str], Wording] = {
+    (Stage.BOOKED_ONLINE, Channel.SMS): Wording(
+        "Hi {first_name}, your booking with {shop_name} is confirmed: bring your {device} to "
+        "{branch_name} on {drop_off}. Ref {number}. {status_link}"
+    ),
+    (Stage.BOOKED_ONLINE, Channel.EMAIL): Wording(
+        "Hello {first_name},\n\nThank you for booking with {shop_name}. Please bring your "
+        "{device} to our {branch_name} branch ({branch_address}) on {drop_off}.\n\n"
+        "Your booking reference is {number}; the repair as booked comes to {quote_total}. We "
+        "check the device with you when you drop it off.\n\nYou can follow it here, without "
+        "signing in:\n{status_link}\n\n" + _SIGN_OFF,
+        subject="{number}: your booking for {drop_off}",
+    ),
     (Stage.BOOKED_IN, Channel.SMS): Wording(
         "Hi {first_name}, your {device} is booked in with {shop_name} as {number}. "
         "Follow the repair here: {status_link}"

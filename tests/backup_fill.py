@@ -473,6 +473,30 @@ def _(p: Personas) -> None:
          inbound_tracking="AB123456789GB", state="received", created_by=p.front_desk)  # fmt: skip
 
 
+@fills("booking_bookingsettings")
+def _(p: Personas) -> None:
+    from booking.services import booking_settings_save
+
+    booking_settings_save(
+        shop=p.shop,
+        enabled=True,
+        slot_minutes=30,
+        days_ahead=14,
+        notice_hours=2,
+        embed_origins=["https://www.fixcorner.example"],
+        per_slot={p.branch.pk: 2},  # booking_branchcapacity too
+        by=p.manager,
+    )
+
+
+@fills("booking_slotcount")
+def _(p: Personas) -> None:
+    from booking.services import slot_claim
+
+    starts_at = datetime.datetime(2027, 1, 4, 10, tzinfo=datetime.UTC)
+    slot_claim(branch=p.branch, starts_at=starts_at, places=2)
+
+
 def fill_every_table(p: Personas) -> list[str]:
     """Fill the database; returns the tables still empty (none, when every table is covered)."""
     working_day(p)

@@ -250,6 +250,7 @@ def demo_values(shop) -> dict[str, list]:
     )
     template, schedule = templates_and_schedules(shop, branch, manager)
     loan = loan_and_parcel(shop, branch, manager)
+    online_booking_on(shop, branch, manager)
     return {
         "loaner_id": [loan.loaner_id],
         "key_id": [ApiKey.objects.for_shop(shop).first().pk],
@@ -269,6 +270,7 @@ def demo_values(shop) -> dict[str, list]:
         "option_part_id": [OptionPart.objects.for_shop(shop).first().pk],
         "import_id": [upload.pk],
         "token": [uuid.uuid4().hex],  # an unknown invitation: its page says so
+        "slug": [shop.slug],  # the public booking page (on: see online_booking_on)
         "uidb64": ["MQ"],
         "part_id": [plain.pk, tracked.pk],
         "supplier_id": [SupplierPart.objects.for_shop(shop).first().supplier_id],
@@ -278,6 +280,22 @@ def demo_values(shop) -> dict[str, list]:
         "invoice_number": list(Invoice.objects.for_shop(shop).values_list("number", flat=True)[:1]),
         "panel": list(PANELS),  # opened as a page: the works order with that panel's form drawn
     }
+
+
+def online_booking_on(shop, branch, manager) -> None:
+    """The public booking page open, at the branch the test opens, so its form is fuzzed."""
+    from booking.services import booking_settings_save
+
+    booking_settings_save(
+        shop=shop,
+        enabled=True,
+        slot_minutes=30,
+        days_ahead=14,
+        notice_hours=0,
+        embed_origins=[],
+        per_slot={branch.pk: 2},
+        by=manager,
+    )
 
 
 def templates_and_schedules(shop, branch, manager):

@@ -196,7 +196,8 @@ _MOVED = """LEFT JOIN LATERAL (
 _CARDS_SQL = """
 SELECT w.number, w.status, w.priority, {due}, d.make, d.model_name, c.full_name, u.full_name,
        (SELECT count(*) FROM {photo} p WHERE p.shop_id = w.shop_id AND p.works_order_id = w.id),
-       bought.outstanding, bought.due, original.number, moved.from_name, moved.in_transit
+       bought.outstanding, bought.due, original.number, moved.from_name, moved.in_transit,
+       CASE WHEN w.drop_off_at IS NOT NULL THEN {drop_off} END, w.dropped_off_at IS NULL
        {{badges}}
 FROM {works_order} w
 JOIN {branch} b ON b.id = w.branch_id
@@ -209,7 +210,14 @@ LEFT JOIN {user} u ON u.id = m.user_id
 {moved}
 WHERE w.shop_id = %(shop)s AND w.branch_id = %(branch)s AND {on_board} {{filters}}
 ORDER BY {{order}} w.created_at, w.id
-""".format(due=_DUE, on_board=_ON_BOARD, parts=_PARTS, moved=_MOVED, **_TABLES)
+""".format(
+    due=_DUE,
+    on_board=_ON_BOARD,
+    parts=_PARTS,
+    moved=_MOVED,
+    drop_off=_when("w.drop_off_at"),
+    **_TABLES,
+)
 
 
 @dataclass(frozen=True)
@@ -420,7 +428,7 @@ def board_cards(
     for row in rows:
         number, status, prio, sla_status, due, stopped, promise, promise_passed = row[:8]
         make, model_name, customer, assignee, photo_count, outstanding, parts_due = row[8:15]
-        return_of, moved_from, in_transit = row[15:18]
+        return_of, moved_from, in_transit, drop_off, not_dropped_off = row[15:20]
         sla_classes, sla_words, sla_time = _sla(status, sla_status, due, stopped)
         cards.append(
             {
@@ -446,7 +454,10 @@ def board_cards(
                 "return_of": return_of or "",
                 "moved_from": moved_from or "",
                 "in_transit": bool(in_transit),
-                "badges": [badge for badge, on in zip(badges, row[18:], strict=True) if on],
+                # Booked online: the drop-off time, until the counter has completed it.
+                "booked_online": bool(drop_off),
+                "drop_off": _when_text(drop_off) if drop_off and not_dropped_off else "",
+                "badges": [badge for badge, on in zip(badges, row[20:], strict=True) if on],
             }
         )
     return cards
@@ -511,6 +522,9 @@ def card_html(card: dict, detail_url: str) -> str:
         parts.append(
             f'<span class="bc-moved">Moved from {escape(card["moved_from"])}{on_the_way}</span>'
         )
+    if card.get("booked_online"):
+        drop_off = f" · drop-off {card['drop_off']}" if card.get("drop_off") else ""
+        parts.append(f'<span class="bc-online">Booked online{drop_off}</span>')
     for badge in card.get("badges", ()):
         parts.append(f'<span class="bc-badge bc-{badge.key}">{escape(badge.label)}</span>')
     parts_text, parts_style = card["parts"]

@@ -40,6 +40,9 @@ class WorksOrderFilterForm(forms.Form):
     sla = forms.ChoiceField(
         label="SLA", choices=[("", "Any SLA status"), *SlaStatus.choices], required=False
     )
+    online = forms.ChoiceField(
+        label="Booked", required=False, choices=[("", "Anyhow"), ("on", "Booked online")]
+    )
     booked_from = _day("Booked in from")
     booked_to = _day("to")
 
@@ -150,6 +153,7 @@ class WorksOrderFilterForm(forms.Form):
             failed_qc=data.get("failed_qc") == "on",
             came_back=data.get("came_back") == "on",
             promise=data.get("promise") or "",
+            booked_online=data.get("online") == "on",
         )
 
     def status_summary(self) -> str:

@@ -167,6 +167,15 @@ def price_agreed(works_order: WorksOrder) -> bool:
     return not works_order.needs_approval()
 
 
+@guard(
+    "Complete the online booking at the counter (the device, its IMEI or serial, and the "
+    "customer's consent) before the job leaves intake."
+)
+def booking_completed(works_order: WorksOrder) -> bool:
+    """A job booked online is in the shop only once the counter has completed its intake."""
+    return works_order.drop_off_at is None or works_order.dropped_off_at is not None
+
+
 @guard("Set the final price (or mark the job no charge, with the reason) before QC.")
 def has_final_price(works_order: WorksOrder) -> bool:
     return works_order.final_price is not None
@@ -272,8 +281,16 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     collected_by_name = models.CharField(max_length=150, blank=True, db_default="")
     collection_signature_png = models.BinaryField(null=True, editable=False)
 
-    created_by = models.ForeignKey("shops.Membership", on_delete=models.PROTECT, related_name="+")
+    # Empty for a job booked online by the customer until the counter completes it (booking/).
+    created_by = models.ForeignKey(
+        "shops.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    # Booked online (booking/): the drop-off time the customer chose, and when the counter
+    # completed the intake (the device, its IMEI or serial, consent). Both empty: booked in at
+    # the counter.
+    drop_off_at = models.DateTimeField("drop-off booked for", null=True, blank=True)
+    dropped_off_at = models.DateTimeField("booking completed at the counter", null=True, blank=True)
     # When it entered its current status: each step records how long the job stayed in the
     # status it leaves (TimelineEntry.time_in_from_status) without reading the timeline.
     status_since = models.DateTimeField(default=timezone.now)
@@ -354,6 +371,12 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
                 condition=Q(warranty_return_of__isnull=False),
                 name="works_order_warranty_returns",
             ),
+            # The list's "booked online" filter: few jobs among many, newest first.
+            models.Index(
+                fields=["shop", "-created_at", "-id"],
+                condition=Q(drop_off_at__isnull=False),
+                name="works_order_booked_online",
+            ),
             # Today's collections on the board, among years of them.
             models.Index(
                 fields=["shop", "branch", "collected_at"],
@@ -375,6 +398,15 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def booked_online(self) -> bool:
+        return self.drop_off_at is not None
+
+    @property
+    def awaiting_drop_off(self) -> bool:
+        """Booked online, and the counter has not completed its intake yet."""
+        return self.drop_off_at is not None and self.dropped_off_at is None
 
     @property
     def ready_by(self) -> datetime.datetime | None:
@@ -405,7 +437,10 @@ class WorksOrder(ConcurrentTransitionMixin, ShopOwned):
     # writes the timeline. Checks that depend on who moves the job raise TransitionRefused.
 
     @transition(
-        field=status, source=Status.INTAKE, target=Status.ASSIGNED, conditions=[consent_recorded]
+        field=status,
+        source=Status.INTAKE,
+        target=Status.ASSIGNED,
+        conditions=[booking_completed, consent_recorded],
     )
     def assign(self, *, technician, by) -> None:
         self._set_assignee(technician)

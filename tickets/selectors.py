@@ -81,6 +81,7 @@ class ListFilters:
     failed_qc: bool = False
     came_back: bool = False
     promise: str = ""  # "promised" (had an SLA due time), "kept" or "broken" (ready by it or not)
+    booked_online: bool = False  # customers' online bookings only (the partial index has them)
 
     @property
     def any(self) -> bool:
@@ -122,6 +123,8 @@ def works_order_list(shop: Shop, filters: ListFilters | None = None) -> QuerySet
         works_orders = works_orders.filter(repair_type__isnull=True)
     if filters.repaired_by is not None:
         works_orders = works_orders.filter(repaired_by=filters.repaired_by)
+    if filters.booked_online:
+        works_orders = works_orders.filter(drop_off_at__isnull=False)
     if filters.failed_qc:
         works_orders = works_orders.filter(qc_failures__gt=0)
     if filters.came_back:
@@ -166,7 +169,7 @@ def works_order_rows(shop: Shop, chosen: QuerySet[WorksOrder]) -> QuerySet[Works
         .select_related("branch", "customer", "device", "assigned_to__user")
         .only(
             *("shop", "number", "created_at", "status", "priority", "fault_reported"),
-            *("sla_due_at", "sla_paused_at"),
+            *("sla_due_at", "sla_paused_at", "drop_off_at", "dropped_off_at"),
             *("branch__code", "branch__name", "branch__timezone", "customer__full_name"),
             *("device__make", "device__model_name", "assigned_to__user__full_name"),
         )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from audit.context import acting_via
@@ -157,16 +158,22 @@ def works_order_book_in(
     branch: Branch,
     customer: Customer,
     device: Device,
-    by: Membership,
+    by: Membership | None,
     details: dict,
     passcode: str = "",
     lines: list[LineData] = (),
     consent: ConsentData | None = None,
     photos: list[ContentFile] = (),
     tell_customer: bool = True,
+    booked_text: str = "",
+    booked_data: dict | None = None,
+    news: str = "booked_in",
 ) -> WorksOrder:
     """Create a numbered works order in intake, with its quote, photos and (if given) consent.
-    `tell_customer=False` books it in silently (a scheduled visit raised ahead of time)."""
+    `tell_customer=False` books it in silently (a scheduled visit raised ahead of time).
+    `by=None`: the customer booked it online (booking/; `details["sla_from"]` the drop-off time
+    they chose), the timeline saying `booked_text` (with `booked_data`) and the customer told
+    `news` ("booked_online")."""
     shop = branch.shop
     if not branch.is_active:
         raise ValidationError("This branch is closed for new works orders.")
@@ -190,14 +197,17 @@ def works_order_book_in(
     for line in quote:
         line.works_order = works_order
     QuoteLine.objects.bulk_create(quote)
-    entries = [_entry(works_order, Event.BOOKED_IN, by, _booked_in_text(works_order, kept))]
+    text = _booked_in_text(works_order, kept)
+    if booked_text:
+        text = f"{booked_text}. {text}"
+    entries = [_entry(works_order, Event.BOOKED_IN, by, text, **(booked_data or {}))]
     if consent is not None:
         saved = _consent_create(works_order, consent, by, net=net, gross=gross)
         entries.append(_consent_entry(works_order, saved, by))
     TimelineEntry.objects.bulk_create(entries)
     photos_add(works_order=works_order, images=photos, by=by)
     if tell_customer:
-        _tell_customer(works_order, "booked_in", entries[0])
+        _tell_customer(works_order, news, entries[0])
     return works_order
 
 
@@ -611,6 +621,104 @@ def _quote_parts(
         )
     if parts and works_order.agreed_gross is not None:  # the quote is accepted: hold the parts
         works_order_reserve_parts(works_order=works_order, by=by)
+
+
+# Online bookings ---------------------------------------------------------------------------
+
+
+class BookingAlreadyCompleted(ValidationError):
+    """The counter's completion sent twice (a double click, two counters): the first stands."""
+
+
+@transaction.atomic
+def works_order_booking_complete(
+    *,
+    works_order: WorksOrder,
+    by: Membership,
+    customer: Customer | None,
+    new_customer: dict | None,
+    device: dict,
+    details: dict,
+    passcode: str = "",
+    lines: list[LineData] = (),
+    consent: ConsentData | None = None,
+    photos: list[ContentFile] = (),
+    parts: list[tuple[int, int, str]] = (),
+) -> WorksOrder:
+    """The counter completes a job the customer booked online, from the intake form: what the
+    intake records (customer, device with its IMEI or serial, condition, passcode, quote,
+    consent, photos) written onto the booked job, whose number, status link and drop-off time
+    stay. The quote becomes the counter's lines; the customer is told it is booked in."""
+    from customers.services import customer_create
+    from devices.services import device_for_intake
+
+    locked = (
+        WorksOrder.objects.for_shop(works_order.shop_id)
+        .select_for_update(of=("self",))
+        .select_related("shop", "branch", "device", "customer")
+        .get(pk=works_order.pk)
+    )
+    if not locked.awaiting_drop_off:
+        raise BookingAlreadyCompleted(f"{locked.number} has already been completed at the counter.")
+    if locked.status != Status.INTAKE:
+        raise ValidationError(f"{locked.number} is no longer in intake.")
+    shop = locked.shop
+    branch = details.pop("branch", None) or locked.branch
+    if branch.shop_id != shop.pk or not branch.is_active:
+        raise ValidationError("Choose one of this shop's open branches.")
+    if consent is not None:
+        _check_consent(consent)
+    if customer is None:
+        customer = customer_create(shop=shop, **new_customer)
+    placeholder = locked.device
+    locked.device = device_for_intake(shop=shop, customer=customer, **device)
+    locked.customer = customer
+    old_priority, old_branch = locked.priority, locked.branch_id
+    for name, value in details.items():
+        setattr(locked, name, value)
+    locked.branch = branch
+    if passcode and locked.passcode_kind not in (PasscodeKind.NONE, PasscodeKind.REFUSED):
+        locked.passcode_secret = passcodes.seal(passcode)
+    QuoteLine.objects.for_shop(shop).filter(works_order=locked).delete()
+    quote = [_quote_line(shop, position, line, locked) for position, line in enumerate(lines)]
+    QuoteLine.objects.bulk_create(quote)
+    net, _, gross = quote_totals(quote)
+    if consent is not None:
+        locked.agreed_gross = gross
+    if locked.created_by_id is None:
+        locked.created_by = by  # who took the device in: the receipt's "served by"
+    locked.dropped_off_at = timezone.now()
+    retarget = ""
+    if locked.priority != old_priority or locked.branch_id != old_branch:
+        retarget = sla.sla_retarget(locked)
+    locked.save()
+    sla.sla_clock_save(locked)
+    text = f"Online booking completed at the counter: {locked.device}"
+    if locked.device.identifier:
+        text += f", {locked.device.identifier}"
+    entries = [_entry(locked, Event.DETAILS, by, text + (f". {retarget}" if retarget else ""))]
+    if consent is not None:
+        saved = _consent_create(locked, consent, by, net=net, gross=gross)
+        entries.append(_consent_entry(locked, saved, by))
+    TimelineEntry.objects.bulk_create(entries)
+    if placeholder.pk != locked.device_id:
+        _forget_placeholder(placeholder)
+    photos_add(works_order=locked, images=photos, by=by)
+    _quote_parts(locked, parts, by)
+    _tell_customer(locked, "booked_in", entries[0])
+    return locked
+
+
+def _forget_placeholder(device: Device) -> None:
+    """The device the booking named by model alone, once the counter found the real one on
+    file (same IMEI): removed unless something else came to point at it meanwhile."""
+    if WorksOrder.objects.for_shop(device.shop_id).filter(device=device).exists():
+        return
+    try:
+        with transaction.atomic():
+            device.delete()
+    except (IntegrityError, ProtectedError):
+        pass  # kept: harmless, and the customer's device list shows it
 
 
 # The bench ---------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "recurring",
     "loaners",
     "mailin",
+    "booking",
     "tenancy",
 ]
 

@@ -71,6 +71,59 @@ class WarrantyReturn:
         }
 
 
+class BookingToComplete:
+    """A job the customer booked online (`?booking=WO-…`, then a hidden field), completed at
+    the counter with this same form: drawn with what was booked, written onto that job."""
+
+    def __init__(self, works_order: WorksOrder) -> None:
+        self.works_order = works_order
+        booked = works_order.timeline.filter(event="booked_in").order_by("at", "id").first()
+        self.option_id = (booked.data.get("option") if booked else None) or None
+
+    @classmethod
+    def asked_for(cls, request: ShopRequest, data) -> BookingToComplete | None:
+        number = (data or request.GET).get("booking", "")
+        if not number:
+            return None
+        return cls(get_works_order(request, number[:20]))  # another shop's job: 404
+
+    def refusal(self) -> str:
+        if not self.works_order.awaiting_drop_off:
+            return f"{self.works_order.number} is not an online booking waiting to be completed."
+        return ""
+
+    def device_initial(self) -> dict:
+        device = self.works_order.device
+        return {
+            "device_model": device.device_model_id,
+            "category": device.category,
+            "make": device.make,
+            "model_name": device.model_name,
+        }
+
+    def job_initial(self) -> dict:
+        wo = self.works_order
+        return {
+            "branch": wo.branch_id,
+            "priority": wo.priority,
+            "fault_reported": wo.fault_reported,
+            "estimated_minutes": wo.estimated_minutes,
+        }
+
+    def lines_initial(self) -> list[dict]:
+        return [
+            {
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "vat_rate": f"{line.vat_rate:g}",
+                "listed_price": line.listed_price,
+            }
+            for line in self.works_order.lines.all()
+        ]
+
+
 class IntakeForms:
     """Every form of the page, bound together so an error anywhere keeps everything typed."""
 
@@ -79,34 +132,40 @@ class IntakeForms:
         files = request.FILES if request.method == "POST" else None
         shop = request.shop
         self.comeback = WarrantyReturn.asked_for(request, data)
+        self.booking = None if self.comeback else BookingToComplete.asked_for(request, data)
+        booking = self.booking
         self.picked = (
             self.comeback.original.customer
             if self.comeback
             else self._picked_customer(request, data)
         )
+        if booking is not None and data is None and self.picked is None:
+            self.picked = booking.works_order.customer  # who booked: the counter may change it
         self.customer = CustomerForm(data, shop=shop, prefix="customer")
-        self.device = DeviceForm(data, shop=shop, prefix="device")
-        self.job = WorksOrderForm(
+        self.device = DeviceForm(
             data,
-            member=request.member,
-            prefix="job",
-            initial=self.comeback.job_initial(request) if self.comeback else None,
+            shop=shop,
+            prefix="device",
+            initial=booking.device_initial() if booking and data is None else None,
         )
+        job_initial = self.comeback.job_initial(request) if self.comeback else None
+        if booking is not None and data is None:
+            job_initial = booking.job_initial()
+        self.job = WorksOrderForm(data, member=request.member, prefix="job", initial=job_initial)
         # A job template (?template=, then a hidden field): its lines and work to do filled in.
         self.template = (
             None
-            if self.comeback
+            if self.comeback or self.booking
             else template_for_intake(request, (data or request.GET).get("template", ""))
         )
         if self.template is not None and data is None:
             self.job.initial = {**(self.job.initial or {}), "fault_reported": self.template.fault}
-        self.lines = quote_lines_formset(
-            data,
-            request.member,
-            initial=template_lines_initial(self.template, request.shop.vat_rate)
-            if self.template is not None and data is None
-            else None,
-        )
+        lines_initial = None
+        if self.template is not None and data is None:
+            lines_initial = template_lines_initial(self.template, request.shop.vat_rate)
+        elif booking is not None and data is None:
+            lines_initial = booking.lines_initial()
+        self.lines = quote_lines_formset(data, request.member, initial=lines_initial)
         self.consent = ConsentForm(data, prefix="consent")
         self.photos = PhotosForm(data, files, prefix="photos")
         self.parts: list[tuple[int, int, str]] = []  # of the pricebook options quoted
@@ -161,6 +220,25 @@ class IntakeForms:
                 returns_seen=self.comeback.returns_seen,
             )
         self.parts = self._priced_parts(request)
+        if self.booking is not None:
+            return services.works_order_booking_complete(
+                works_order=self.booking.works_order,
+                by=request.member,
+                customer=self.picked,
+                new_customer=None if self.picked else self.customer.cleaned_data,
+                device=self.device.for_intake(),
+                details={
+                    **self.job.details(),
+                    "branch": self.job.cleaned_data["branch"],
+                    "repair_type_id": self._repair_type(request)
+                    or self.booking.works_order.repair_type_id,
+                },
+                passcode=self.job.cleaned_data["passcode"],
+                lines=self.lines.lines(),
+                consent=self.consent.consent(),
+                photos=self.photos.cleaned_data["photos"],
+                parts=self.parts,
+            )
         return services.works_order_intake(
             parts=self.parts,
             branch=self.job.cleaned_data["branch"],
@@ -179,6 +257,7 @@ class IntakeForms:
     def context(self) -> dict:
         return {
             "comeback": self.comeback,
+            "booking": self.booking,
             "picked": self.picked,
             "customer_form": self.customer,
             "device_form": self.device,
@@ -199,12 +278,18 @@ def intake(request: ShopRequest):
     if forms.comeback and forms.comeback.refusal:  # out of warranty (or not collected yet)
         messages.error(request, forms.comeback.refusal)
         return redirect("works_order_detail", number=forms.comeback.original.number)
+    if forms.booking and forms.booking.refusal():  # completed already (or not booked online)
+        messages.info(request, forms.booking.refusal())
+        return redirect("works_order_detail", number=forms.booking.works_order.number)
     if request.method == "POST" and forms.is_valid():
         try:
             works_order = forms.book_in(request)
         except services.ReturnAlreadyBooked as twice:  # the first submit booked it: show that
             messages.info(request, " ".join(twice.messages))
             return redirect("works_order_detail", number=twice.booked)
+        except services.BookingAlreadyCompleted as twice:
+            messages.info(request, " ".join(twice.messages))
+            return redirect("works_order_detail", number=forms.booking.works_order.number)
         except PhotoStorageFull as refused:  # the whole booking was rolled back, not just these
             forms.photos.add_error("photos", refused)
             messages.error(
@@ -223,7 +308,8 @@ def intake(request: ShopRequest):
             )
         else:
             assigned = assign_if_automatic(request, works_order)
-            messages.success(request, f"{works_order.number} booked in{assigned}.")
+            done = "completed and booked in" if forms.booking else "booked in"
+            messages.success(request, f"{works_order.number} {done}{assigned}.")
             if forms.parts:
                 say_what_is_short(request, works_order)
             return redirect("works_order_detail", number=works_order.number)
@@ -237,8 +323,13 @@ def intake(request: ShopRequest):
             "terms_version": request.shop.terms_version,
             "repair_types": RepairType.objects.for_shop(request.shop).filter(is_active=True),
             "job_templates": JobTemplate.objects.for_shop(request.shop).filter(is_active=True),
-            # Options picked before a form error: their parts still go on the job.
-            "priced_options": request.POST.getlist("pricebook_option"),
+            # Options picked before a form error: their parts still go on the job (and the
+            # option booked online, when the counter completes that booking).
+            "priced_options": request.POST.getlist("pricebook_option")
+            if request.method == "POST"
+            else [forms.booking.option_id]
+            if forms.booking and forms.booking.option_id
+            else [],
         },
     )
 
