@@ -36,13 +36,12 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from reports.rollups import CUT_AT, DURATIONS, THROUGH
 from shops.models import Branch, Shop
 from tickets.models import Priority, Status
 
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
-# The SLA clock and the bench stop once a job is ready: later time is the customer's.
-AFTER_READY = "('ready', 'collected', 'cancelled')"
 TOP = 10  # most common repairs and faults shown
 
 
@@ -166,15 +165,8 @@ def _params(shop: Shop, branches, period: Period) -> dict:
     }
 
 
-# Days up to the rollups' mark are read from them; later days (today) live from the works orders.
-# The cut is the first moment not rolled up: the mark's next midnight, or all time without one.
-# Scalar subqueries, not a joined CTE: each is worked out once (an InitPlan) and the planner can
-# then read the works orders after the cut along their indexes.
-THROUGH = "COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date)"
-CUT_AT = (
-    "COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp"
-    " AT TIME ZONE %(tz)s, '-infinity'::timestamptz)"
-)
+# Days up to the rollups' mark are read from them; later days (today) live from the works
+# orders. The SQL of both sides is reports/rollups.py's.
 
 
 def _day_of(column: str) -> str:
@@ -312,6 +304,72 @@ def open_by_status(shop: Shop, branches) -> Table:
     return Table("open", "Open now by status", "Status", columns, rows, "jobs", compared=False)
 
 
+# Durations: medians and 90th percentiles from histograms ------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many, the median and the 90th percentile (in hours) of some durations."""
+
+    jobs: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+
+def _durations(
+    shop: Shop, branches, period: Period, measures: Sequence[str], group: str = "key"
+) -> dict[tuple[str, str, bool], Spread]:
+    """{(measure, group, now?): Spread} for the period (now) and the one before, read from the
+    rolled-up histograms up to the mark and from the jobs after it, each duration rounded as
+    the rollups round it (reports.rollups.bucket): percentile_cont's interpolation over those
+    counts, so the rollups and the live query give the same figures. `group` is "key", "''"
+    (everything as one) or "branch_id::text"."""
+    p = {**_params(shop, branches, period), "measures": list(measures)}
+    lives = "\n UNION ALL ".join(DURATIONS[m].live(_in_branches("w", branches)) for m in measures)
+    sql = f"""
+        WITH counted AS (
+            SELECT measure, {group} AS grp, day >= %(mid_day)s AS now, seconds,
+                   SUM(jobs) AS jobs
+            FROM (
+                SELECT r.measure, r.branch_id, r.key, r.day, r.seconds, r.jobs
+                FROM reports_dailyduration r
+                WHERE r.shop_id = %(shop)s AND r.measure = ANY(%(measures)s)
+                  {_in_branches("r", branches)}
+                  AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
+                UNION ALL
+                SELECT measure, branch_id, key, day, seconds, jobs FROM ({lives}) live
+            ) hist
+            GROUP BY 1, 2, 3, 4
+        ), ranked AS (
+            SELECT measure, grp, now, seconds,
+              SUM(jobs) OVER (PARTITION BY measure, grp, now ORDER BY seconds) - jobs AS below,
+              SUM(jobs) OVER (PARTITION BY measure, grp, now) AS total
+            FROM counted
+        ), placed AS (
+            SELECT *, 0.5 * (total - 1) AS r50, 0.9 * (total - 1) AS r90 FROM ranked
+        )
+        SELECT measure, grp, now, MAX(total),
+          MAX(seconds) FILTER (WHERE below <= floor(r50)),
+          MAX(seconds) FILTER (WHERE below <= ceil(r50)), MAX(r50 - floor(r50)),
+          MAX(seconds) FILTER (WHERE below <= floor(r90)),
+          MAX(seconds) FILTER (WHERE below <= ceil(r90)), MAX(r90 - floor(r90))
+        FROM placed
+        GROUP BY 1, 2, 3
+    """
+
+    def between(low, high, share) -> float:
+        return low + float(share) * (high - low)
+
+    found = {}
+    for measure, grp, now, total, lo50, hi50, f50, lo90, hi90, f90 in _fetch(sql, p):
+        found[(measure, grp, now)] = Spread(
+            int(total),
+            _hours(between(lo50, hi50, f50)),
+            _hours(between(lo90, hi90, f90)),
+        )
+    return found
+
+
 # Turnaround --------------------------------------------------------------------------------
 
 TURNAROUND_COLUMNS = [
@@ -366,52 +424,63 @@ def _dimension_link(by: str, key) -> dict:
     return {}
 
 
-def _percentiles(seconds: str, when: str) -> str:
-    return (
-        f"COUNT(*) FILTER (WHERE {when}),"
-        f" percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {when}),"
-        f" percentile_cont(0.9) WITHIN GROUP (ORDER BY {seconds}) FILTER (WHERE {when})"
-    )
-
-
 def turnaround(shop: Shop, branches, period: Period, *, by: str = "repair_type") -> Table:
     """Intake → ready (jobs ready in the period) and intake → collected (jobs collected in it),
-    median and 90th percentile in clock hours, by repair type or device model."""
-    key, label, joins = _dimension(by)
-    p = _params(shop, branches, period)
-    to_ready = "EXTRACT(EPOCH FROM w.ready_at - w.created_at)"
-    to_collected = "EXTRACT(EPOCH FROM w.collected_at - w.created_at)"
-    sql = f"""
-        SELECT {key}, {label},
-          {_percentiles(to_ready, _now("w.ready_at"))},
-          {_percentiles(to_collected, _now("w.collected_at"))},
-          {_percentiles(to_ready, _before("w.ready_at"))},
-          {_percentiles(to_collected, _before("w.collected_at"))}
-        FROM tickets_worksorder w {joins}
-        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-          AND w.status <> 'cancelled'
-          AND ((w.ready_at >= %(since)s AND w.ready_at < %(until)s)
-               OR (w.collected_at >= %(since)s AND w.collected_at < %(until)s))
-        GROUP BY 1, 2
-        ORDER BY COUNT(*) FILTER (WHERE {_now("w.ready_at")}) DESC, 2
-    """
+    median and 90th percentile in clock hours, by repair type or device model (or "all": one
+    row), from the duration histograms (reports/rollups.py)."""
+    if by not in ("all", "repair_type", "device_model"):
+        raise ValueError(f"Unknown dimension {by!r}")
+    kept = "device_model" if by == "device_model" else "repair_type"
+    measures = [f"ready:{kept}", f"collected:{kept}"]
+    found = _durations(shop, branches, period, measures, "''" if by == "all" else "key")
+    keys = {grp for _m, grp, _now in found}
+    labels = _labels(by, keys)
+
+    def figures(grp: str, now: bool) -> list:
+        ready = found.get((measures[0], grp, now), Spread())
+        collected = found.get((measures[1], grp, now), Spread())
+        return [ready.jobs, ready.median, ready.p90, collected.jobs, collected.median,
+                collected.p90]  # fmt: skip
+
     names = [c.name for c in TURNAROUND_COLUMNS]
     rows = []
-    for row_key, row_label, *values in _fetch(sql, p):
-        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(values)]
+    for grp in keys:
+        row_key = _row_key(by, grp)
         rows.append(
             Row(
                 key=row_key,
-                label=row_label or "No repair type",
-                now=dict(zip(names, figures[:6], strict=True)),
-                before=dict(zip(names, figures[6:], strict=True)),
+                label=labels.get(grp, "") or "No repair type",
+                now=dict(zip(names, figures(grp, True), strict=True)),
+                before=dict(zip(names, figures(grp, False), strict=True)),
                 link={**_dimension_link(by, row_key), **_span(period, "ready")},
             )
         )
+    rows.sort(key=lambda r: (-r.now["ready_jobs"], r.label))
     title = f"Turnaround by {DIMENSION_LABELS[by].lower()}"
     return Table(
         f"turnaround_{by}", title, DIMENSION_LABELS[by], TURNAROUND_COLUMNS, rows, "ready_median"
     )
+
+
+def _row_key(by: str, grp: str):
+    if by == "all":
+        return 0
+    if by == "repair_type":
+        return int(grp) if grp else None
+    return grp
+
+
+def _labels(by: str, keys: set[str]) -> dict[str, str]:
+    """The repair types' names (their ids are the keys); a device model is its own label."""
+    if by != "repair_type":
+        return {k: k for k in keys}
+    ids = [int(k) for k in keys if k]
+    if not ids:
+        return {}
+    names = _fetch(
+        "SELECT id, name FROM pricebook_repairtype WHERE id = ANY(%(ids)s)", {"ids": ids}
+    )
+    return {str(type_id): name for type_id, name in names}
 
 
 # Assignment time ---------------------------------------------------------------------------
@@ -425,28 +494,22 @@ ASSIGNMENT_COLUMNS = [
 
 def assignment_time(shop: Shop, branches, period: Period) -> Table:
     """Per branch: how long jobs first picked up (started) in the period waited since intake."""
-    p = _params(shop, branches, period)
-    seconds = "EXTRACT(EPOCH FROM w.started_at - w.created_at)"
-    sql = f"""
-        SELECT b.id, b.name,
-          {_percentiles(seconds, _now("w.started_at"))},
-          {_percentiles(seconds, _before("w.started_at"))}
-        FROM tickets_worksorder w JOIN shops_branch b ON b.id = w.branch_id
-        WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-          AND w.started_at >= %(since)s AND w.started_at < %(until)s
-        GROUP BY b.id, b.name
-        ORDER BY b.name
-    """
+    found = _durations(shop, branches, period, ["started"], "branch_id::text")
+    ids = sorted({int(grp) for _m, grp, _now in found})
+    names_of = dict(
+        _fetch("SELECT id, name FROM shops_branch WHERE id = ANY(%(ids)s)", {"ids": ids})
+    )
     names = [c.name for c in ASSIGNMENT_COLUMNS]
     rows = []
-    for branch_id, name, *values in _fetch(sql, p):
-        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(values)]
+    for branch_id in sorted(ids, key=lambda i: names_of.get(i, "")):
+        now = found.get(("started", str(branch_id), True), Spread())
+        before = found.get(("started", str(branch_id), False), Spread())
         rows.append(
             Row(
                 branch_id,
-                name,
-                dict(zip(names, figures[:3], strict=True)),
-                dict(zip(names, figures[3:], strict=True)),
+                names_of.get(branch_id, ""),
+                dict(zip(names, (now.jobs, now.median, now.p90), strict=True)),
+                dict(zip(names, (before.jobs, before.median, before.p90), strict=True)),
                 {"branch_code_of": branch_id, **_span(period, "started")},
             )
         )
@@ -466,39 +529,23 @@ STAY_COLUMNS = [
 
 
 def time_in_each_status(shop: Shop, branches, period: Period) -> Table:
-    """Per status before ready: how long the stays that ended in the period lasted (read from
-    the steps' time_in_from_status along the index timeline_stays)."""
-    p = _params(shop, branches, period)
-    join = (
-        "JOIN tickets_worksorder w ON w.id = t.works_order_id AND w.shop_id = t.shop_id"
-        + _in_branches("w", branches)
-        if _branch_ids(branches)
-        else ""
-    )
-    seconds = "EXTRACT(EPOCH FROM t.time_in_from_status)"
-    sql = f"""
-        SELECT t.from_status,
-          {_percentiles(seconds, _now("t.at"))},
-          {_percentiles(seconds, _before("t.at"))}
-        FROM tickets_timelineentry t {join}
-        WHERE t.shop_id = %(shop)s AND t.at >= %(since)s AND t.at < %(until)s
-          AND t.from_status <> '' AND t.from_status NOT IN {AFTER_READY}
-          AND t.time_in_from_status IS NOT NULL
-        GROUP BY t.from_status
-    """
-    found = {status: values for status, *values in _fetch(sql, p)}
+    """Per status before ready: how long the stays that ended in the period lasted (the steps'
+    time_in_from_status, rolled up per day as histograms)."""
+    found = _durations(shop, branches, period, ["stay"])
     names = [c.name for c in STAY_COLUMNS]
     rows = []
     for status in Status:
-        if status.value not in found:
+        now = found.get(("stay", status.value, True))
+        before = found.get(("stay", status.value, False))
+        if now is None and before is None:
             continue
-        figures = [v if i % 3 == 0 else _hours(v) for i, v in enumerate(found[status.value])]
+        now, before = now or Spread(), before or Spread()
         rows.append(
             Row(
                 status.value,
                 status.label,
-                dict(zip(names, figures[:3], strict=True)),
-                dict(zip(names, figures[3:], strict=True)),
+                dict(zip(names, (now.jobs, now.median, now.p90), strict=True)),
+                dict(zip(names, (before.jobs, before.median, before.p90), strict=True)),
             )
         )
     return Table("status_time", "Time in each status", "Status", STAY_COLUMNS, rows, "median")
