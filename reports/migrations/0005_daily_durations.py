@@ -1,5 +1,6 @@
-"""The dashboard's duration histograms (reports.DailyDuration), under the shop policy, and the
-index the live part of assignment time reads along (jobs picked up after the last rolled day)."""
+"""The dashboard's duration histograms (reports.DailyDuration), under the shop policy; the rollups'
+mark forgotten so the next catch-up fills them; the index the live part of assignment time reads
+along (jobs picked up after the last rolled day)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -65,6 +66,9 @@ class Migration(migrations.Migration):
         ),
         SameShopForeignKey("dailyduration", "branch"),
         rls.protect("reports_dailyduration"),
+        # The new histograms hold nothing yet: forget the mark, so the next catch-up rolls every
+        # day again (all rollups, set-based) and until then the dashboard reads every day live.
+        migrations.RunSQL("DELETE FROM reports_rollupmark", migrations.RunSQL.noop),
         # Jobs first picked up after the rollups' mark, read live (the table is tickets').
         migrations.RunSQL(
             "CREATE INDEX reports_started ON tickets_worksorder (shop_id, started_at)"
