@@ -66,7 +66,10 @@ class DailyDuration(ShopOwned):
     device model), "started" (intake → first picked up) and "stay" (a stay that ended, key the
     status left)."""
 
-    branch = models.ForeignKey("shops.Branch", on_delete=models.CASCADE, related_name="+")
+    # The same-shop key (shop_id, branch_id) in the migration holds it: no second check per row.
+    branch = models.ForeignKey(
+        "shops.Branch", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     measure = models.CharField(max_length=30)
     key = models.TextField(blank=True, default="")

@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 (
                     "branch",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="shops.branch",
