@@ -149,6 +149,134 @@ DURATIONS = {
 }
 
 
+# Counts and sums ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One measure of reports_dailytally: per job (or time entry, invoice, part fitted) the
+    moment whose day it counts on, its key and what it adds: jobs, reworked (failed QC at least
+    once), came back (under warranty, so far) and an amount (bench minutes, seconds logged,
+    money), rounded per row as the column keeps it so sums agree rolled up or live."""
+
+    measure: str
+    table: str
+    alias: str
+    moment: str
+    key: str
+    where: str = "TRUE"
+    jobs: str = "1"
+    reworked: str = "0"
+    came_back: str = "0"
+    amount: str = "0"
+    branch: str = "w.branch_id"
+
+    def rows(self) -> str:
+        """SQL: (shop_id, branch_id, day, measure, key, jobs, reworked, came_back, amount) per
+        row, without the range of moments (the caller adds it)."""
+        return (
+            f"SELECT {self.alias}.shop_id, {self.branch} AS branch_id,"
+            f" ({self.moment} AT TIME ZONE %(tz)s)::date AS day, '{self.measure}'::text AS measure,"
+            f" {self.key} AS key, {self.jobs} AS jobs, {self.reworked} AS reworked,"
+            f" {self.came_back} AS came_back, round(({self.amount})::numeric, 4) AS amount"
+            f" FROM {self.table} WHERE {self.where}"
+        )
+
+    def live(self, branches: str) -> str:
+        """SQL for the days after the mark, of the shop %(shop)s, one row per job."""
+        return (
+            f"{self.rows()} AND {self.alias}.shop_id = %(shop)s {branches}"
+            f" AND {self.moment} >= GREATEST({CUT_AT}, %(since)s) AND {self.moment} < %(until)s"
+        )
+
+    def refresh(self, shop: str) -> str:
+        return f"""
+            INSERT INTO reports_dailytally
+                (shop_id, branch_id, day, measure, key, jobs, reworked, came_back, amount)
+            SELECT shop_id, branch_id, day, measure, key, SUM(jobs), SUM(reworked),
+                   SUM(came_back), SUM(amount)
+            FROM ({self.rows()} AND {self.moment} >= %(start)s AND {self.moment} < %(end)s
+                  {shop.replace("shop_id", self.alias + ".shop_id")}) happened
+            GROUP BY 1, 2, 3, 4, 5
+            ON CONFLICT (shop_id, day, branch_id, measure, key) DO UPDATE SET
+                jobs = EXCLUDED.jobs, reworked = EXCLUDED.reworked,
+                came_back = EXCLUDED.came_back, amount = EXCLUDED.amount
+        """
+
+
+_CAME_BACK = (
+    "(EXISTS (SELECT 1 FROM tickets_worksorder c WHERE c.shop_id = w.shop_id"
+    " AND c.warranty_return_of_id = w.id))::int"
+)
+_READY = {
+    "table": "tickets_worksorder w",
+    "alias": "w",
+    "moment": "w.ready_at",
+    "where": _NOT_CANCELLED,
+    "reworked": "(w.qc_failures > 0)::int",
+    "came_back": _CAME_BACK,
+}
+TALLIES = {
+    t.measure: t
+    for t in (
+        # Quality and productivity: jobs finished, by who repaired them (sent them to QC) with
+        # the pricebook's bench minutes (the job's own estimate where it has no entry).
+        Tally(
+            "ready:technician",
+            **{
+                **_READY,
+                "table": _DEVICE + " LEFT JOIN pricebook_pricebookentry pe"
+                " ON pe.shop_id = w.shop_id AND pe.device_model_id = d.device_model_id"
+                " AND pe.repair_type_id = w.repair_type_id",
+            },
+            key="COALESCE(w.repaired_by_id::text, '')",
+            amount="COALESCE(pe.labour_minutes, w.estimated_minutes, 0)",
+        ),
+        Tally("ready:repair_type", **_READY, key=_TYPE),
+        # Hours logged: stretches of bench time that ended on the day, by technician.
+        Tally(
+            "logged",
+            "tickets_timeentry te JOIN tickets_worksorder w"
+            " ON w.id = te.works_order_id AND w.shop_id = te.shop_id",
+            "te",
+            "te.ended_at",
+            "te.technician_id::text",
+            amount="EXTRACT(EPOCH FROM te.ended_at - te.started_at)",
+        ),
+        # Revenue: invoices less credit notes issued on the day, net of VAT.
+        Tally(
+            "revenue",
+            "billing_invoice i JOIN tickets_worksorder w"
+            " ON w.id = i.works_order_id AND w.shop_id = i.shop_id",
+            "i",
+            "i.issued_at",
+            _TYPE,
+            amount="CASE i.kind WHEN 'credit_note' THEN -i.net ELSE i.net END",
+        ),
+        # Parts fitted on the day, at their cost when fitted, at the branch that fitted them.
+        Tally(
+            "parts",
+            "parts_stockmovement m JOIN tickets_worksorder w"
+            " ON w.id = m.works_order_id AND w.shop_id = m.shop_id",
+            "m",
+            "m.at",
+            _TYPE,
+            "m.kind = 'used'",
+            amount="m.quantity * m.unit_cost",
+            branch="m.branch_id",
+        ),
+        # Faults reported, as typed (case and spaces aside).
+        Tally(
+            "fault",
+            "tickets_worksorder w",
+            "w",
+            "w.created_at",
+            "lower(btrim(w.fault_reported))",
+        ),
+    )
+}
+
+
 def _durations_of_jobs(shop: str) -> str:
     """One pass over the works orders of the range for every works-order measure (unpivoted),
     so a first fill reads each month of jobs once, not once a measure."""
@@ -211,6 +339,7 @@ def rollup_refresh(
             ("dailybranch", [DAILY_BRANCH.format(shop=shop)]),
             ("dailyrepair", [DAILY_REPAIR.format(shop=shop)]),
             ("dailyduration", [_durations_of_jobs(shop), _durations_of_stays(shop)]),
+            ("dailytally", [t.refresh(shop) for t in TALLIES.values()]),
         ):
             cursor.execute(
                 f"DELETE FROM reports_{table} WHERE day BETWEEN %(first)s AND %(last)s {shop}",
