@@ -148,3 +148,30 @@ def test_a_ready_job_cancelled_leaves_the_rolled_up_turnaround(personas, week, m
     tasks.rollup_job_days.run(*ran[0])
     screen = next(r for r in kpis.turnaround(personas.shop, None, WEEK).rows if r.label == "Screen")
     assert (screen.now["ready_jobs"], screen.now["ready_median"]) == (1, 24.0)
+
+
+def test_a_comeback_booked_later_counts_on_the_rolled_up_ready_day(personas, week, monkeypatch):
+    from django.test import TestCase
+
+    from reports import tasks
+    from reports.receivers import comeback_booked_rollup
+
+    shop = personas.shop
+    jobs = WorksOrder.objects.for_shop(shop)
+    d = week.jobs["D"]
+    jobs.filter(pk=d.pk).update(warranty_return_of=None)  # not yet come back
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+
+    def jack() -> dict:
+        return {r.label: r for r in kpis.quality(shop, None, WEEK).rows}["Jack Morgan"].now
+
+    assert jack()["comebacks"] == 0
+    ran = []
+    monkeypatch.setattr(tasks.rollup_job_days, "delay", lambda *a: ran.append(a))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        jobs.filter(pk=d.pk).update(warranty_return_of=week.jobs["A"])  # booked back in
+        d.refresh_from_db()
+        comeback_booked_rollup(WorksOrder, works_order=d, news="booked_in")
+    assert ran == [(shop.pk, ["2026-11-02", "2026-11-03", "2026-11-04"])]  # A's days
+    tasks.rollup_job_days.run(*ran[0])
+    assert (jack()["comebacks"], jack()["comeback_rate"]) == (1, 50.0)
