@@ -4,6 +4,7 @@
     BENCH_SCALE=small make bench             a quick run on a small data set
     BENCH_ONLY=dashboard make bench          only some parts: pages, sla, billing, dashboard,
                                              import (comma-separated)
+    BENCH_DASHBOARD_REQUESTS=10              fewer dashboard requests than 40 (quicker runs)
 
 Data: 500 shops with 1,000,000 works orders between them (manage.py generate_data), one of those
 shops grown to 300,000 works orders, and in it a branch (BENCH) with 300 open works orders on its
@@ -90,7 +91,7 @@ GOALS = {
     "dashboard, a month (all branches)": (150, None),
 }
 # The dashboard is slower per request than a page: fewer requests, so make bench stays short.
-DASHBOARD_REQUESTS = 40
+DASHBOARD_REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", 40))
 DASHBOARD_WARM_UP = 3
 SWEEP_CROSSINGS = 10_000
 SWEEP_RUNS = 5  # the 10,000-crossing sweep, each on the same rows set up afresh
