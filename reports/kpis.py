@@ -28,15 +28,18 @@ period's (`before`) for each column, with the works-order list filters behind th
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from reports.rollups import CUT_AT, DURATIONS, TALLIES, THROUGH
+from reports import rollups
+from reports.rollups import CUT_AT, DURATIONS, LIVE_FROM, TALLIES, THROUGH
 from shops.models import Branch, Shop
 from tickets.models import Priority, Status
 
@@ -150,9 +153,26 @@ def _branch_ids(branches: Iterable[Branch | int] | None) -> list[int]:
     return [b if isinstance(b, int) else b.pk for b in branches or []]
 
 
+# The mark, read once for all the figures of one dashboard (dashboard() sets it).
+_MARK: ContextVar[datetime.date | bool | None] = ContextVar("rollup_mark", default=False)
+
+
+@contextlib.contextmanager
+def one_mark() -> Iterator[None]:
+    """Read the rollups' mark once for every figure worked out inside (a dashboard, a beat of
+    weekly summaries) instead of once a figure."""
+    token = _MARK.set(rollups.rolled_through())
+    try:
+        yield
+    finally:
+        _MARK.reset(token)
+
+
 def _params(shop: Shop, branches, period: Period) -> dict:
     previous = period.previous()
+    mark = _MARK.get()
     return {
+        **rollups.cut(since=previous.since, through=mark),
         "shop": shop.pk,
         "branches": _branch_ids(branches),
         "since": previous.since,  # the previous period's start
@@ -747,7 +767,7 @@ def common_repairs(shop: Shop, branches, period: Period) -> Table:
             SELECT w.repair_type_id, {_day_of("w.created_at")}, 1
             FROM tickets_worksorder w
             WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
-              AND w.created_at >= GREATEST({CUT_AT}, %(since)s) AND w.created_at < %(until)s
+              AND w.created_at >= {LIVE_FROM} AND w.created_at < %(until)s
         )
         SELECT days.repair_type_id, COALESCE(rt.name, ''),
           COALESCE(SUM(booked_in) FILTER (WHERE {_day_now()}), 0) AS now,
@@ -808,7 +828,7 @@ def sla_compliance(shop: Shop, branches, period: Period) -> Table:
             FROM tickets_worksorder w
             WHERE w.shop_id = %(shop)s {_in_branches("w", branches)}
               AND w.sla_due_at IS NOT NULL
-              AND w.ready_at >= GREATEST({CUT_AT}, %(since)s) AND w.ready_at < %(until)s
+              AND w.ready_at >= {LIVE_FROM} AND w.ready_at < %(until)s
         )
         SELECT priority,
           COALESCE(SUM(sla_jobs) FILTER (WHERE {_day_now()}), 0),
@@ -928,6 +948,7 @@ def dashboard(
         # figure for this month, 10 ms with its own plan). For this request's transaction only.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-    return Dashboard(
-        period, {name: figure(shop, branches, period) for name, figure in chosen.items()}
-    )
+    with one_mark():
+        return Dashboard(
+            period, {name: figure(shop, branches, period) for name, figure in chosen.items()}
+        )

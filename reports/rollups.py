@@ -96,18 +96,32 @@ class Duration:
             f" ({self.moment} AT TIME ZONE %(tz)s)::date AS day,"
             f" {bucket(self.seconds)} AS seconds, 1 AS jobs"
             f" FROM {self.table} WHERE {self.alias}.shop_id = %(shop)s {branches}"
-            f" AND {self.where} AND {self.moment} >= GREATEST({CUT_AT}, %(since)s)"
+            f" AND {self.where} AND {self.moment} >= {LIVE_FROM}"
             f" AND {self.moment} < %(until)s"
         )
 
 
 # The days after the mark are read live: the first moment not rolled up is the mark's next
-# midnight (all time without a mark). Scalar subqueries: each worked out once (an InitPlan).
-THROUGH = "COALESCE((SELECT through FROM reports_rollupmark LIMIT 1), '-infinity'::date)"
-CUT_AT = (
-    "COALESCE(((SELECT through FROM reports_rollupmark LIMIT 1) + 1)::timestamp"
-    " AT TIME ZONE %(tz)s, '-infinity'::timestamptz)"
-)
+# midnight (all time without a mark). Parameters worked out before the statement (`cut`): under
+# row-level security the planner only uses plain comparisons with parameters along an index.
+THROUGH = "%(through)s"  # the last day rolled up
+CUT_AT = "%(cut)s"  # the first moment read live
+LIVE_FROM = "%(live_from)s"  # the later of the cut and the start of the days asked for
+EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
+def cut(*, since: datetime.datetime | None = None, through: object = False) -> dict:
+    """The parameters THROUGH, CUT_AT and LIVE_FROM stand for, from the mark as it is now (or
+    `through`, the mark already read)."""
+    if through is False:
+        through = rolled_through()
+    at = _midnight(through + datetime.timedelta(days=1)) if through else EARLIEST
+    return {
+        "through": through or datetime.date(1900, 1, 1),
+        "cut": at,
+        "live_from": max(at, since) if since else at,
+    }
+
 
 # The SLA clock and the bench stop once a job is ready: later time is the customer's.
 AFTER_READY = "('ready', 'collected', 'cancelled')"
@@ -186,7 +200,7 @@ class Tally:
         """SQL for the days after the mark, of the shop %(shop)s, one row per job."""
         return (
             f"{self.rows()} AND {self.alias}.shop_id = %(shop)s {branches}"
-            f" AND {self.moment} >= GREATEST({CUT_AT}, %(since)s) AND {self.moment} < %(until)s"
+            f" AND {self.moment} >= {LIVE_FROM} AND {self.moment} < %(until)s"
         )
 
     def refresh(self, shop: str) -> str:
