@@ -126,6 +126,9 @@ def cut(*, since: datetime.datetime | None = None, through: object = False) -> d
 # The SLA clock and the bench stop once a job is ready: later time is the customer's.
 AFTER_READY = "('ready', 'collected', 'cancelled')"
 _NOT_CANCELLED = "w.status <> 'cancelled'"
+# Only a collected job has a collection time: said so, the live part reads along
+# reports_closed_collected.
+_COLLECTED = "w.status = 'collected'"
 _DEVICE = "tickets_worksorder w JOIN devices_device d ON d.id = w.device_id"
 _MODEL = "d.make || ' ' || d.model_name"
 _TYPE = "COALESCE(w.repair_type_id::text, '')"
@@ -135,14 +138,14 @@ DURATIONS = {
     d.measure: d
     for d in (
         Duration("ready:repair_type", "w.ready_at", _TO_READY, _TYPE, _NOT_CANCELLED),
-        Duration("collected:repair_type", "w.collected_at", _TO_COLLECTED, _TYPE, _NOT_CANCELLED),
+        Duration("collected:repair_type", "w.collected_at", _TO_COLLECTED, _TYPE, _COLLECTED),
         Duration("ready:device_model", "w.ready_at", _TO_READY, _MODEL, _NOT_CANCELLED, _DEVICE),
         Duration(
             "collected:device_model",
             "w.collected_at",
             _TO_COLLECTED,
             _MODEL,
-            _NOT_CANCELLED,
+            _COLLECTED,
             _DEVICE,
         ),
         Duration(
