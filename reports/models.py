@@ -58,6 +58,80 @@ class DailyRepair(ShopOwned):
         return f"{self.branch_id} on {self.day}: {self.repair_type_id}, {self.priority}"
 
 
+class DailyDuration(ShopOwned):
+    """A duration histogram: per branch, day, measure and key, how many jobs (or stays) took
+    `seconds`, each duration rounded to reports.rollups.bucket (the dashboard's displayed
+    precision) so medians and 90th percentiles are read from the counts. Measures: "ready" and
+    "collected" (intake → ready / collected, day of the end, key the repair type id or the
+    device model), "started" (intake → first picked up) and "stay" (a stay that ended, key the
+    status left)."""
+
+    # The same-shop key (shop_id, branch_id) in the migration holds it: no second check per row.
+    branch = models.ForeignKey(
+        "shops.Branch", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    measure = models.CharField(max_length=30)
+    key = models.TextField(blank=True, default="")
+    seconds = models.BigIntegerField()
+    jobs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "measure", "key", "seconds"],
+                name="daily_duration_once",
+            ),
+        ]
+        indexes = [
+            # The dashboard reads one measure of a shop over a range of days, index only.
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["branch", "key", "seconds", "jobs"],
+                name="daily_duration_read",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.measure} {self.key} {self.seconds} s"
+
+
+class DailyTally(ShopOwned):
+    """Counts and sums per branch, day, measure and key (reports.rollups.TALLIES says which):
+    jobs ready by technician or repair type (with those that failed QC, came back, and their
+    pricebook bench minutes), hours logged by technician, revenue and parts fitted by repair
+    type, jobs booked in by fault as typed."""
+
+    # The same-shop key (shop_id, branch_id) in the migration holds it: no second check per row.
+    branch = models.ForeignKey(
+        "shops.Branch", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    measure = models.CharField(max_length=30)
+    key = models.TextField(blank=True, default="")
+    jobs = models.PositiveIntegerField(default=0)
+    reworked = models.PositiveIntegerField(default=0)
+    came_back = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "measure", "key"], name="daily_tally_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["branch", "key", "jobs", "reworked", "came_back", "amount"],
+                name="daily_tally_read",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.measure} {self.key}"
+
+
 class RollupMark(models.Model):
     """One row: the last day the rollups hold for every shop (days after it are read live)."""
 

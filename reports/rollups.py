@@ -1,10 +1,15 @@
 """Refreshing the dashboard's daily rollups: set-based INSERT … SELECT … ON CONFLICT over a range
-of days, for every shop or one. Nightly (Celery beat) the days up to yesterday; when a job closes,
-the closed days it counts on (its booking and ready days), so a late change there shows."""
+of days, for every shop or one. Nightly (Celery beat) the days up to yesterday; when a job closes
+or moves, the closed days it counts on, so a late change there shows.
+
+The SQL of every rollup lives here, and so does the SQL the dashboard reads the days after the
+mark with (reports/kpis.py): the durations are rounded by `bucket` in both, so percentiles read
+from the histograms equal the live ones by construction."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -53,6 +58,280 @@ DAILY_REPAIR = """
 """
 
 
+# Durations ---------------------------------------------------------------------------------
+#
+# A duration is kept as the number of seconds it rounds to at the precision the dashboard shows
+# it with (reports_ui.hours): whole minutes under an hour, tenths of an hour under a day, whole
+# hours beyond. Medians and 90th percentiles are then read from counts per rounded duration,
+# with percentile_cont's interpolation between neighbouring ranks, rolled up or live alike.
+
+
+def bucket(seconds: str) -> str:
+    """SQL: `seconds` (an epoch difference) rounded to the dashboard's displayed precision."""
+    return (
+        f"(CASE WHEN {seconds} < 3600 THEN round({seconds} / 60) * 60"
+        f" WHEN {seconds} < 86400 THEN round({seconds} / 360) * 360"
+        f" ELSE round({seconds} / 3600) * 3600 END)::bigint"
+    )
+
+
+@dataclass(frozen=True)
+class Duration:
+    """One measure of reports_dailyduration: the moment whose day it counts on, how long it took,
+    the key it is kept under and which rows count."""
+
+    measure: str
+    moment: str
+    seconds: str
+    key: str
+    where: str = "TRUE"
+    table: str = "tickets_worksorder w"
+    alias: str = "w"  # the table whose shop_id and moment index are read
+
+    def live(self, branches: str) -> str:
+        """SQL for the days after the mark (of the shop %(shop)s, from %(since)s or the cut to
+        %(until)s): rows of (measure, branch_id, key, day, seconds, jobs), one per job."""
+        return (
+            f"SELECT '{self.measure}'::text AS measure, w.branch_id, {self.key} AS key,"
+            f" ({self.moment} AT TIME ZONE %(tz)s)::date AS day,"
+            f" {bucket(self.seconds)} AS seconds, 1 AS jobs"
+            f" FROM {self.table} WHERE {self.alias}.shop_id = %(shop)s {branches}"
+            f" AND {self.where} AND {self.moment} >= {LIVE_FROM}"
+            f" AND {self.moment} < %(until)s"
+        )
+
+
+# The days after the mark are read live: the first moment not rolled up is the mark's next
+# midnight (all time without a mark). Parameters worked out before the statement (`cut`): under
+# row-level security the planner only uses plain comparisons with parameters along an index.
+THROUGH = "%(through)s"  # the last day rolled up
+CUT_AT = "%(cut)s"  # the first moment read live
+LIVE_FROM = "%(live_from)s"  # the later of the cut and the start of the days asked for
+EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
+def cut(*, since: datetime.datetime | None = None, through: object = False) -> dict:
+    """The parameters THROUGH, CUT_AT and LIVE_FROM stand for, from the mark as it is now (or
+    `through`, the mark already read)."""
+    if through is False:
+        through = rolled_through()
+    at = _midnight(through + datetime.timedelta(days=1)) if through else EARLIEST
+    return {
+        "through": through or datetime.date(1900, 1, 1),
+        "cut": at,
+        "live_from": max(at, since) if since else at,
+    }
+
+
+# The SLA clock and the bench stop once a job is ready: later time is the customer's.
+AFTER_READY = "('ready', 'collected', 'cancelled')"
+_NOT_CANCELLED = "w.status <> 'cancelled'"
+# Only a collected job has a collection time: said so, the live part reads along
+# reports_closed_collected.
+_COLLECTED = "w.status = 'collected'"
+_DEVICE = "tickets_worksorder w JOIN devices_device d ON d.id = w.device_id"
+_MODEL = "d.make || ' ' || d.model_name"
+_TYPE = "COALESCE(w.repair_type_id::text, '')"
+_TO_READY = "EXTRACT(EPOCH FROM w.ready_at - w.created_at)"
+_TO_COLLECTED = "EXTRACT(EPOCH FROM w.collected_at - w.created_at)"
+DURATIONS = {
+    d.measure: d
+    for d in (
+        Duration("ready:repair_type", "w.ready_at", _TO_READY, _TYPE, _NOT_CANCELLED),
+        Duration("collected:repair_type", "w.collected_at", _TO_COLLECTED, _TYPE, _COLLECTED),
+        Duration("ready:device_model", "w.ready_at", _TO_READY, _MODEL, _NOT_CANCELLED, _DEVICE),
+        Duration(
+            "collected:device_model",
+            "w.collected_at",
+            _TO_COLLECTED,
+            _MODEL,
+            _COLLECTED,
+            _DEVICE,
+        ),
+        Duration(
+            "started", "w.started_at", "EXTRACT(EPOCH FROM w.started_at - w.created_at)", "''"
+        ),
+        Duration(
+            "stay",
+            "t.at",
+            "EXTRACT(EPOCH FROM t.time_in_from_status)",
+            "t.from_status",
+            f"t.from_status <> '' AND t.from_status NOT IN {AFTER_READY}"
+            " AND t.time_in_from_status IS NOT NULL",
+            "tickets_timelineentry t JOIN tickets_worksorder w"
+            " ON w.id = t.works_order_id AND w.shop_id = t.shop_id",
+            "t",
+        ),
+    )
+}
+
+
+# Counts and sums ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One measure of reports_dailytally: per job (or time entry, invoice, part fitted) the
+    moment whose day it counts on, its key and what it adds: jobs, reworked (failed QC at least
+    once), came back (under warranty, so far) and an amount (bench minutes, seconds logged,
+    money), rounded per row as the column keeps it so sums agree rolled up or live."""
+
+    measure: str
+    table: str
+    alias: str
+    moment: str
+    key: str
+    where: str = "TRUE"
+    jobs: str = "1"
+    reworked: str = "0"
+    came_back: str = "0"
+    amount: str = "0"
+    branch: str = "w.branch_id"
+
+    def rows(self) -> str:
+        """SQL: (shop_id, branch_id, day, measure, key, jobs, reworked, came_back, amount) per
+        row, without the range of moments (the caller adds it)."""
+        return (
+            f"SELECT {self.alias}.shop_id, {self.branch} AS branch_id,"
+            f" ({self.moment} AT TIME ZONE %(tz)s)::date AS day, '{self.measure}'::text AS measure,"
+            f" {self.key} AS key, {self.jobs} AS jobs, {self.reworked} AS reworked,"
+            f" {self.came_back} AS came_back, round(({self.amount})::numeric, 4) AS amount"
+            f" FROM {self.table} WHERE {self.where}"
+        )
+
+    def live(self, branches: str) -> str:
+        """SQL for the days after the mark, of the shop %(shop)s, one row per job."""
+        return (
+            f"{self.rows()} AND {self.alias}.shop_id = %(shop)s {branches}"
+            f" AND {self.moment} >= {LIVE_FROM} AND {self.moment} < %(until)s"
+        )
+
+    def refresh(self, shop: str) -> str:
+        return f"""
+            INSERT INTO reports_dailytally
+                (shop_id, branch_id, day, measure, key, jobs, reworked, came_back, amount)
+            SELECT shop_id, branch_id, day, measure, key, SUM(jobs), SUM(reworked),
+                   SUM(came_back), SUM(amount)
+            FROM ({self.rows()} AND {self.moment} >= %(start)s AND {self.moment} < %(end)s
+                  {shop.replace("shop_id", self.alias + ".shop_id")}) happened
+            GROUP BY 1, 2, 3, 4, 5
+            ON CONFLICT (shop_id, day, branch_id, measure, key) DO UPDATE SET
+                jobs = EXCLUDED.jobs, reworked = EXCLUDED.reworked,
+                came_back = EXCLUDED.came_back, amount = EXCLUDED.amount
+        """
+
+
+_CAME_BACK = (
+    "(EXISTS (SELECT 1 FROM tickets_worksorder c WHERE c.shop_id = w.shop_id"
+    " AND c.warranty_return_of_id = w.id))::int"
+)
+_READY = {
+    "table": "tickets_worksorder w",
+    "alias": "w",
+    "moment": "w.ready_at",
+    "where": _NOT_CANCELLED,
+    "reworked": "(w.qc_failures > 0)::int",
+    "came_back": _CAME_BACK,
+}
+TALLIES = {
+    t.measure: t
+    for t in (
+        # Quality and productivity: jobs finished, by who repaired them (sent them to QC) with
+        # the pricebook's bench minutes (the job's own estimate where it has no entry).
+        Tally(
+            "ready:technician",
+            **{
+                **_READY,
+                "table": _DEVICE + " LEFT JOIN pricebook_pricebookentry pe"
+                " ON pe.shop_id = w.shop_id AND pe.device_model_id = d.device_model_id"
+                " AND pe.repair_type_id = w.repair_type_id",
+            },
+            key="COALESCE(w.repaired_by_id::text, '')",
+            amount="COALESCE(pe.labour_minutes, w.estimated_minutes, 0)",
+        ),
+        Tally("ready:repair_type", **_READY, key=_TYPE),
+        # Hours logged: stretches of bench time that ended on the day, by technician.
+        Tally(
+            "logged",
+            "tickets_timeentry te JOIN tickets_worksorder w"
+            " ON w.id = te.works_order_id AND w.shop_id = te.shop_id",
+            "te",
+            "te.ended_at",
+            "te.technician_id::text",
+            amount="EXTRACT(EPOCH FROM te.ended_at - te.started_at)",
+        ),
+        # Revenue: invoices less credit notes issued on the day, net of VAT.
+        Tally(
+            "revenue",
+            "billing_invoice i JOIN tickets_worksorder w"
+            " ON w.id = i.works_order_id AND w.shop_id = i.shop_id",
+            "i",
+            "i.issued_at",
+            _TYPE,
+            amount="CASE i.kind WHEN 'credit_note' THEN -i.net ELSE i.net END",
+        ),
+        # Parts fitted on the day, at their cost when fitted, at the branch that fitted them.
+        Tally(
+            "parts",
+            "parts_stockmovement m JOIN tickets_worksorder w"
+            " ON w.id = m.works_order_id AND w.shop_id = m.shop_id",
+            "m",
+            "m.at",
+            _TYPE,
+            "m.kind = 'used'",
+            amount="m.quantity * m.unit_cost",
+            branch="m.branch_id",
+        ),
+        # Faults reported, as typed (case and spaces aside).
+        Tally(
+            "fault",
+            "tickets_worksorder w",
+            "w",
+            "w.created_at",
+            "lower(btrim(w.fault_reported))",
+        ),
+    )
+}
+
+
+def _durations_of_jobs(shop: str) -> str:
+    """One pass over the works orders of the range for every works-order measure (unpivoted),
+    so a first fill reads each month of jobs once, not once a measure."""
+    measures = [d for d in DURATIONS.values() if d.alias == "w"]
+    values = ",\n".join(
+        f"('{d.measure}', {d.moment}, {d.key}, {d.seconds}, {d.where})" for d in measures
+    )
+    moments = sorted({d.moment for d in measures})
+    anywhere = " OR ".join(f"({m} >= %(start)s AND {m} < %(end)s)" for m in moments)
+    return f"""
+        INSERT INTO reports_dailyduration (shop_id, branch_id, day, measure, key, seconds, jobs)
+        SELECT w.shop_id, w.branch_id, (e.at AT TIME ZONE %(tz)s)::date, e.measure, e.key,
+               {bucket("e.seconds")}, COUNT(*)
+        FROM {_DEVICE}
+        CROSS JOIN LATERAL (VALUES {values}) AS e(measure, at, key, seconds, counts)
+        WHERE ({anywhere}) {shop.replace("shop_id", "w.shop_id")}
+          AND e.counts AND e.at >= %(start)s AND e.at < %(end)s
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (shop_id, day, branch_id, measure, key, seconds)
+        DO UPDATE SET jobs = EXCLUDED.jobs
+    """
+
+
+def _durations_of_stays(shop: str) -> str:
+    stay = DURATIONS["stay"]
+    return f"""
+        INSERT INTO reports_dailyduration (shop_id, branch_id, day, measure, key, seconds, jobs)
+        SELECT t.shop_id, w.branch_id, ({stay.moment} AT TIME ZONE %(tz)s)::date, 'stay',
+               {stay.key}, {bucket(stay.seconds)}, COUNT(*)
+        FROM {stay.table}
+        WHERE {stay.where} AND t.at >= %(start)s AND t.at < %(end)s
+          {shop.replace("shop_id", "t.shop_id")}
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (shop_id, day, branch_id, measure, key, seconds)
+        DO UPDATE SET jobs = EXCLUDED.jobs
+    """
+
+
 def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -62,7 +341,7 @@ def rollup_refresh(
     *, first: datetime.date, last: datetime.date, shop_id: int | None = None
 ) -> None:
     """Recount the days first..last (both inclusive, the shop's time) for one shop or all: the
-    rows are deleted and counted again from the works orders in two statements a table."""
+    rows are deleted and counted again from the works orders (and the stays of the timeline)."""
     shop = " AND shop_id = %(shop)s" if shop_id is not None else ""
     params = {
         "tz": timezone.get_current_timezone_name(),
@@ -73,12 +352,18 @@ def rollup_refresh(
         "shop": shop_id,
     }
     with connection.cursor() as cursor:
-        for table, insert in (("dailybranch", DAILY_BRANCH), ("dailyrepair", DAILY_REPAIR)):
+        for table, inserts in (
+            ("dailybranch", [DAILY_BRANCH.format(shop=shop)]),
+            ("dailyrepair", [DAILY_REPAIR.format(shop=shop)]),
+            ("dailyduration", [_durations_of_jobs(shop), _durations_of_stays(shop)]),
+            ("dailytally", [t.refresh(shop) for t in TALLIES.values()]),
+        ):
             cursor.execute(
                 f"DELETE FROM reports_{table} WHERE day BETWEEN %(first)s AND %(last)s {shop}",
                 params,
             )
-            cursor.execute(insert.format(shop=shop), params)
+            for insert in inserts:
+                cursor.execute(insert, params)
 
 
 def rolled_through() -> datetime.date | None:

@@ -2,6 +2,9 @@
 
     .venv/bin/python scripts/bench.py         (make bench starts the local servers first)
     BENCH_SCALE=small make bench             a quick run on a small data set
+    BENCH_ONLY=dashboard make bench          only some parts: pages, sla, billing, dashboard,
+                                             import (comma-separated)
+    BENCH_DASHBOARD_REQUESTS=10              fewer dashboard requests than 40 (quicker runs)
 
 Data: 500 shops with 1,000,000 works orders between them (manage.py generate_data), one of those
 shops grown to 300,000 works orders, and in it a branch (BENCH) with 300 open works orders on its
@@ -88,7 +91,7 @@ GOALS = {
     "dashboard, a month (all branches)": (150, None),
 }
 # The dashboard is slower per request than a page: fewer requests, so make bench stays short.
-DASHBOARD_REQUESTS = 40
+DASHBOARD_REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", 40))
 DASHBOARD_WARM_UP = 3
 SWEEP_CROSSINGS = 10_000
 SWEEP_RUNS = 5  # the 10,000-crossing sweep, each on the same rows set up afresh
@@ -1175,6 +1178,9 @@ def bench_sees_every_shop(sender, connection, **kwargs) -> None:
             cursor.execute(f"SET ROLE {ALL_SHOPS_ROLE}")
 
 
+PARTS = ("pages", "sla", "billing", "dashboard", "import")
+
+
 def main() -> int:
     # Static files are served from the finders here; the collected folder is for production.
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
@@ -1182,10 +1188,15 @@ def main() -> int:
     if scale_name not in SCALES:
         sys.exit(f"BENCH_SCALE must be one of {', '.join(SCALES)}.")
     scale = SCALES[scale_name]
+    only = set(filter(None, os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",")))
+    if only - set(PARTS):
+        sys.exit(f"BENCH_ONLY takes some of {', '.join(PARTS)} (comma-separated).")
     services_env = dict(os.environ)  # the import benchmark makes a database of its own there
     url = database_url(scale.database)
     marker = marker_path(scale_name)
     fresh = not data_is_ready(url, scale, marker)
+    if fresh and "BENCH_ONLY" in os.environ:
+        sys.exit(f"No finished {scale_name} data set: run make bench without BENCH_ONLY first.")
     if fresh:
         say(f"No finished {scale_name} data set in {scale.database}: generating it (once).")
         marker.unlink(missing_ok=True)
@@ -1223,10 +1234,16 @@ def main() -> int:
     connection_created.connect(bench_sees_every_shop)
     connections.close_all()
     load = os.getloadavg()
-    results = run_benchmarks(shop_slug)
-    results += run_sla_benchmarks(shop_slug)
-    results += run_billing_benchmarks(shop_slug)
-    results += run_dashboard_benchmarks(shop_slug)
+    say(f"Load average when measuring starts: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+    results = []
+    for part, run in (
+        ("pages", run_benchmarks),
+        ("sla", run_sla_benchmarks),
+        ("billing", run_billing_benchmarks),
+        ("dashboard", run_dashboard_benchmarks),
+    ):
+        if part in only:
+            results += run(shop_slug)
     say("")
     say(table(results))
     say("")
@@ -1235,6 +1252,8 @@ def main() -> int:
         say(f"Machine: {line}")
     missed = [r.operation for r in results if r.row()[-1] == "**no**"]
     say(f"Goals missed: {', '.join(missed)}." if missed else "Every goal met.")
+    if "import" not in only:
+        return 0
     say("")
     say("Pricebook import (scripts/bench_import.py):")
     imported = subprocess.run(

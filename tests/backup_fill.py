@@ -364,6 +364,12 @@ def _(p: Personas) -> None:
     rollup_catch_up(today=timezone.localdate() + datetime.timedelta(days=1))
 
 
+@fills("reports_dailyduration")
+def _(p: Personas) -> None:
+    _row("reports.DailyDuration", shop=p.shop, branch=p.branch, day=datetime.date(2026, 11, 2),
+         measure="started", seconds=7200, jobs=1)  # fmt: skip
+
+
 @fills("reports_weeklysummary")
 def _(p: Personas) -> None:
     _row("reports.WeeklySummary", shop=p.shop, member=p.manager, week=datetime.date(2026, 11, 30))

@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from reports import kpis, rollups
-from reports.models import DailyBranch, DailyRepair, RollupMark
+from reports.models import DailyBranch, DailyDuration, DailyRepair, RollupMark
 from reports.receivers import works_order_closed_rollup
 from tests.reports.kpi_scenes import WEEK, known_week
 from tickets.models import WorksOrder
@@ -41,6 +41,7 @@ def test_rollups_give_the_live_figures(personas, week, today):
     assert RollupMark.objects.get().through == today - datetime.timedelta(days=1)
     assert DailyBranch.objects.for_shop(shop).exists()
     assert DailyRepair.objects.for_shop(shop).exists()
+    assert DailyDuration.objects.for_shop(shop).filter(measure="stay").exists()
     assert {p: figures(shop, b, p) for p in (WEEK, MONTH) for b in (None, one)} == live
 
 
@@ -88,3 +89,89 @@ def test_a_job_closing_recounts_its_rolled_up_days(personas, week, monkeypatch):
 def test_nothing_to_roll_up_marks_yesterday(db):
     assert rollups.rollup_catch_up(today=datetime.date(2026, 12, 6)) == 0
     assert RollupMark.objects.get().through == datetime.date(2026, 12, 5)
+
+
+def test_durations_are_read_at_the_precision_shown_rolled_up_or_live(personas, week):
+    # Off the hour: A ready after 24 h 20 min 40 s, B after 9 h 4 min, picked up after 1 min
+    # 29 s and 47 min 31 s: a day and more in whole hours, under a day in tenths of an hour,
+    # under an hour in minutes (what the dashboard shows); the percentiles between them.
+    shop = personas.shop
+    jobs = WorksOrder.objects.for_shop(shop)
+    a, b = week.jobs["A"], week.jobs["B"]
+    jobs.filter(pk=a.pk).update(
+        ready_at=a.created_at + datetime.timedelta(hours=24, minutes=20, seconds=40),
+        started_at=a.created_at + datetime.timedelta(minutes=1, seconds=29),
+    )
+    jobs.filter(pk=b.pk).update(
+        ready_at=b.created_at + datetime.timedelta(hours=9, minutes=4),
+        started_at=b.created_at + datetime.timedelta(minutes=47, seconds=31),
+    )
+    live = figures(shop, None, WEEK)
+    screen = next(r for r in kpis.turnaround(shop, None, WEEK).rows if r.label == "Screen")
+    # 24 h and 9.1 h: the median halfway, the 90th percentile nine tenths of the way.
+    assert (screen.now["ready_median"], screen.now["ready_p90"]) == (16.55, 22.51)
+    branch = next(r for r in kpis.assignment_time(shop, None, WEEK).rows if r.key == b.branch_id)
+    assert (branch.now["median"], branch.now["p90"]) == (0.41, 0.72)  # 1 and 48 minutes
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    assert figures(shop, None, WEEK) == live
+
+
+def test_rolling_the_same_days_again_gives_the_same_rows(personas, week):
+    def held() -> list:
+        return sorted(
+            DailyDuration.objects.for_shop(personas.shop).values_list(
+                "branch_id", "day", "measure", "key", "seconds", "jobs"
+            )
+        )
+
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    first = held()
+    assert ("stay", "intake", 7200) in {(m, k, s) for _b, _d, m, k, s, _j in first}
+    rollups.rollup_refresh(first=datetime.date(2026, 10, 1), last=datetime.date(2026, 12, 5))
+    rollups.rollup_refresh(first=datetime.date(2026, 11, 2), last=datetime.date(2026, 11, 2))
+    assert held() == first
+
+
+def test_a_ready_job_cancelled_leaves_the_rolled_up_turnaround(personas, week, monkeypatch):
+    from django.test import TestCase
+
+    from reports import tasks
+
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    b = week.jobs["B"]
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=b.pk).update(status="cancelled")
+    ran = []
+    monkeypatch.setattr(tasks.rollup_job_days, "delay", lambda *a: ran.append(a))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        b.refresh_from_db()
+        works_order_closed_rollup(WorksOrder, works_order=b, target="cancelled")
+    tasks.rollup_job_days.run(*ran[0])
+    screen = next(r for r in kpis.turnaround(personas.shop, None, WEEK).rows if r.label == "Screen")
+    assert (screen.now["ready_jobs"], screen.now["ready_median"]) == (1, 24.0)
+
+
+def test_a_comeback_booked_later_counts_on_the_rolled_up_ready_day(personas, week, monkeypatch):
+    from django.test import TestCase
+
+    from reports import tasks
+    from reports.receivers import comeback_booked_rollup
+
+    shop = personas.shop
+    jobs = WorksOrder.objects.for_shop(shop)
+    d = week.jobs["D"]
+    jobs.filter(pk=d.pk).update(warranty_return_of=None)  # not yet come back
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+
+    def jack() -> dict:
+        return {r.label: r for r in kpis.quality(shop, None, WEEK).rows}["Jack Morgan"].now
+
+    assert jack()["comebacks"] == 0
+    ran = []
+    monkeypatch.setattr(tasks.rollup_job_days, "delay", lambda *a: ran.append(a))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        jobs.filter(pk=d.pk).update(warranty_return_of=week.jobs["A"])  # booked back in
+        d.refresh_from_db()
+        comeback_booked_rollup(WorksOrder, works_order=d, news="booked_in")
+    assert ran == [(shop.pk, ["2026-11-02", "2026-11-03", "2026-11-04"])]  # A's days
+    tasks.rollup_job_days.run(*ran[0])
+    assert (jack()["comebacks"], jack()["comeback_rate"]) == (1, 50.0)
