@@ -7,7 +7,6 @@ panel redrawn, with the form and its errors when refused; without JavaScript, th
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -41,6 +40,7 @@ from billing.selectors import billing_for
 from config.pdf import pdf_response
 from notifications import status
 from shops.access import ShopRequest, shop_member_required
+from shops.forms import errors_into
 from shops.models import COUNTER, MANAGERS, Branch
 from shops.money import format_money
 from tickets.access import get_works_order
@@ -122,14 +122,6 @@ def invoice_issue(request: ShopRequest, number: str) -> HttpResponse:
     return _done(request, works_order, f"Invoice {invoice.number} issued.")
 
 
-def _form_errors_into(form: forms.Form, refused: ValidationError) -> None:
-    if hasattr(refused, "error_dict"):
-        for field, errors in refused.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, refused)
-
-
 @shop_member_required(*COUNTER, to="take payments")
 def payment_take(request: ShopRequest, number: str) -> HttpResponse:
     works_order, back = _post_only(request, number)
@@ -142,7 +134,7 @@ def payment_take(request: ShopRequest, number: str) -> HttpResponse:
                 works_order=works_order, by=request.member, **form.inputs()
             )
         except ValidationError as refused:
-            _form_errors_into(form, refused)
+            errors_into(form, refused)
         else:
             change = ""
             if payment.change_given:
@@ -166,7 +158,7 @@ def payment_refund(request: ShopRequest, number: str, payment_id: int) -> HttpRe
         try:
             services.payment_refund(payment=payment, by=request.member, **form.cleaned_data)
         except ValidationError as refused:
-            _form_errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "Refund recorded.")
     return _panel(
@@ -189,7 +181,7 @@ def exemption_grant(request: ShopRequest, number: str) -> HttpResponse:
                 works_order=works_order, by=request.member, **form.cleaned_data
             )
         except ValidationError as refused:
-            _form_errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "No payment is due for this job.")
     return _panel(request, works_order, exemption_form=form, open_dialog="exemption-dialog")
@@ -212,7 +204,7 @@ def credit_note_issue(request: ShopRequest, number: str) -> HttpResponse:
                 invoice=invoice, by=request.member, **form.cleaned_data
             )
         except ValidationError as refused:
-            _form_errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, f"Credit note {note.number} issued.")
     return _panel(request, works_order, credit_form=form, open_dialog="credit-dialog")

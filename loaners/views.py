@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -22,6 +21,7 @@ from loaners import selectors, services
 from loaners.forms import LendForm, LoanerForm, ReturnForm, WaiveForm, default_due_back
 from loaners.models import Loan, Loaner
 from shops.access import ShopRequest, shop_member_required
+from shops.forms import errors_into
 from shops.models import COUNTER, MANAGERS, Branch
 from tickets.access import get_works_order
 from tickets.models import WorksOrder
@@ -89,14 +89,6 @@ def _done(request: ShopRequest, works_order: WorksOrder, text: str) -> HttpRespo
     return redirect("loaner_panel", number=works_order.number)
 
 
-def _errors_into(form: forms.Form, refused: ValidationError) -> None:
-    if hasattr(refused, "error_dict"):
-        for field, errors in refused.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, refused)
-
-
 def _loan(request: ShopRequest, works_order: WorksOrder, loan_id: int) -> Loan:
     return get_object_or_404(
         Loan.objects.for_shop(request.shop), works_order_id=works_order.pk, pk=loan_id
@@ -136,7 +128,7 @@ def loaner_lend(request: ShopRequest, number: str) -> HttpResponse:
                 by=request.member,
             )
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, f"{data['loaner'].name} lent.")
     return _panel(request, works_order, lend_form=form, open_form="lend")
@@ -153,7 +145,7 @@ def loaner_return(request: ShopRequest, number: str, loan_id: int) -> HttpRespon
         try:
             services.loaner_return(loan=loan, by=request.member, **form.cleaned_data)
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "Loaner taken back.")
     return _panel(request, works_order, return_forms={loan.pk: form}, open_form=f"return-{loan.pk}")
@@ -170,7 +162,7 @@ def loaner_waive(request: ShopRequest, number: str, loan_id: int) -> HttpRespons
         try:
             services.loaner_waive(loan=loan, by=request.member, **form.cleaned_data)
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "The job may be collected with the loaner out.")
     return _panel(request, works_order, waive_forms={loan.pk: form}, open_form=f"waive-{loan.pk}")
@@ -224,7 +216,7 @@ def loaner_add(request: ShopRequest) -> HttpResponse:
         try:
             loaner = services.loaner_add(by=request.member, **data)
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             messages.success(request, f"{loaner} added.")
             return redirect("loaners_list")

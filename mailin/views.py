@@ -7,7 +7,6 @@ the mail-in page (without JavaScript).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -20,6 +19,7 @@ from mailin import services
 from mailin.forms import MailInForm, ParcelStateForm
 from mailin.models import MailIn
 from shops.access import ShopRequest, shop_member_required
+from shops.forms import errors_into
 from shops.models import COUNTER
 from tickets.access import get_works_order
 from tickets.models import WorksOrder
@@ -59,14 +59,6 @@ def _done(request: ShopRequest, works_order: WorksOrder, text: str) -> HttpRespo
     return redirect("mail_in_panel", number=works_order.number)
 
 
-def _errors_into(form: forms.Form, refused: ValidationError) -> None:
-    if hasattr(refused, "error_dict"):
-        for field, errors in refused.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, refused)
-
-
 @shop_member_required()
 def mail_in_panel(request: ShopRequest, number: str) -> HttpResponse:
     """Whether the job is a mail-in, its parcels and what this person may do about them."""
@@ -90,7 +82,7 @@ def mail_in_set(request: ShopRequest, number: str) -> HttpResponse:
         try:
             services.mail_in_set(works_order=works_order, by=request.member, **form.cleaned_data)
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "Mail-in saved.")
     return _panel(request, works_order, form=form, open_form="mail-in")
@@ -108,7 +100,7 @@ def parcel_state_set(request: ShopRequest, number: str) -> HttpResponse:
                 works_order=works_order, by=request.member, **form.cleaned_data
             )
         except ValidationError as refused:
-            _errors_into(form, refused)
+            errors_into(form, refused)
         else:
             return _done(request, works_order, "Parcel recorded.")
     return _panel(request, works_order, state_form=form, open_form="parcel")

@@ -5,6 +5,7 @@ import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 
 from shops import ratelimit
 from shops.fields import DateField
@@ -18,6 +19,15 @@ from shops.models import (
     User,
     Weekday,
 )
+
+
+def errors_into(form: forms.Form, refused: ValidationError) -> None:
+    """A service's refusal shown on the form: at its field when it names one, else on top."""
+    if hasattr(refused, "error_dict"):
+        for field, errors in refused.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, refused)
 
 
 def checkboxes() -> forms.CheckboxSelectMultiple:
