@@ -80,11 +80,22 @@ def cell_url(href: str, column: Column) -> str:
     return f"{base}?{urlencode([*filters, *column.filters])}"
 
 
+# A longer table shows its first rows (each is sorted busiest first); "Show all" and the CSV
+# have every row. A year's 229 device models made the page some 2,000 table cells long.
+SHOWN_ROWS = 20
+
+
 def shown_rows(
-    table: Table, *, base: str, branches: dict[int, Branch], branch: Branch | None, currency: str
+    table: Table,
+    *,
+    base: str,
+    branches: dict[int, Branch],
+    branch: Branch | None,
+    currency: str,
+    limit: int | None = None,
 ) -> list[ShownRow]:
     rows = []
-    for row in table.rows:
+    for row in table.rows[:limit]:
         href = list_url(base, row, branches, branch)
         cells = [
             Cell(
@@ -107,14 +118,16 @@ def _number(value: object) -> float | None:
 
 
 def chart_data(table: Table, shown: list[ShownRow]) -> dict:
-    """What static/js/dashboard.js draws: the chart column, this period's and the one before."""
+    """What static/js/dashboard.js draws: the chart column, this period's and the one before,
+    for the rows shown."""
     column = table.column(table.chart)
+    drawn = table.rows[: len(shown)]
     return {
         "label": column.label,
         "unit": column.unit,
-        "labels": [row.label[:40] for row in table.rows],
-        "now": [_number(row.now.get(column.name)) for row in table.rows],
-        "before": [_number(row.before.get(column.name)) for row in table.rows]
+        "labels": [row.label[:40] for row in drawn],
+        "now": [_number(row.now.get(column.name)) for row in drawn],
+        "before": [_number(row.before.get(column.name)) for row in drawn]
         if table.compared
         else None,
         "links": [row.href for row in shown],

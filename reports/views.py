@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -125,17 +125,33 @@ def dashboard(request: ShopRequest) -> HttpResponse:
         response["Content-Disposition"] = content_disposition_header(True, name)
         response["Cache-Control"] = "private, no-store"
         return response
-    board = kpis.dashboard(request.shop, branches, period)
+    full = request.GET.get("full", "")
+    board = kpis.dashboard(request.shop, branches, period, top=shown.SHOWN_ROWS, full=full)
     by_id = {b.pk: b for b in form.branches.values()}
     base = reverse("works_orders")
-    query = request.GET.copy()
     sections, charts = [], {}
     for table in board.tables.values():
+        limit = None if table.name == full else shown.SHOWN_ROWS
         rows = shown.shown_rows(
-            table, base=base, branches=by_id, branch=branch, currency=request.shop.currency
+            table,
+            base=base,
+            branches=by_id,
+            branch=branch,
+            currency=request.shop.currency,
+            limit=limit,
         )
-        query["export"] = table.name
-        sections.append({"table": table, "rows": rows, "csv": f"?{query.urlencode()}"})
+        sections.append(
+            {
+                "table": table,
+                "rows": rows,
+                "csv": _with(request.GET, export=table.name, full=None),
+                "more": table.more or len(table.rows) > len(rows),
+                # Back to the first rows, or every row of this table (the others stay short).
+                "all": len(table.rows) > shown.SHOWN_ROWS and limit is None,
+                "toggle": _with(request.GET, full=None if limit is None else table.name)
+                + f"#kpi-{table.name}",
+            }
+        )
         if table.chart and table.rows:
             charts[table.name] = shown.chart_data(table, rows)
     context = {
@@ -147,8 +163,19 @@ def dashboard(request: ShopRequest) -> HttpResponse:
         "sections": sections,
         "charts": charts,
         "headline": shown.headline(board, request.shop.currency),
+        "first_rows": shown.SHOWN_ROWS,
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _with(query: QueryDict, **changes: str | None) -> str:
+    """This page's query string with some parameters set (or, given None, taken out)."""
+    query = query.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return f"?{query.urlencode()}"
 
 
 @shop_member_required(*MANAGERS, to="export open repair data")

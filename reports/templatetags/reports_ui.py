@@ -80,6 +80,25 @@ def hours(value: float | None) -> str:
     return _span(value * 3600)
 
 
+# A figure's change on the previous period, as an arrow and the word for screen readers.
+TRENDS = {
+    "up": SafeString(
+        '<i class="bi bi-arrow-up-short" aria-hidden="true"></i>'
+        '<span class="visually-hidden">up;</span>'
+    ),
+    "down": SafeString(
+        '<i class="bi bi-arrow-down-short" aria-hidden="true"></i>'
+        '<span class="visually-hidden">down;</span>'
+    ),
+}
+
+
+@register.filter
+def trend_mark(trend: str) -> SafeString:
+    """A filter, not an include: a year's dashboard draws it some two thousand times."""
+    return TRENDS.get(trend, SafeString(""))
+
+
 @register.filter
 def business_left(seconds: int | None) -> str:
     """Business time left as the rest of the app words it, or how long overdue."""

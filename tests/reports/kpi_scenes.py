@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing.models import Invoice
+from devices.models import Device
 from parts.models import StockMovement
 from reports.kpis import Period
 from tests.factories import PartFactory, RepairTypeFactory, WorksOrderFactory
@@ -125,3 +126,14 @@ def known_week(personas) -> Week:
         reserved_delta=0, unit_cost=Decimal("15.00"), works_order=a, at=at(3, 8),
     )  # fmt: skip
     return Week({"A": a, "B": b, "C": c, "D": d, "E": e}, screen, battery, part)
+
+
+def ready_on_model(personas, model: str, *days: int, month: int = 11) -> None:
+    """A job on another device model for each day given, booked at 9 and ready at 20."""
+    make, _, name = model.partition(" ")
+    for day in days:
+        job = WorksOrderFactory(branch=personas.branch, by=personas.front_desk)
+        Device.objects.for_shop(personas.shop).filter(pk=job.device_id).update(
+            make=make, model_name=name
+        )
+        _set(job, status="ready", created_at=at(day, 9, month), ready_at=at(day, 20, month))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from reports import kpis
 from reports.dashboard import csv_text, shown_rows
 from tests.factories import WorksOrderFactory
-from tests.reports.kpi_scenes import WEEK, known_week
+from tests.reports.kpi_scenes import WEEK, known_week, ready_on_model
 from tickets.models import WorksOrder
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,32 @@ def test_every_linked_count_opens_a_list_of_exactly_those_jobs(client_as, person
                 checked.add(column.span or column.filters or column.name)
     # The figures about other jobs than their row's are among those followed.
     assert {"collected", "cancelled", (("failed_qc", "on"),), (("came_back", "on"),)} <= checked
+
+
+def test_a_long_table_shows_its_first_rows_and_all_of_them_on_asking(
+    client_as, personas, week, monkeypatch
+):
+    from html import unescape
+
+    from reports import dashboard as shown
+
+    ready_on_model(personas, "Google Pixel 8", 3, 4)
+    ready_on_model(personas, "Samsung Galaxy S23", 5)
+    monkeypatch.setattr(shown, "SHOWN_ROWS", 2)
+    client = client_as(personas.manager)
+
+    def section(page: str) -> str:
+        return page.split('id="kpi-turnaround_device_model"', 1)[1].split("</section>", 1)[0]
+
+    first = section(client.get(URL, THE_WEEK).content.decode())
+    assert "Apple iPhone 13" in first and "Google Pixel 8" in first
+    assert "Samsung Galaxy S23" not in first
+    show_all = unescape(re.search(r'href="(\?[^"]*)">Show all', first).group(1))
+    assert show_all.endswith("#kpi-turnaround_device_model")
+    query = dict(p.split("=", 1) for p in show_all.split("#")[0][1:].split("&"))
+    assert query["full"] == "turnaround_device_model" and query["start"] == "2026-11-02"
+    every = section(client.get(URL, query).content.decode())
+    assert "Samsung Galaxy S23" in every and "Show the first 2 only" in every
+    # The CSV always has every row, whichever table is shown in full.
+    exported = client.get(URL, {**THE_WEEK, "export": "turnaround_device_model"})
+    assert "Samsung Galaxy S23" in exported.content.decode()

@@ -10,7 +10,7 @@ import pytest
 from reports import kpis, rollups
 from reports.models import DailyBranch, DailyDuration, DailyRepair, RollupMark
 from reports.receivers import works_order_closed_rollup
-from tests.reports.kpi_scenes import WEEK, known_week
+from tests.reports.kpi_scenes import WEEK, known_week, ready_on_model
 from tickets.models import WorksOrder
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,30 @@ def test_a_comeback_booked_later_counts_on_the_rolled_up_ready_day(personas, wee
     assert ran == [(shop.pk, ["2026-11-02", "2026-11-03", "2026-11-04"])]  # A's days
     tasks.rollup_job_days.run(*ran[0])
     assert (jack()["comebacks"], jack()["comeback_rate"]) == (1, 50.0)
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_the_first_rows_of_a_long_table_are_the_whole_tables_first(personas, week, rolled):
+    # In the week: the iPhone 13 twice (A, B), the Pixel 8 twice, the Galaxy once; the week
+    # before, a Nokia only (and E, an iPhone 13): ties go by name, none-this-week last.
+    ready_on_model(personas, "Google Pixel 8", 3, 4)
+    ready_on_model(personas, "Samsung Galaxy S23", 5)
+    ready_on_model(personas, "Nokia 3310", 28, month=10)
+    if rolled:
+        rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    shop = personas.shop
+    whole = kpis.turnaround(shop, None, WEEK, by="device_model")
+    assert [r.label for r in whole.rows] == [
+        "Apple iPhone 13", "Google Pixel 8", "Samsung Galaxy S23", "Nokia 3310"
+    ]  # fmt: skip
+    assert not whole.more
+    for top in range(1, 6):
+        first = kpis.turnaround(shop, None, WEEK, by="device_model", top=top)
+        assert first.rows == whole.rows[:top]
+        assert first.more == (top < len(whole.rows))
+    # The dashboard reads it in part unless it is the table asked for in full.
+    board = kpis.dashboard(shop, None, WEEK, top=2)
+    assert board["turnaround_device_model"].rows == whole.rows[:2]
+    assert board["turnaround_device_model"].more
+    full = kpis.dashboard(shop, None, WEEK, top=2, full="turnaround_device_model")
+    assert full["turnaround_device_model"].rows == whole.rows
