@@ -39,7 +39,7 @@ from django.db import connection
 from django.utils import timezone
 
 from reports import rollups
-from reports.rollups import CUT_AT, DURATIONS, LIVE_FROM, TALLIES, THROUGH
+from reports.rollups import CUT_AT, DURATIONS, LIVE_FROM, TALLIES, THROUGH, rolled_up
 from shops.models import Branch, Shop
 from tickets.models import OPEN_STATUSES, Priority, Status
 
@@ -173,8 +173,12 @@ def one_mark() -> Iterator[None]:
 def _params(shop: Shop, branches, period: Period) -> dict:
     previous = period.previous()
     mark = _MARK.get()
+    cut = rollups.cut(since=previous.since, through=mark)
+    months, days = rollups.rolled_days(previous.start, period.end, period.start, cut["through"])
     return {
-        **rollups.cut(since=previous.since, through=mark),
+        **cut,
+        "months": months,  # read from the monthly rollups
+        "days": days,  # and these from the daily ones
         "shop": shop.pk,
         "branches": _branch_ids(branches),
         "since": previous.since,  # the previous period's start
@@ -358,6 +362,11 @@ def _durations(
     jobs of the first measure in the period (ties by the group's text) are worked out."""
     p = {**_params(shop, branches, period), "measures": list(measures)}
     lives = "\n UNION ALL ".join(DURATIONS[m].live(_in_branches("w", branches)) for m in measures)
+    rolled = rolled_up(
+        "duration",
+        "r.measure, r.branch_id, r.key, r.day, r.seconds, r.jobs",
+        f"AND r.measure = ANY(%(measures)s) {_in_branches('r', branches)}",
+    )
     chosen, only_chosen = "", ""
     if top is not None:
         # Ranking every group is a hash of a few hundred keys; the percentiles are the costly
@@ -374,11 +383,7 @@ def _durations(
         only_chosen = f"WHERE {group} IN (SELECT grp FROM top)"
     sql = f"""
         WITH hist AS NOT MATERIALIZED (
-            SELECT r.measure, r.branch_id, r.key, r.day, r.seconds, r.jobs
-            FROM reports_dailyduration r
-            WHERE r.shop_id = %(shop)s AND r.measure = ANY(%(measures)s)
-              {_in_branches("r", branches)}
-              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            {rolled}
             UNION ALL
             SELECT measure, branch_id, key, day, seconds, jobs FROM ({lives}) live
         ), {chosen}counted AS (
@@ -439,16 +444,17 @@ def _tallies(
     lives = "\n UNION ALL ".join(
         TALLIES[m].live(_in_branches(TALLIES[m].branch.split(".")[0], branches)) for m in measures
     )
+    rolled = rolled_up(
+        "tally",
+        "r.measure, r.key, r.day, r.jobs, r.reworked, r.came_back, r.amount",
+        f"AND r.measure = ANY(%(measures)s) {_in_branches('r', branches)}",
+    )
     sql = f"""
         SELECT g.*, {LABELS[label]} FROM (
         SELECT measure, key AS grp, day >= %(mid_day)s, SUM(jobs), SUM(reworked),
                SUM(came_back), SUM(amount)
         FROM (
-            SELECT r.measure, r.key, r.day, r.jobs, r.reworked, r.came_back, r.amount
-            FROM reports_dailytally r
-            WHERE r.shop_id = %(shop)s AND r.measure = ANY(%(measures)s)
-              {_in_branches("r", branches)}
-              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            {rolled}
             UNION ALL
             SELECT measure, key, day, jobs, reworked, came_back, amount FROM ({lives}) live
         ) tallied
@@ -789,13 +795,11 @@ COMMON_COLUMNS = [Column("jobs", "Booked in")]
 
 def common_repairs(shop: Shop, branches, period: Period) -> Table:
     """The repair types most often booked in in the period (at most TOP); rolled-up days from
-    reports_dailyrepair, the rest live."""
+    reports_dailyrepair (and its months), the rest live."""
+    booked = f"{_in_branches('r', branches)} AND r.booked_in > 0"
     sql = f"""
         WITH days AS (
-            SELECT r.repair_type_id, r.day, r.booked_in
-            FROM reports_dailyrepair r
-            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.booked_in > 0
-              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            {rolled_up("repair", "r.repair_type_id, r.day, r.booked_in", booked)}
             UNION ALL
             SELECT w.repair_type_id, {_day_of("w.created_at")}, 1
             FROM tickets_worksorder w
@@ -848,14 +852,12 @@ SLA_COLUMNS = [
 
 def sla_compliance(shop: Shop, branches, period: Period) -> Table:
     """Per priority: jobs that became ready in the period with an SLA due time, and how many were
-    ready by it; rolled-up days from reports_dailyrepair, the rest live."""
+    ready by it; rolled-up days from reports_dailyrepair (and its months), the rest live."""
     p = _params(shop, branches, period)
+    promised = f"{_in_branches('r', branches)} AND r.sla_jobs > 0"
     sql = f"""
         WITH days AS (
-            SELECT r.priority, r.day, r.sla_jobs, r.sla_met
-            FROM reports_dailyrepair r
-            WHERE r.shop_id = %(shop)s {_in_branches("r", branches)} AND r.sla_jobs > 0
-              AND r.day <= {THROUGH} AND r.day >= %(since_day)s AND r.day < %(until_day)s
+            {rolled_up("repair", "r.priority, r.day, r.sla_jobs, r.sla_met", promised)}
             UNION ALL
             SELECT w.priority, {_day_of("w.ready_at")}, 1, (w.ready_at <= w.sla_due_at)::int
             FROM tickets_worksorder w

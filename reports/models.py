@@ -2,6 +2,10 @@
 need), refreshed set-based by reports/rollups.py. The dashboard reads them for the days up to
 RollupMark.through and works out the later days (today) live from the works orders.
 
+Most have a monthly twin, the same rows summed over each month (`day` its first day), so a year
+is read as twelve months rather than 365 days; reports.rollups.rolled_days says which days of a
+period are read from which.
+
 And the weekly summary's claims: one row per manager and week, written before the email is, so
 no beat, worker or rerun can send the same week twice."""
 
@@ -31,9 +35,9 @@ class DailyBranch(ShopOwned):
         return f"{self.branch_id} on {self.day}"
 
 
-class DailyRepair(ShopOwned):
-    """Per branch, day, repair type and priority: works orders booked in, and those that became
-    ready with an SLA due time and how many of them were ready by it."""
+class RepairCounts(ShopOwned):
+    """Per branch, day (or month), repair type and priority: works orders booked in, and those
+    that became ready with an SLA due time and how many of them were ready by it."""
 
     branch = models.ForeignKey("shops.Branch", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -46,6 +50,14 @@ class DailyRepair(ShopOwned):
     sla_met = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.repair_type_id}, {self.priority}"
+
+
+class DailyRepair(RepairCounts):
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "day", "branch", "repair_type", "priority"],
@@ -54,11 +66,24 @@ class DailyRepair(ShopOwned):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.branch_id} on {self.day}: {self.repair_type_id}, {self.priority}"
+
+class MonthlyRepair(RepairCounts):
+    # Held by the same-shop keys of the migration, as the daily rows are.
+    branch = models.ForeignKey(
+        "shops.Branch", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "repair_type", "priority"],
+                name="monthly_repair_once",
+                nulls_distinct=False,
+            ),
+        ]
 
 
-class DailyDuration(ShopOwned):
+class Durations(ShopOwned):
     """A duration histogram: per branch, day, measure and key, how many jobs (or stays) took
     `seconds`, each duration rounded to reports.rollups.bucket (the dashboard's displayed
     precision) so medians and 90th percentiles are read from the counts. Measures: "ready" and
@@ -77,6 +102,14 @@ class DailyDuration(ShopOwned):
     jobs = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.measure} {self.key} {self.seconds} s"
+
+
+class DailyDuration(Durations):
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "day", "branch", "measure", "key", "seconds"],
@@ -92,11 +125,25 @@ class DailyDuration(ShopOwned):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.branch_id} on {self.day}: {self.measure} {self.key} {self.seconds} s"
+
+class MonthlyDuration(Durations):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "measure", "key", "seconds"],
+                name="monthly_duration_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["branch", "key", "seconds", "jobs"],
+                name="monthly_duration_read",
+            ),
+        ]
 
 
-class DailyTally(ShopOwned):
+class Tallies(ShopOwned):
     """Counts and sums per branch, day, measure and key (reports.rollups.TALLIES says which):
     jobs ready by technician or repair type (with those that failed QC, came back, and their
     pricebook bench minutes), hours logged by technician, revenue and parts fitted by repair
@@ -115,6 +162,14 @@ class DailyTally(ShopOwned):
     amount = models.DecimalField(max_digits=20, decimal_places=4, default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} on {self.day}: {self.measure} {self.key}"
+
+
+class DailyTally(Tallies):
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "day", "branch", "measure", "key"], name="daily_tally_once"
@@ -128,8 +183,21 @@ class DailyTally(ShopOwned):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.branch_id} on {self.day}: {self.measure} {self.key}"
+
+class MonthlyTally(Tallies):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "branch", "measure", "key"], name="monthly_tally_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["branch", "key", "jobs", "reworked", "came_back", "amount"],
+                name="monthly_tally_read",
+            ),
+        ]
 
 
 class RollupMark(models.Model):

@@ -332,6 +332,74 @@ def _durations_of_stays(shop: str) -> str:
     """
 
 
+# Months --------------------------------------------------------------------------------------
+#
+# The monthly twins of the daily rollups: the same rows summed over each month, `day` its first
+# day. Per table: the columns a row is kept under (besides shop, branch and day), those summed.
+MONTHLY = {
+    "repair": ("repair_type_id, priority", ("booked_in", "sla_jobs", "sla_met")),
+    "duration": ("measure, key, seconds", ("jobs",)),
+    "tally": ("measure, key", ("jobs", "reworked", "came_back", "amount")),
+}
+
+
+def _months(table: str, shop: str) -> list[str]:
+    """SQL recounting the months %(first_month)s..%(last_month)s of reports_monthly<table> from
+    the daily rows (the months' rows that no longer have any are deleted)."""
+    keys, sums = MONTHLY[table]
+    months = "day BETWEEN %(first_month)s AND %(last_month)s"
+    return [
+        f"DELETE FROM reports_monthly{table} WHERE {months} {shop}",
+        f"""
+        INSERT INTO reports_monthly{table} (shop_id, branch_id, day, {keys}, {", ".join(sums)})
+        SELECT shop_id, branch_id, date_trunc('month', day)::date, {keys},
+               {", ".join(f"SUM({column})" for column in sums)}
+        FROM reports_daily{table}
+        WHERE day >= %(first_month)s AND day < %(after_last_month)s {shop}
+        GROUP BY shop_id, branch_id, 3, {keys}
+        ON CONFLICT (shop_id, day, branch_id, {keys})
+        DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in sums)}
+        """,
+    ]
+
+
+def _month_after(day: datetime.date) -> datetime.date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def rolled_days(
+    first: datetime.date, last: datetime.date, split: datetime.date, through: datetime.date
+) -> tuple[list[datetime.date], list[datetime.date]]:
+    """The days first..last that the rollups hold (up to `through`, the mark), as the first days
+    of the whole months among them, read from the monthly rollups, and every other day, read
+    from the daily ones. A month is taken whole only when it lies on one side of `split` (the
+    first day of the period shown: the days before it are the period before)."""
+    months, days = [], []
+    end = min(last, through)
+    day = first
+    while day <= end:
+        after = _month_after(day)
+        if day.day == 1 and after - datetime.timedelta(days=1) <= end and not day < split < after:
+            months.append(day)
+            day = after
+        else:
+            days.append(day)
+            day += datetime.timedelta(days=1)
+    return months, days
+
+
+def rolled_up(table: str, columns: str, where: str) -> str:
+    """SQL: `columns` of a shop's rolled-up rows (alias r) of `table` ("repair", "duration" or
+    "tally") that meet `where`, for the whole months %(months)s and the days %(days)s (as
+    rolled_days gives them)."""
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM reports_{grain}{table} r"
+        f" WHERE r.shop_id = %(shop)s {where} AND r.day = ANY(%({days})s)"
+        for grain, days in (("monthly", "months"), ("daily", "days"))
+    )
+
+
 def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -341,7 +409,8 @@ def rollup_refresh(
     *, first: datetime.date, last: datetime.date, shop_id: int | None = None
 ) -> None:
     """Recount the days first..last (both inclusive, the shop's time) for one shop or all: the
-    rows are deleted and counted again from the works orders (and the stays of the timeline)."""
+    rows are deleted and counted again from the works orders (and the stays of the timeline),
+    then the months they fall in from the days."""
     shop = " AND shop_id = %(shop)s" if shop_id is not None else ""
     params = {
         "tz": timezone.get_current_timezone_name(),
@@ -350,6 +419,9 @@ def rollup_refresh(
         "first": first,
         "last": last,
         "shop": shop_id,
+        "first_month": first.replace(day=1),
+        "last_month": last.replace(day=1),
+        "after_last_month": _month_after(last),
     }
     with connection.cursor() as cursor:
         for table, inserts in (
@@ -364,6 +436,9 @@ def rollup_refresh(
             )
             for insert in inserts:
                 cursor.execute(insert, params)
+        for table in MONTHLY:
+            for statement in _months(table, shop):
+                cursor.execute(statement, params)
 
 
 def rolled_through() -> datetime.date | None:

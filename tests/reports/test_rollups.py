@@ -8,7 +8,16 @@ import datetime
 import pytest
 
 from reports import kpis, rollups
-from reports.models import DailyBranch, DailyDuration, DailyRepair, RollupMark
+from reports.models import (
+    DailyBranch,
+    DailyDuration,
+    DailyRepair,
+    DailyTally,
+    MonthlyDuration,
+    MonthlyRepair,
+    MonthlyTally,
+    RollupMark,
+)
 from reports.receivers import works_order_closed_rollup
 from tests.reports.kpi_scenes import WEEK, known_week, ready_on_model
 from tickets.models import WorksOrder
@@ -84,6 +93,66 @@ def test_a_job_closing_recounts_its_rolled_up_days(personas, week, monkeypatch):
         "standard": {"jobs": 1, "met": 1, "percent": 100.0},
         "urgent": {"jobs": 1, "met": 0, "percent": 0.0},
     }
+    # November whole is read from its monthly row, recounted with the day.
+    month = {r.key: r.now["jobs"] for r in kpis.sla_compliance(personas.shop, None, MONTH).rows}
+    assert month == {"standard": 1, "urgent": 1}
+
+
+def test_a_whole_month_is_read_from_the_monthly_rollups(personas, week):
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    monthly = MonthlyRepair.objects.for_shop(personas.shop)
+    november = monthly.filter(day=datetime.date(2026, 11, 1), booked_in__gt=0)
+    assert sum(november.values_list("booked_in", flat=True)) == 4  # A, B, C, D
+    assert DailyTally.objects.for_shop(personas.shop).count() > (
+        MonthlyTally.objects.for_shop(personas.shop).count()
+    )
+    assert MonthlyDuration.objects.for_shop(personas.shop).filter(measure="stay").exists()
+    november.filter(repair_type=week.screen).update(booked_in=30)
+    repairs = {r.label: r.now["jobs"] for r in kpis.common_repairs(personas.shop, None, MONTH).rows}
+    assert repairs["Screen"] == 30  # the monthly row, not the days'
+    repairs = {r.label: r.now["jobs"] for r in kpis.common_repairs(personas.shop, None, WEEK).rows}
+    assert repairs["Screen"] == 3  # a week is read by day
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "split", "through", "months", "days"),
+    [
+        # A week and the week before: days only.
+        ("2026-11-02", "2026-11-15", "2026-11-09", "2026-12-05", [], ("2026-11-02", 14)),
+        # November and the 30 days before: November whole, October's days from the 2nd.
+        ("2026-10-02", "2026-11-30", "2026-11-01", "2026-12-05", ["2026-11-01"],
+         ("2026-10-02", 30)),
+        # A year to 7 Dec and the year before: whole months both sides of the split, which
+        # splits December 2025 into days; the mark ends December 2026's days on the 5th.
+        ("2024-12-08", "2026-12-07", "2025-12-08", "2026-12-05",
+         [f"2025-{m:02}-01" for m in range(1, 12)] + [f"2026-{m:02}-01" for m in range(1, 12)],
+         None),
+        # Nothing rolled up yet.
+        ("2026-11-01", "2026-11-30", "2026-11-16", "1900-01-01", [], ("2026-11-01", 0)),
+    ],
+)  # fmt: skip
+def test_rolled_days_take_whole_months_on_one_side_of_the_split(
+    first, last, split, through, months, days
+):
+    day = datetime.date.fromisoformat
+    got_months, got_days = rollups.rolled_days(day(first), day(last), day(split), day(through))
+    assert got_months == [day(m) for m in months]
+    covered = set(got_days)
+    for month in got_months:
+        after = (month + datetime.timedelta(days=31)).replace(day=1)
+        covered |= {month + datetime.timedelta(days=n) for n in range((after - month).days)}
+    # Every rolled day of the range once, and no month across the split.
+    rolled = min(day(last), day(through))
+    span = (rolled - day(first)).days + 1
+    assert covered == {day(first) + datetime.timedelta(days=n) for n in range(max(span, 0))}
+    assert len(covered) == len(got_days) + sum(
+        ((m + datetime.timedelta(days=31)).replace(day=1) - m).days for m in got_months
+    )
+    assert all(not (m < day(split) < (m + datetime.timedelta(days=31)).replace(day=1))
+               for m in got_months)  # fmt: skip
+    if days is not None:
+        start, count = days
+        assert got_days == [day(start) + datetime.timedelta(days=n) for n in range(count)]
 
 
 def test_nothing_to_roll_up_marks_yesterday(db):
