@@ -18,7 +18,7 @@ from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from shops.tenancy import ShopOwned
+from shops.tenancy import ShopOwned, shop_kept_by_parent
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
@@ -92,8 +92,13 @@ class Part(ShopOwned):
 class PartCompatibility(ShopOwned):
     """A device model a part fits."""
 
-    part = models.ForeignKey(Part, on_delete=models.CASCADE)
-    device_model = models.ForeignKey("devices.DeviceModel", on_delete=models.CASCADE)
+    # The same-shop keys (shop_id, …) of the migrations hold the references: no second check
+    # per row (a pricebook import adds some 70,000 rows).
+    shop = shop_kept_by_parent()
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, db_constraint=False)
+    device_model = models.ForeignKey(
+        "devices.DeviceModel", on_delete=models.CASCADE, db_constraint=False
+    )
 
     class Meta:
         verbose_name_plural = "part compatibilities"

@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from parts.models import Grade
-from shops.tenancy import ShopOwned
+from shops.tenancy import ShopOwned, shop_kept_by_parent
 
 NO_GRADE = ""  # an option that is not about a part's grade: a diagnostic, data recovery…
 GRADE_ORDER = {Grade.OEM: 0, Grade.AFTERMARKET: 1, Grade.REFURBISHED: 2, NO_GRADE: 3}
@@ -55,10 +55,15 @@ class RepairType(ShopOwned):
 class PricebookEntry(ShopOwned):
     """One repair of one device model: bench time, warranty, and the options it is sold at."""
 
+    # The same-shop keys (shop_id, …) of the migrations hold the references: no second check
+    # per row (a pricebook import adds some 70,000 rows).
+    shop = shop_kept_by_parent()
     device_model = models.ForeignKey(
-        "devices.DeviceModel", on_delete=models.CASCADE, related_name="+"
+        "devices.DeviceModel", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    repair_type = models.ForeignKey(RepairType, on_delete=models.PROTECT, related_name="entries")
+    repair_type = models.ForeignKey(
+        RepairType, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     labour_minutes = models.PositiveSmallIntegerField(
         "bench time (minutes)",
         default=0,
@@ -94,7 +99,12 @@ class PricebookEntry(ShopOwned):
 class PriceOption(ShopOwned):
     """A price the customer can choose for an entry: one per part grade, or one with no grade."""
 
-    entry = models.ForeignKey(PricebookEntry, on_delete=models.CASCADE, related_name="options")
+    # The same-shop keys (shop_id, …) of the migrations hold the references: no second check
+    # per row (a pricebook import adds some 70,000 rows).
+    shop = shop_kept_by_parent()
+    entry = models.ForeignKey(
+        PricebookEntry, on_delete=models.CASCADE, related_name="options", db_constraint=False
+    )
     grade = models.CharField(max_length=12, choices=Grade.choices, blank=True, default=NO_GRADE)
     price = models.DecimalField(
         max_digits=10,
@@ -124,9 +134,16 @@ class PriceOption(ShopOwned):
 class OptionPart(ShopOwned):
     """A part an option consumes, and how many of it."""
 
-    option = models.ForeignKey(PriceOption, on_delete=models.CASCADE, related_name="parts")
+    # The same-shop keys (shop_id, …) of the migrations hold the references: no second check
+    # per row (a pricebook import adds some 70,000 rows).
+    shop = shop_kept_by_parent()
+    option = models.ForeignKey(
+        PriceOption, on_delete=models.CASCADE, related_name="parts", db_constraint=False
+    )
     # PROTECT: a part the pricebook quotes is taken out of the pricebook first, deliberately.
-    part = models.ForeignKey("parts.Part", on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(
+        "parts.Part", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     quantity = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )

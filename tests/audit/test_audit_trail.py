@@ -56,6 +56,44 @@ def test_a_price_change_through_the_page_records_who_where_before_and_after(clie
     assert reverse("pricebook_entry", args=[option.entry_id]) in page
 
 
+def test_pricebook_rows_added_in_bulk_are_recorded_one_entry_each(personas):
+    # The pricebook's inserts are recorded per statement (an import adds 70,000 rows at once):
+    # each new row still has its own entry, as any other tracked table's would.
+    from pricebook.models import PriceOption
+
+    entry = PriceOptionFactory(shop=personas.shop).entry
+    with acting(member=personas.manager):
+        added = PriceOption.objects.bulk_create(
+            [
+                PriceOption(shop=personas.shop, entry=entry, grade=grade, price=Decimal(price))
+                for grade, price in (("premium", "99.50"), ("economy", "59.00"))
+            ]
+        )
+    recorded = changes(personas.shop, "pricebook_priceoption")[-2:]
+    assert [c.object_id for c in recorded] == [o.pk for o in added]
+    assert [(c.action, c.kind, c.before) for c in recorded] == [("insert", "prices", {})] * 2
+    assert [c.after for c in recorded] == [
+        {"entry_id": entry.pk, "grade": "premium", "price": 99.5},
+        {"entry_id": entry.pk, "grade": "economy", "price": 59.0},
+    ]
+    assert {(c.actor_member_id, c.actor) for c in recorded} == {
+        (personas.manager.pk, "Tom Fletcher")
+    }
+    # Left out as the trigger says: the entry's updated_at, every row's id and shop.
+    (added_entry,) = changes(personas.shop, "pricebook_pricebookentry")
+    assert added_entry.object_id == entry.pk and added_entry.works_order_id is None
+    assert set(added_entry.after) == {
+        "device_model_id", "repair_type_id", "labour_minutes", "warranty_days", "is_active"
+    }  # fmt: skip
+    # A statement that adds nothing (an import with no new options) records nothing.
+    with acting(member=personas.manager), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO pricebook_priceoption (shop_id, entry_id, grade, price)"
+            " SELECT shop_id, entry_id, grade, price FROM pricebook_priceoption WHERE false"
+        )
+    assert len(changes(personas.shop, "pricebook_priceoption")) == 3
+
+
 def test_a_change_over_http_names_the_member_and_the_url(client_as, personas):
     client = client_as(personas.owner)
     response = client.post(
