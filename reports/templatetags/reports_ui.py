@@ -99,6 +99,30 @@ def trend_mark(trend: str) -> SafeString:
     return TRENDS.get(trend, SafeString(""))
 
 
+@register.simple_tag
+def figure_cell(cell, compared: bool) -> SafeString:
+    """A dashboard table's figure: this period's (a link to the jobs behind it when it has
+    one) and, compared, the previous period's under it with the trend. A tag, not template
+    markup: a month's dashboard draws some 850 of them, a fifth of the page's time."""
+    now = format_html('<a href="{}">{}</a>', cell.href, cell.now) if cell.href else cell.now
+    before = (
+        format_html(
+            '<br><span class="small text-body-secondary text-nowrap">{} was {}</span>',
+            trend_mark(cell.trend),
+            cell.before,
+        )
+        if compared
+        else ""
+    )
+    return format_html(
+        '<td data-label="{}" class="text-end"><span><span class="text-nowrap">{}</span>{}'
+        "</span></td>",
+        cell.label,
+        now,
+        before,
+    )
+
+
 @register.filter
 def business_left(seconds: int | None) -> str:
     """Business time left as the rest of the app words it, or how long overdue."""
