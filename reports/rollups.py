@@ -19,6 +19,8 @@ from reports.models import RollupMark
 CHUNK_DAYS = 31  # a first fill goes a month a statement, so no one transaction runs for long
 
 # (table, columns, key) and the events that count in it: (time column, extra condition, values)
+# A closing time is set only by its step, so the status says so too, and the read goes along
+# the partial indexes of closed jobs (reports 0003) rather than through every job.
 DAILY_BRANCH = """
     INSERT INTO reports_dailybranch (shop_id, branch_id, day, booked_in, collected, cancelled)
     SELECT shop_id, branch_id, day, SUM(booked_in), SUM(collected), SUM(cancelled)
@@ -29,9 +31,11 @@ DAILY_BRANCH = """
         UNION ALL
         SELECT shop_id, branch_id, (collected_at AT TIME ZONE %(tz)s)::date, 0, 1, 0
         FROM tickets_worksorder WHERE collected_at >= %(start)s AND collected_at < %(end)s {shop}
+          AND status = 'collected'
         UNION ALL
         SELECT shop_id, branch_id, (cancelled_at AT TIME ZONE %(tz)s)::date, 0, 0, 1
         FROM tickets_worksorder WHERE cancelled_at >= %(start)s AND cancelled_at < %(end)s {shop}
+          AND status = 'cancelled'
     ) happened
     GROUP BY shop_id, branch_id, day
     ON CONFLICT (shop_id, day, branch_id) DO UPDATE SET booked_in = EXCLUDED.booked_in,
@@ -335,32 +339,88 @@ def _durations_of_stays(shop: str) -> str:
 # Months --------------------------------------------------------------------------------------
 #
 # The monthly twins of the daily rollups: the same rows summed over each month, `day` its first
-# day. Per table: the columns a row is kept under (besides shop, branch and day), those summed.
+# day. Per table: the columns a row is kept under (besides shop, branch and day), those summed,
+# and the same keys as compared (a job with no repair type is kept under NULL).
 MONTHLY = {
-    "repair": ("repair_type_id, priority", ("booked_in", "sla_jobs", "sla_met")),
-    "duration": ("measure, key, seconds", ("jobs",)),
-    "tally": ("measure, key", ("jobs", "reworked", "came_back", "amount")),
+    "repair": (
+        "repair_type_id, priority",
+        ("booked_in", "sla_jobs", "sla_met"),
+        ("COALESCE({a}.repair_type_id, 0)", "{a}.priority"),
+    ),
+    "duration": ("measure, key, seconds", ("jobs",), ("{a}.measure", "{a}.key", "{a}.seconds")),
+    "tally": (
+        "measure, key",
+        ("jobs", "reworked", "came_back", "amount"),
+        ("{a}.measure", "{a}.key"),
+    ),
 }
+TOUCHED = "rollup_touched"  # a temporary table: the monthly rows a refresh of some days touches
 
 
-def _months(table: str, shop: str) -> list[str]:
-    """SQL recounting the months %(first_month)s..%(last_month)s of reports_monthly<table> from
-    the daily rows (the months' rows that no longer have any are deleted)."""
-    keys, sums = MONTHLY[table]
-    months = "day BETWEEN %(first_month)s AND %(last_month)s"
-    return [
-        f"DELETE FROM reports_monthly{table} WHERE {months} {shop}",
-        f"""
-        INSERT INTO reports_monthly{table} (shop_id, branch_id, day, {keys}, {", ".join(sums)})
-        SELECT shop_id, branch_id, date_trunc('month', day)::date, {keys},
-               {", ".join(f"SUM({column})" for column in sums)}
-        FROM reports_daily{table}
-        WHERE day >= %(first_month)s AND day < %(after_last_month)s {shop}
-        GROUP BY shop_id, branch_id, 3, {keys}
-        ON CONFLICT (shop_id, day, branch_id, {keys})
-        DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in sums)}
-        """,
-    ]
+def _same(table: str, one: str, other: str) -> str:
+    """SQL: rows `one` and `other` count in the same monthly row (same shop, branch, month and
+    keys), as plain equalities the planner can hash on. An alias is a row of rollup_touched
+    ("t": its keys k0, k1…) or of the months (a monthly twin, the months counted), whose `day`
+    is the month's first."""
+
+    def keys(alias: str) -> list[str]:
+        match = MONTHLY[table][2]
+        if alias == "t":
+            return [f"t.k{i}" for i in range(len(match))]
+        return [key.format(a=alias) for key in match]
+
+    pairs = [(f"{one}.{c}", f"{other}.{c}") for c in ("shop_id", "branch_id", "day")]
+    pairs += list(zip(keys(one), keys(other), strict=True))
+    return " AND ".join(f"{a} = {b}" for a, b in pairs)
+
+
+def _touched(table: str, shop: str, *, first: bool) -> str:
+    """SQL noting in rollup_touched the monthly rows that the daily rows of %(first)s..%(last)s
+    count in: before the days are recounted (`first`, making the table) and after."""
+    keys = ", ".join(f"{key.format(a='d')} AS k{i}" for i, key in enumerate(MONTHLY[table][2]))
+    cells = (
+        f"SELECT DISTINCT d.shop_id, d.branch_id, date_trunc('month', d.day)::date AS day, {keys}"
+        f" FROM reports_daily{table} d WHERE d.day BETWEEN %(first)s AND %(last)s"
+        f" {shop.replace('shop_id', 'd.shop_id')}"
+    )
+    if first:
+        return f"CREATE TEMPORARY TABLE {TOUCHED} ON COMMIT DROP AS {cells}"
+    return f"INSERT INTO {TOUCHED} {cells}"
+
+
+def _recount_months(table: str, shop: str) -> str:
+    """SQL recounting from the daily rows the monthly rows in rollup_touched: those changed are
+    rewritten, those left with no day deleted, the month's others left alone (so their pages
+    stay all-visible, and a job closing late rewrites a few rows, not its shop's month)."""
+    keys, sums, match = MONTHLY[table]
+    monthly = f"reports_monthly{table}"
+    cell_keys = ", ".join(f"t.k{i} AS cell_k{i}" for i in range(len(match)))
+    vanished = " AND ".join(f"{key.format(a='m')} = c.cell_k{i}" for i, key in enumerate(match))
+    return f"""
+        WITH month AS (
+            SELECT shop_id, branch_id, date_trunc('month', day)::date AS day, {keys},
+                   {", ".join(f"SUM({column}) AS {column}" for column in sums)}
+            FROM reports_daily{table}
+            WHERE day >= %(first_month)s AND day < %(after_last_month)s {shop}
+            GROUP BY 1, 2, 3, {keys}
+        ), cells AS (
+            SELECT t.shop_id AS cell_shop, t.branch_id AS cell_branch, t.day AS cell_day,
+                   {cell_keys}, month.*
+            FROM (SELECT DISTINCT * FROM {TOUCHED}) t
+            LEFT JOIN month ON {_same(table, "t", "month")}
+        ), gone AS (
+            DELETE FROM {monthly} m USING cells c
+            WHERE c.shop_id IS NULL AND m.shop_id = c.cell_shop AND m.branch_id = c.cell_branch
+              AND m.day = c.cell_day AND {vanished}
+        )
+        INSERT INTO {monthly} (shop_id, branch_id, day, {keys}, {", ".join(sums)})
+        SELECT shop_id, branch_id, day, {keys}, {", ".join(sums)} FROM cells
+        WHERE shop_id IS NOT NULL
+        ON CONFLICT (shop_id, day, branch_id, {keys}) DO UPDATE
+        SET {", ".join(f"{column} = EXCLUDED.{column}" for column in sums)}
+        WHERE ({", ".join(f"{monthly}.{column}" for column in sums)})
+          IS DISTINCT FROM ({", ".join(f"EXCLUDED.{column}" for column in sums)})
+    """
 
 
 def _month_after(day: datetime.date) -> datetime.date:
@@ -425,20 +485,26 @@ def rollup_refresh(
     }
     with connection.cursor() as cursor:
         for table, inserts in (
-            ("dailybranch", [DAILY_BRANCH.format(shop=shop)]),
-            ("dailyrepair", [DAILY_REPAIR.format(shop=shop)]),
-            ("dailyduration", [_durations_of_jobs(shop), _durations_of_stays(shop)]),
-            ("dailytally", [t.refresh(shop) for t in TALLIES.values()]),
+            ("branch", [DAILY_BRANCH.format(shop=shop)]),
+            ("repair", [DAILY_REPAIR.format(shop=shop)]),
+            ("duration", [_durations_of_jobs(shop), _durations_of_stays(shop)]),
+            ("tally", [t.refresh(shop) for t in TALLIES.values()]),
         ):
+            twin = table in MONTHLY
+            if twin:  # the monthly rows the days count in now, before they are recounted
+                cursor.execute(_touched(table, shop, first=True), params)
             cursor.execute(
-                f"DELETE FROM reports_{table} WHERE day BETWEEN %(first)s AND %(last)s {shop}",
+                f"DELETE FROM reports_daily{table} WHERE day BETWEEN %(first)s AND %(last)s {shop}",
                 params,
             )
             for insert in inserts:
                 cursor.execute(insert, params)
-        for table in MONTHLY:
-            for statement in _months(table, shop):
-                cursor.execute(statement, params)
+            if twin:  # and those they count in after
+                cursor.execute(_touched(table, shop, first=False), params)
+                # Counted, so the recount joins it by hashing rather than row by row.
+                cursor.execute(f"ANALYZE {TOUCHED}")
+                cursor.execute(_recount_months(table, shop), params)
+                cursor.execute(f"DROP TABLE {TOUCHED}")
 
 
 def rolled_through() -> datetime.date | None:

@@ -217,6 +217,45 @@ def test_a_ready_job_cancelled_leaves_the_rolled_up_turnaround(personas, week, m
     tasks.rollup_job_days.run(*ran[0])
     screen = next(r for r in kpis.turnaround(personas.shop, None, WEEK).rows if r.label == "Screen")
     assert (screen.now["ready_jobs"], screen.now["ready_median"]) == (1, 24.0)
+    # November whole, from its monthly rows: B's 12 hours are gone from them too.
+    screen = next(
+        r for r in kpis.turnaround(personas.shop, None, MONTH).rows if r.label == "Screen"
+    )
+    assert (screen.now["ready_jobs"], screen.now["ready_median"]) == (1, 24.0)
+    assert_months_are_their_days()
+
+
+def assert_months_are_their_days() -> None:
+    """Every monthly twin holds exactly its daily rows summed by month, no row more or less."""
+    from django.db import connection
+
+    for table, (keys, sums, _match) in rollups.MONTHLY.items():
+        summed = (
+            f"SELECT shop_id, branch_id, date_trunc('month', day)::date, {keys},"
+            f" {', '.join(f'SUM({c})' for c in sums)} FROM reports_daily{table}"
+            f" GROUP BY 1, 2, 3, {keys}"
+        )
+        kept = (
+            f"SELECT shop_id, branch_id, day, {keys}, {', '.join(sums)} FROM reports_monthly{table}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"({summed} EXCEPT ALL {kept}) UNION ALL ({kept} EXCEPT ALL {summed})")
+            assert cursor.fetchall() == [], table
+
+
+def test_the_months_stay_their_days_summed_through_refreshes(personas, week):
+    rollups.rollup_catch_up(today=datetime.date(2026, 11, 5))  # October whole, November begun
+    assert MonthlyDuration.objects.for_shop(personas.shop).exists()
+    assert_months_are_their_days()
+    # A day recounted after a change, then the catch-up on to December.
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=week.jobs["A"].pk).update(
+        ready_at=week.jobs["A"].ready_at + datetime.timedelta(hours=5)
+    )
+    rollups.rollup_refresh(first=datetime.date(2026, 11, 3), last=datetime.date(2026, 11, 3),
+                           shop_id=personas.shop.pk)  # fmt: skip
+    assert_months_are_their_days()
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    assert_months_are_their_days()
 
 
 def test_a_comeback_booked_later_counts_on_the_rolled_up_ready_day(personas, week, monkeypatch):
