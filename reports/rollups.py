@@ -359,9 +359,8 @@ TOUCHED = "rollup_touched"  # a temporary table: the monthly rows a refresh of s
 
 def _same(table: str, one: str, other: str) -> str:
     """SQL: rows `one` and `other` count in the same monthly row (same shop, branch, month and
-    keys), as plain equalities the planner can hash on. An alias is a row of rollup_touched
-    ("t": its keys k0, k1…) or of the months (a monthly twin, the months counted), whose `day`
-    is the month's first."""
+    keys), as plain equalities the planner can hash on. An alias is rollup_touched's ("t": its
+    keys as k0, k1…) or a row of months: `day` the month's first, the keys' own columns."""
 
     def keys(alias: str) -> list[str]:
         match = MONTHLY[table][2]
