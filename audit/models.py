@@ -28,9 +28,14 @@ class Change(ShopOwned):
     """One INSERT, UPDATE or DELETE of a tracked row: who, when, from where, before and after."""
 
     # No database key to the shop or the member: the trail outlives what it describes, and a
-    # cascade would only be refused by the seal.
+    # cascade would only be refused by the seal. No index of its own either: every index below
+    # begins with the shop, and each is one more to write for every change recorded.
     shop = models.ForeignKey(
-        "shops.Shop", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "shops.Shop",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     at = models.DateTimeField(db_default=models.functions.Now())
     kind = models.CharField(max_length=12, choices=Kind.choices)
