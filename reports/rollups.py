@@ -18,9 +18,9 @@ from reports.models import RollupMark
 
 CHUNK_DAYS = 31  # a first fill goes a month a statement, so no one transaction runs for long
 
-# (table, columns, key) and the events that count in it: (time column, extra condition, values)
-# A closing time is set only by its step, so the status says so too, and the read goes along
-# the partial indexes of closed jobs (reports 0003) rather than through every job.
+# (table, columns, key) and the events that count in it: (time column, extra condition, values).
+# A closing time is set only by its step, so its status is asked for too: the read then goes
+# along the partial indexes of closed jobs (reports 0003) rather than through every job.
 DAILY_BRANCH = """
     INSERT INTO reports_dailybranch (shop_id, branch_id, day, booked_in, collected, cancelled)
     SELECT shop_id, branch_id, day, SUM(booked_in), SUM(collected), SUM(cancelled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -144,12 +144,9 @@ def dashboard(request: ShopRequest) -> HttpResponse:
             {
                 "table": table,
                 "rows": rows,
-                "csv": _with(request.GET, export=table.name, full=None),
                 "more": table.more or len(table.rows) > len(rows),
-                # Back to the first rows, or every row of this table (the others stay short).
+                # Every row of it shown: the template offers the first rows again.
                 "all": len(table.rows) > shown.SHOWN_ROWS and limit is None,
-                "toggle": _with(request.GET, full=None if limit is None else table.name)
-                + f"#kpi-{table.name}",
             }
         )
         if table.chart and table.rows:
@@ -166,16 +163,6 @@ def dashboard(request: ShopRequest) -> HttpResponse:
         "first_rows": shown.SHOWN_ROWS,
     }
     return render(request, "reports/dashboard.html", context)
-
-
-def _with(query: QueryDict, **changes: str | None) -> str:
-    """This page's query string with some parameters set (or, given None, taken out)."""
-    query = query.copy()
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value is not None:
-            query[name] = value
-    return f"?{query.urlencode()}"
 
 
 @shop_member_required(*MANAGERS, to="export open repair data")
