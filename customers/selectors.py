@@ -146,7 +146,7 @@ def customer_matches(shop: Shop, q: str, *, limit: int = LOOKUP_LIMIT) -> list[C
     return list(with_returning(customer_search(shop, q), shop=shop)[:limit])
 
 
-def returning_customer(shop: Shop) -> Exists:
+def returning_customer(shop: Shop | int) -> Exists:
     """For annotating works orders: had their customer been here before this one?"""
     earlier = WorksOrder.objects.for_shop(shop).filter(
         customer=OuterRef("customer"), created_at__lt=OuterRef("created_at")

@@ -442,6 +442,7 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
     from django.urls import reverse
     from stdnum import luhn
 
+    from config.process import settle
     from customers.models import Customer
     from devices.models import Device
     from shops.middleware import SESSION_KEY
@@ -451,6 +452,7 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
     from tickets.models import Status, WorksOrder
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settle()  # as config/wsgi.py does in every web process
     rng = random.Random(SEED)
     total = WARM_UP + REQUESTS
     shop = Shop.objects.get(slug=shop_slug)
