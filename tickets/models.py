@@ -666,7 +666,10 @@ class Event(models.TextChoices):
 class TimelineEntry(ShopOwned):
     """Every change to a works order, stamped with who and when. Append-only."""
 
-    works_order = models.ForeignKey(WorksOrder, on_delete=models.CASCADE, related_name="timeline")
+    # Indexed by timeline_recent and timeline_latest, which both begin with it.
+    works_order = models.ForeignKey(
+        WorksOrder, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     event = models.CharField(max_length=30, choices=Event.choices)
     actor = models.ForeignKey(
         "shops.Membership", on_delete=models.PROTECT, null=True, related_name="+"
@@ -685,6 +688,8 @@ class TimelineEntry(ShopOwned):
         verbose_name_plural = "timeline entries"
         indexes = [
             models.Index(fields=["works_order", "-at"], name="timeline_recent"),
+            # A job's newest entry in one index probe: every open board asks it of each card.
+            models.Index(fields=["works_order", "id"], name="timeline_latest"),
             # Stays that ended in a period, read from the index alone (reports.time_in_status).
             models.Index(
                 fields=["shop", "at"],
