@@ -6,7 +6,6 @@ from django import forms
 
 from shops.fields import DateField
 from shops.models import Branch, Membership, Role, Shop
-from shops.renderers import DrawnWidgetsRenderer
 from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
 from tickets.sla_status import SlaStatus
@@ -24,9 +23,6 @@ def _day(label: str) -> DateField:
 
 
 class WorksOrderFilterForm(forms.Form):
-    # Drawn on every request of the list, with some 40 options: in Python, not a template each.
-    default_renderer = DrawnWidgetsRenderer()
-
     # Plain choices read once: the select draws them and the chosen one is looked up among
     # them, where a ModelChoiceField would ask the database again to validate it.
     branch = forms.ChoiceField(required=False)

@@ -316,7 +316,7 @@ LOGGING = {
     },
 }
 
-FORM_RENDERER = "shops.renderers.BootstrapFormRenderer"
+FORM_RENDERER = "shops.renderers.DrawnWidgetsRenderer"
 
 # Device passcodes are encrypted with their own key(s), never with SECRET_KEY, so rotating
 # one never exposes or breaks the other. Comma-separated Fernet keys: the first encrypts,

@@ -26,6 +26,8 @@ class EveryKindForm(forms.Form):
         choices=CHOICES[1:], required=False, widget=forms.CheckboxSelectMultiple
     )
     radio = forms.ChoiceField(choices=CHOICES[1:], required=False, widget=forms.RadioSelect)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    tick = forms.BooleanField(required=False)
 
 
 def drawn_by(renderer_class, data=None, extra_attrs=None) -> list[str]:
@@ -57,6 +59,8 @@ def drawn_by(renderer_class, data=None, extra_attrs=None) -> list[str]:
             "many": ["a", "7"],
             "ticks": ['"q"', "7"],
             "radio": "a",
+            "notes": 'Line one & <two>\n\n  "three"',
+            "tick": "on",
         },
     ],
 )
