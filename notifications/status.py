@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -33,6 +34,7 @@ from parts.models import Part, PartStatus, PurchaseOrder, PurchaseOrderLine, Wor
 from shops import ratelimit
 from shops.models import OpeningHours
 from shops.money import format_money
+from shops.prepared import Prepared
 from shops.ratelimit import client_address
 from tickets.models import (
     Approval,
@@ -126,19 +128,27 @@ def slow_down(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
+def _linked(token_hash: str) -> QuerySet[WorksOrder]:
+    return (
+        WorksOrder.objects.all_shops()
+        .select_related("shop", "branch", "device", "assigned_to__user")
+        .defer("passcode_secret", "collection_signature_png")  # never needed here
+        .filter(status_token_hash=token_hash)
+        .order_by()[:1]  # the hash is unique: no ordering to work out or sort by
+    )
+
+
+# Every customer's click on an SMS link asks it: put together once (2 ms a time).
+LINKED = Prepared(_linked, token_hash=str)
+
+
 def find_works_order(token: str) -> WorksOrder | None:
     """The works order whose link this is, if it is still open to the customer. The token alone
     identifies it (and so the shop)."""
     if not 16 <= len(token) <= 64:
         return None
     with tenancy.all_shops():  # the token is global by design: it names the shop
-        found = list(
-            WorksOrder.objects.all_shops()
-            .select_related("shop", "branch", "device", "assigned_to__user")
-            .defer("passcode_secret", "collection_signature_png")  # never needed here
-            .filter(status_token_hash=status_token_hash(token))
-            .order_by()[:1]  # the hash is unique: no ordering to work out or sort by
-        )
+        found = LINKED.fetch(token_hash=status_token_hash(token))
     if not found:
         return None
     works_order = found[0]
