@@ -140,6 +140,12 @@ class MonthlyDuration(Durations):
                 include=["branch", "key", "seconds", "jobs"],
                 name="monthly_duration_read",
             ),
+            # The busiest keys' rows only (the dashboard's first rows of device models).
+            models.Index(
+                fields=["shop", "measure", "key", "day"],
+                include=["branch", "seconds", "jobs"],
+                name="monthly_duration_by_key",
+            ),
         ]
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 
 from shops.fields import DateField
 from shops.models import Branch, Membership, Role, Shop
+from shops.prepared import Prepared
 from tickets.models import Priority, Status
 from tickets.selectors import ListFilters
 from tickets.sla_status import SlaStatus
@@ -20,6 +22,24 @@ PROMISE_CHOICES = [
 def _day(label: str) -> DateField:
     """A day to filter from or to, picked with the browser's date picker."""
     return DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _branches(shop_id: int) -> QuerySet[Branch]:
+    return Branch.objects.for_shop(shop_id).order_by("code")
+
+
+def _technicians(shop_id: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.for_shop(shop_id)
+        .filter(is_active=True, role=Role.TECHNICIAN)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+# The list draws its filters on every request: their choices' queries are put together once.
+BRANCHES = Prepared(_branches, shop_id=int)
+TECHNICIANS = Prepared(_technicians, shop_id=int)
 
 
 class WorksOrderFilterForm(forms.Form):
@@ -94,17 +114,11 @@ class WorksOrderFilterForm(forms.Form):
         self.fields["repaired_by"].choices = [("", "Anyone")] + [
             (pk, m.user.full_name or m.user.email) for pk, m in self.repairers.items()
         ]
-        self.branches = {b.code: b for b in Branch.objects.for_shop(shop).order_by("code")}
+        self.branches = {b.code: b for b in BRANCHES.fetch(shop_id=shop.pk)}
         self.fields["branch"].choices = [("", "All branches")] + [
             (code, f"{code} · {branch.name}") for code, branch in self.branches.items()
         ]
-        technicians = (
-            Membership.objects.for_shop(shop)
-            .filter(is_active=True, role=Role.TECHNICIAN)
-            .select_related("user")
-            .order_by("user__full_name")
-        )
-        self.technicians = {member.pk: member for member in technicians}
+        self.technicians = {member.pk: member for member in TECHNICIANS.fetch(shop_id=shop.pk)}
         self.fields["technician"].choices = [("", "Anyone")] + [
             (pk, member.user.full_name or member.user.email)
             for pk, member in self.technicians.items()
