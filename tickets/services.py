@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -60,6 +61,11 @@ class ConsentData:
     signature_png: bytes | None = None
 
 
+# Whether this request (or task) wrote to a job's timeline: an HTMX answer then tells the page,
+# whose timeline redraws itself (tickets.middleware). Every entry is built by _entry below.
+TIMELINE_WRITTEN: ContextVar[bool] = ContextVar("timeline_written", default=False)
+
+
 def _entry(
     works_order: WorksOrder,
     event: str,
@@ -70,6 +76,7 @@ def _entry(
 ) -> TimelineEntry:
     if via := acting_via():  # an API key: the timeline names it, not the manager who made it
         data.setdefault("via", via)
+    TIMELINE_WRITTEN.set(True)
     return TimelineEntry(
         shop_id=works_order.shop_id,
         works_order=works_order,

@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("works-orders/<str:number>/passcode/", detail.passcode_reveal, name="passcode_reveal"),
     path(
+        "works-orders/<str:number>/timeline/",
+        detail.works_order_timeline,
+        name="works_order_timeline",
+    ),
+    path(
         "works-orders/<str:number>/warranty/",
         detail.works_order_warranty,
         name="works_order_warranty",

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "audit.middleware.AuditContextMiddleware",
     "api.middleware.ApiKeyMiddleware",
     "shops.middleware.HtmxMessagesMiddleware",
+    "tickets.middleware.TimelineChangedMiddleware",
     "csp.middleware.CSPMiddleware",
     "shops.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in into the lockout page

@@ -73,10 +73,16 @@ def test_the_counter_lends_a_loaner_and_takes_it_back(signed_in_page, live_serve
     assert not axe_findings(page), describe(axe_findings(page))
     if width == 390:
         assert not sideways_overflow(page)
+    note = page.get_by_role("textbox", name="Note (required)")
+    note.fill("Customer asked for a case with the loaner")  # half-typed when the loan is made
     panel.get_by_role("button", name="Lend").click()
 
     expect(panel).to_contain_text("Out")
     expect(panel).to_contain_text("£40.00 (cash)")
+    # The timeline further down says so too, without the page being loaded again.
+    expect(page.locator("#timeline")).to_contain_text("Lent iPhone 11 64 GB")
+    expect(note).to_have_value("Customer asked for a case with the loaner")
+    shot_of(page.locator("#timeline"), f"timeline-after-lending-{width}")
     shot_of(page.locator("#loaner"), f"loaner-panel-out-{width}")
     loan = Loan.objects.for_shop(personas.shop).get(works_order=job)
     assert loan.deposit.amount == Decimal("40.00") and loan.deposit.held

@@ -380,6 +380,19 @@ def works_order_detail(request: ShopRequest, number: str) -> HttpResponse:
     return _render(request, _page_works_order(request, number))
 
 
+@shop_member_required()
+def works_order_timeline(request: ShopRequest, number: str) -> HttpResponse:
+    """The page's timeline entries again, after a panel wrote to it (tickets.middleware)."""
+    works_order = get_works_order(request, number)  # another shop's number: 404, whatever asks
+    if not request.htmx:
+        return redirect(reverse("works_order_detail", args=[number]) + "#timeline")
+    rows = PAGE_LISTS["timeline"].fetch(shop_id=request.shop.pk, works_order_id=works_order.pk)
+    keep_as_prefetched(works_order, "timeline", rows)
+    response = render(request, "tickets/detail.html#timeline-entries", {"wo": works_order})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 @never_cache
 @shop_member_required(*PASSCODE_ROLES)
 def passcode_reveal(request: ShopRequest, number: str) -> HttpResponse:
