@@ -5,9 +5,9 @@ from tickets.services import TIMELINE_WRITTEN
 
 
 class TimelineChangedMiddleware:
-    """An HTMX request that wrote to a job's timeline (a loaner lent or taken back, a parcel
-    booked in, a payment taken in a panel) answers with the `timelineChanged` event: the
-    works-order page's timeline, drawn before the panel changed, then fetches itself again."""
+    """An HTMX request that wrote to a job's timeline (a loaner lent or taken back with its
+    deposit, say: whatever made an entry) answers with the `timelineChanged` event: the
+    works-order page's timeline entries, drawn before the panel changed, fetch themselves again."""
 
     def __init__(self, get_response):
         self.get_response = get_response
