@@ -39,7 +39,7 @@ class Customer(ShopOwned):
     sms_opt_out_word = models.CharField(max_length=20, blank=True)
 
     class Meta:
-        ordering = ["full_name"]
+        ordering = ["full_name", "id"]  # the id: namesakes keep their places across pages
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "phone"],
@@ -61,12 +61,22 @@ class Customer(ShopOwned):
             # partial index for `phone = $1`: without these it reads the whole shop.
             models.Index(fields=["shop", "phone"], name="customer_phone"),
             models.Index(fields=["shop", "email"], name="customer_email"),
+            # An email's beginning, typed in a search: byte-wise ranges (~>=~ and ~<~, safe
+            # under the shop policy) whatever the database's collation.
+            models.Index(
+                fields=["shop", "email"],
+                opclasses=["int8_ops", "text_pattern_ops"],
+                name="customer_email_prefix",
+            ),
             # Name search as you type (ILIKE '%…%' and similarity) within one shop.
             GinIndex(
                 fields=["shop", "full_name"],
                 opclasses=["int8_ops", "gin_trgm_ops"],
                 name="customer_name_trgm",
             ),
+            # The customer list, everyone by name: a page is read in order along this index,
+            # where the big shop's 235,000 customers were sorted for each page (100 ms).
+            models.Index(fields=["shop", "full_name", "id"], name="customer_by_name"),
         ]
 
     def __str__(self) -> str:

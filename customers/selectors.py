@@ -33,6 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Lookup
 from django.utils import timezone
 
 from customers.models import Customer
@@ -48,6 +49,53 @@ _PHONE_LIKE = re.compile(r"^[\d\s()+\-./]+$")
 
 
 # Matching ------------------------------------------------------------------------------------
+# Every condition is one an index answers beneath the shop policy (row-level security lets only
+# LEAKPROOF operators be index conditions; tenancy 0002 and 0005): ILIKE and the similarity
+# operators on the trigram index, byte-wise ranges for an email's beginning. One that cannot
+# (Django's icontains is UPPER(name) LIKE …, startswith is LIKE) has the whole OR read each of
+# the shop's customers: 370 ms a keystroke for "smith" among 235,000, where this takes 40 ms.
+
+
+class _Operator(Lookup):
+    """`lhs <operator> rhs` for an operator Django has no lookup for; used as an expression."""
+
+    operator = ""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} {self.operator} {rhs}", [*lhs_params, *rhs_params]
+
+
+class _ILike(_Operator):
+    lookup_name = "ilike"
+    operator = "ILIKE"
+
+
+class _AtLeastBytewise(_Operator):
+    lookup_name = "pattern_gte"
+    operator = "~>=~"
+
+
+class _BelowBytewise(_Operator):
+    lookup_name = "pattern_lt"
+    operator = "~<~"
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _starts_with(column: str, prefix: str) -> Q:
+    """`column` begins with `prefix`, as a byte-wise range: [prefix, prefix with its last
+    character one higher). UTF-8 keeps code point order, so bytes and characters agree."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates are no characters: the next one is U+E000
+        last = 0xE000
+    condition = Q(_AtLeastBytewise(F(column), prefix))
+    if last <= 0x10FFFF:
+        condition &= Q(_BelowBytewise(F(column), prefix[:-1] + chr(last)))
+    return condition
 
 
 def _phone_conditions(shop: Shop, q: str) -> tuple[Q | None, Q | None]:
@@ -82,7 +130,7 @@ def _email_conditions(q: str) -> tuple[Q | None, Q | None]:
         return None, None
     email = q.lower()
     # Emails are stored lower-case, so these are case-insensitive matches.
-    return (Q(email=email) if "@" in email else None), Q(email__startswith=email)
+    return (Q(email=email) if "@" in email else None), _starts_with("email", email)
 
 
 def _name_condition(q: str) -> Q | None:
@@ -91,7 +139,7 @@ def _name_condition(q: str) -> Q | None:
     # ILIKE and the similarity operators all use the trigram GIN index on (shop, full_name);
     # the last two find names typed with a slip ("Jon Smtih") or half typed ("Smi").
     return (
-        Q(full_name__icontains=q)
+        Q(_ILike(F("full_name"), f"%{_like_escape(q)}%"))
         | Q(TrigramSimilar(F("full_name"), Value(q)))
         | Q(TrigramWordSimilar(F("full_name"), Value(q)))
     )
@@ -105,6 +153,8 @@ def customer_search(shop: Shop, q: str) -> QuerySet[Customer]:
     """
     q = " ".join((q or "").split())
     customers = Customer.objects.for_shop(shop)
+    if "\x00" in q:  # no stored value holds a NUL (shops/lookups.py), and psycopg sends none
+        return customers.none()
     phone_exact, phone_partial = _phone_conditions(shop, q)
     email_exact, email_prefix = _email_conditions(q)
     by_name = _name_condition(q)
@@ -183,18 +233,32 @@ def _count_of(rows: QuerySet) -> Coalesce:
 
 
 def customers_for_list(shop: Shop, q: str = "") -> QuerySet[Customer]:
-    """The customer list: matching `q` (or everyone, by name), with what the table shows.
+    """The customer list: matching `q` (or everyone, by name along customer_by_name), in the
+    list's order; only what picks and orders them (customer_rows adds what the table shows)."""
+    return customer_search(shop, q) if q.strip() else Customer.objects.for_shop(shop)
 
-    Counts come from correlated subqueries, so each page is one query however many rows.
-    """
-    customers = customer_search(shop, q) if q.strip() else Customer.objects.for_shop(shop)
+
+def customer_rows(shop: Shop, chosen: QuerySet[Customer]) -> list[Customer]:
+    """The customers `chosen` (a page sliced from customers_for_list), in its order, with their
+    devices, works orders and last visit counted: for that page's rows only. Counted in the
+    same query as the page's slice, the counts ran for every row the page skipped over too
+    (page 300 of the big shop: 450 ms)."""
+    ids = list(chosen.values_list("pk", flat=True))
     works_orders = _works_orders_of(shop)
-    return customers.annotate(
-        devices_count=_count_of(Device.objects.for_shop(shop).filter(customer=OuterRef("pk"))),
-        works_orders_count=_count_of(works_orders),
-        last_visit=Subquery(works_orders.order_by("-created_at").values("created_at")[:1]),
-        is_returning=ExpressionWrapper(Q(works_orders_count__gte=2), output_field=BooleanField()),
+    rows = (
+        Customer.objects.for_shop(shop)
+        .filter(pk__in=ids)
+        .annotate(
+            devices_count=_count_of(Device.objects.for_shop(shop).filter(customer=OuterRef("pk"))),
+            works_orders_count=_count_of(works_orders),
+            last_visit=Subquery(works_orders.order_by("-created_at").values("created_at")[:1]),
+            is_returning=ExpressionWrapper(
+                Q(works_orders_count__gte=2), output_field=BooleanField()
+            ),
+        )
     )
+    place = {pk: i for i, pk in enumerate(ids)}
+    return sorted(rows, key=lambda customer: place[customer.pk])
 
 
 # One customer's page -------------------------------------------------------------------------

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET
 
 from customers.access import get_customer
 from customers.forms import CustomerForm
-from customers.selectors import customer_matches, customer_profile, customers_for_list
+from customers.selectors import (
+    customer_matches,
+    customer_profile,
+    customer_rows,
+    customers_for_list,
+)
 from shops.access import ShopRequest, shop_member_required
 from shops.fields import SearchForm
 from shops.models import COUNTER
@@ -37,6 +42,7 @@ def customer_list(request: ShopRequest) -> HttpResponse:
     if search.refused:
         customers = customers.none()
     page = Paginator(customers, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = customer_rows(request.shop, page.object_list)
     template = "customers/list.html#results" if _wants_fragment(request) else "customers/list.html"
     context = {"q": search.shown, "search": search, "page": page, "can_edit": can_edit(request)}
     response = render(request, template, context)

@@ -137,6 +137,20 @@ def test_the_list_pages_fifty_at_a_time(client_as, personas):
     assert "page 1 of 2" in first
 
 
+def test_namesakes_each_show_once_across_the_pages_with_their_own_counts(client_as, personas):
+    # The list orders by name, then by id, so 55 "Sam Lee"s keep their places from page to
+    # page; the second page's rows get their counts too (counted for the page's rows alone).
+    namesakes = CustomerFactory.create_batch(55, shop=personas.shop, full_name="Sam Lee")
+    last = namesakes[-1]
+    DeviceFactory(shop=personas.shop, customer=last)
+    client = client_as(personas.owner)
+    pages = [client.get(reverse("customers"), {"page": n}).content.decode() for n in (1, 2)]
+    shown = [int(pk) for page in pages for pk in re.findall(r'href="/customers/(\d+)/"', page)]
+    assert shown == sorted(c.pk for c in namesakes)
+    row = pages[1].split(f'href="/customers/{last.pk}/"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'<td class="text-end">(\d+)</td>', row) == ["1", "0"]
+
+
 def test_the_list_counts_devices_and_works_orders(client_as, personas):
     customer = CustomerFactory(shop=personas.shop, full_name="Jane Smith")
     for _ in range(2):
