@@ -21,6 +21,7 @@ from customers.selectors import (
 from shops.access import ShopRequest, shop_member_required
 from shops.fields import SearchForm
 from shops.models import COUNTER
+from shops.paging import planned_with_its_values
 
 PER_PAGE = 50
 
@@ -41,8 +42,9 @@ def customer_list(request: ShopRequest) -> HttpResponse:
     customers = customers_for_list(request.shop, search.text)
     if search.refused:
         customers = customers.none()
-    page = Paginator(customers, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = customer_rows(request.shop, page.object_list)
+    with planned_with_its_values():  # a search's count and page, planned for its words
+        page = Paginator(customers, PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = customer_rows(request.shop, page.object_list)
     template = "customers/list.html#results" if _wants_fragment(request) else "customers/list.html"
     context = {"q": search.shown, "search": search, "page": page, "can_edit": can_edit(request)}
     response = render(request, template, context)

@@ -70,6 +70,8 @@ GOALS = {
     "search by phone": (5, None),
     "search by number": (5, None),
     "search by name": (50, None),
+    "customer finder (intake)": (50, None),  # as the top bar's search by name
+    "customer list (pages)": (None, None),
     "intake POST": (25, None),
     "customer status page": (10, 7),
     "pause for parts, customer told": (None, None),
@@ -696,6 +698,29 @@ def run_benchmarks(shop_slug: str) -> list[Result]:
     searching("search by number", numbers, numbers)
     names = sample(Customer.objects.for_shop(shop), "full_name")
     searching("search by name", names, None)
+
+    # The intake screen's customer finder, as the counter types a name: a surname, or a first
+    # name and the start of the surname ("Emma Smi"); and the customer list, page by page.
+    typed = [
+        name.split()[-1] if i % 2 else f"{name.split()[0]} {name.split()[-1][:3]}"
+        for i, name in enumerate(names)
+    ]
+    lookup_url = reverse("customer_lookup")
+    results.append(
+        measure(
+            "customer finder (intake)",
+            lambda i: client.get(lookup_url, {"q": typed[i]}, headers=htmx),
+            expect(200),
+        )
+    )
+    customers_url = reverse("customers")
+    results.append(
+        measure(
+            "customer list (pages)",
+            lambda i: client.get(customers_url, {"page": 1 + (i % 10) * 40}),
+            expect(200),
+        )
+    )
 
     branch = Branch.objects.for_shop(shop).exclude(code=BOARD_BRANCH).order_by("pk")[0]
     signature = signature_data_url()

@@ -66,7 +66,7 @@ def _counted(count: int | None, per_page: int, bound: int) -> Counted:
 
 
 @contextmanager
-def _planned_with_its_values(alias: str) -> Iterator[None]:
+def planned_with_its_values(alias: str = "default") -> Iterator[None]:
     """Queries run inside are planned for their values each time, never from a statement the
     connection prepared (config/settings/base.py prepares one on its fifth run)."""
     connection = connections[alias]
@@ -110,7 +110,7 @@ def bounded_page(
         # No ordering, and planned for these values: how many rows each filter leaves differs
         # by thousands between values, and a generic plan of "Jack's jobs in progress" walked
         # all of Jack's 39,000 jobs (200 ms) where the actual values pick a 652-row index.
-        with _planned_with_its_values(queryset.db):
+        with planned_with_its_values(queryset.db):
             counted = queryset.order_by().values("pk")[: bound + 1].count()
         count = counted if counted <= bound else None
     return BoundedPage(found, number, _counted(count, per_page, bound), has_next)
