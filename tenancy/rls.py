@@ -148,3 +148,28 @@ def protect(table: str, *, shop_column: str = "shop_id") -> migrations.RunSQL:
             f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"
         ),
     )
+
+
+def _leakproof_sql(functions: list[str], leakproof: bool, slower: str) -> str:
+    setting = "LEAKPROOF" if leakproof else "NOT LEAKPROOF"
+    statements = "\n".join(f"        ALTER FUNCTION {f} {setting};" for f in functions)
+    return f"""
+DO $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+{statements}
+    ELSE
+        RAISE NOTICE 'not a superuser: {slower}';
+    END IF;
+END $$;
+"""
+
+
+def mark_leakproof(functions: list[str], *, slower: str) -> migrations.RunSQL:
+    """The migration operation that marks `functions` LEAKPROOF, so that conditions using them
+    can be index conditions beneath the shop policy. Only a superuser may; for an owner that is
+    not one, a notice names what is then `slower` and the functions are left as they are."""
+    return migrations.RunSQL(
+        _leakproof_sql(functions, True, slower),
+        reverse_sql=_leakproof_sql(functions, False, slower),
+    )

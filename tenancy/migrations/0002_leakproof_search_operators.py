@@ -12,6 +12,8 @@ that is not one, the migration leaves them (and search works, slower) with a not
 
 from django.db import migrations
 
+from tenancy import rls
+
 FUNCTIONS = [
     "reverse(text)",
     "text_pattern_lt(text, text)",
@@ -22,22 +24,9 @@ FUNCTIONS = [
 ]
 
 
-def _alter(leakproof: bool) -> str:
-    setting = "LEAKPROOF" if leakproof else "NOT LEAKPROOF"
-    statements = "\n".join(f"        ALTER FUNCTION {f} {setting};" for f in FUNCTIONS)
-    return f"""
-DO $$
-BEGIN
-    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-{statements}
-    ELSE
-        RAISE NOTICE 'not a superuser: search functions left as they are (search is slower)';
-    END IF;
-END $$;
-"""
-
-
 class Migration(migrations.Migration):
     dependencies = [("tenancy", "0001_row_level_security")]
 
-    operations = [migrations.RunSQL(_alter(True), reverse_sql=_alter(False))]
+    operations = [
+        rls.mark_leakproof(FUNCTIONS, slower="search functions left as they are (search is slower)"),
+    ]

@@ -11,22 +11,9 @@ an owner that is not one, the migration leaves them (and the search works, slowe
 
 from django.db import migrations
 
+from tenancy import rls
+
 FUNCTIONS = ["word_similarity_commutator_op(text, text)"]
-
-
-def _alter(leakproof: bool) -> str:
-    setting = "LEAKPROOF" if leakproof else "NOT LEAKPROOF"
-    statements = "\n".join(f"        ALTER FUNCTION {f} {setting};" for f in FUNCTIONS)
-    return f"""
-DO $$
-BEGIN
-    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-{statements}
-    ELSE
-        RAISE NOTICE 'not a superuser: name similarity left as it is (customer search is slower)';
-    END IF;
-END $$;
-"""
 
 
 class Migration(migrations.Migration):
@@ -35,4 +22,6 @@ class Migration(migrations.Migration):
         ("customers", "0004_list_by_name"),  # pg_trgm is there by then
     ]
 
-    operations = [migrations.RunSQL(_alter(True), reverse_sql=_alter(False))]
+    operations = [
+        rls.mark_leakproof(FUNCTIONS, slower="name similarity left as it is (customer search is slower)"),
+    ]
