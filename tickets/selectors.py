@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from customers.phones import try_e164
+from shops.paging import planned_with_its_values
 from tickets.models import QuoteLine, Status, WorksOrder
 from tickets.sla_status import sla_status, sla_status_filter
 
@@ -417,7 +419,11 @@ def works_order_search(shop: Shop, q: str, limit: int = 10) -> list[SearchResult
     alternatives, params = _alternatives(read_search(q, phone_region=shop.phone_region))
     if not alternatives:
         return []
-    with connection.cursor() as cursor:
+    # A name is planned for its words each time: the generic plan of a prepared statement
+    # (from its sixth run) read the shop's customers along (shop, full_name) and checked each
+    # one's name (95 ms where the trigram index takes 5). Numbers, phones and IMEIs keep theirs.
+    by_name = any(a.kind == Kind.NAME for a in alternatives)
+    with planned_with_its_values() if by_name else nullcontext(), connection.cursor() as cursor:
         cursor.execute(_search_sql(alternatives), params | {"shop": shop.pk, "limit": limit})
         rows = cursor.fetchall()
     return [SearchResult(*row) for row in rows]
