@@ -64,3 +64,22 @@ def register() -> None:
     for field in (CharField, TextField):
         for lookup in classes:
             field.register_lookup(lookup)
+
+
+# Patterns for the searches, which write their own conditions (tickets.selectors,
+# customers.selectors) so that indexes answer them beneath the shop policy.
+
+
+def like_escape(text: str) -> str:
+    """`text` matched literally inside a LIKE or ILIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def prefix_end(prefix: str) -> str | None:
+    """The first text after every text that begins with `prefix`, compared byte-wise (as
+    text_pattern_ops and ~<~ do): `prefix` with its last character one higher. UTF-8 keeps code
+    point order, so bytes and characters agree. None after U+10FFFF, the last character."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates are no characters: the next one is U+E000
+        last = 0xE000
+    return prefix[:-1] + chr(last) if last <= 0x10FFFF else None

@@ -24,6 +24,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from customers.phones import try_e164
+from shops.lookups import like_escape, prefix_end
 from shops.paging import planned_with_its_values
 from tickets.models import QuoteLine, Status, WorksOrder
 from tickets.sla_status import sla_status, sla_status_filter
@@ -183,10 +184,6 @@ def works_order_rows(shop: Shop, chosen: QuerySet[WorksOrder]) -> QuerySet[Works
 # Search ----------------------------------------------------------------------------------
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class Kind:
     """What a result matched, in the words the dropdown shows."""
 
@@ -312,7 +309,7 @@ def _starts_with(column: str, prefix: str, name: str, params: dict) -> str:
     parameter into an index range, so it would read every row of the shop.
     """
     params[f"{name}_from"] = prefix
-    params[f"{name}_to"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    params[f"{name}_to"] = prefix_end(prefix)  # the searches' digits and hyphens always have one
     return f"({column} ~>=~ %({name}_from)s AND {column} ~<~ %({name}_to)s)"
 
 
@@ -345,7 +342,7 @@ def _alternatives(terms: SearchTerms) -> tuple[list[Alternative], dict]:
                 similarity="similarity(c.full_name, %(name)s)",
             )
         )
-        params |= {"name": terms.name, "name_like": f"%{_like_escape(terms.name)}%"}
+        params |= {"name": terms.name, "name_like": f"%{like_escape(terms.name)}%"}
     # Each device condition repeats its partial index's predicate (imei <> '', serial <> '').
     if terms.imei:
         alternatives.append(Alternative("device", "d.imei = %(imei)s", Kind.IMEI, EXACT))

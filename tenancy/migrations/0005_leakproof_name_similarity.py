@@ -5,8 +5,8 @@ word_similarity_commutator_op, for a name half typed or typed with a slip) canno
 row's value and says nothing but its result, so it is marked LEAKPROOF and may be an index
 condition beneath the shop policy. Without it every name search read each of
 the shop's customers and worked out its trigrams: 370 ms for "smith" among 235,000 customers,
-on every keystroke of the intake screen's customer finder. Only a superuser may mark them; for
-an owner that is not one, the migration leaves them (and the search works, slower) with a notice.
+on every keystroke of the intake screen's customer finder. Only a superuser may mark it; for
+an owner that is not one, the migration leaves it (and the search works, slower) with a notice.
 """
 
 from django.db import migrations
