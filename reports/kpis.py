@@ -345,6 +345,9 @@ class Spread:
     p90: float | None = None
 
 
+BY_BRANCH = "branch_id::text"  # _durations' group for a row per branch
+
+
 def _durations(
     shop: Shop,
     branches,
@@ -358,7 +361,7 @@ def _durations(
     rolled-up histograms up to the mark and from the jobs after it, each duration rounded as
     the rollups round it (reports.rollups.bucket): percentile_cont's interpolation over those
     counts, so the rollups and the live query give the same figures. `group` is "key", "''"
-    (everything as one) or "branch_id::text". With `top` (group "key" only), only the `top`
+    (everything as one) or BY_BRANCH. With `top` (group "key" only), only the `top`
     keys with the most jobs of the first measure in the period are worked out (_busiest_keys)."""
     p = {**_params(shop, branches, period), "measures": list(measures)}
     only_chosen = ""
@@ -368,9 +371,12 @@ def _durations(
         p["chosen"] = _busiest_keys(p, measures, branches, top)
         only_chosen = "WHERE key = ANY(%(chosen)s)"
     sql = f"""
-        WITH hist AS NOT MATERIALIZED ({_histogram(measures, branches)}), counted AS (
-            SELECT measure, {group} AS grp, day >= %(mid_day)s AS now, seconds,
-                   SUM(jobs) AS jobs
+        WITH hist AS NOT MATERIALIZED (
+            {_histogram(measures, branches, by_branch=group == BY_BRANCH)}
+        ), counted AS (
+            SELECT measure COLLATE "C" AS measure, ({group}) COLLATE "C" AS grp,
+                   day >= %(mid_day)s AS now, seconds,
+                   SUM(jobs)::integer AS jobs
             FROM hist {only_chosen}
             GROUP BY 1, 2, 3, 4
         ), ranked AS (
@@ -379,7 +385,8 @@ def _durations(
               SUM(jobs) OVER (PARTITION BY measure, grp, now) AS total
             FROM counted
         ), placed AS (
-            SELECT *, 0.5 * (total - 1) AS r50, 0.9 * (total - 1) AS r90 FROM ranked
+            SELECT *, (total - 1) / 2.0::float8 AS r50, 9 * (total - 1) / 10.0::float8 AS r90
+            FROM ranked
         )
         SELECT g.*, {LABELS[label]} FROM (
         SELECT measure, grp, now, MAX(total),
@@ -406,14 +413,19 @@ def _durations(
     return found, labels
 
 
-def _histogram(measures: Sequence[str], branches) -> str:
+def _histogram(measures: Sequence[str], branches, *, by_branch: bool = False) -> str:
     """SQL: rows (measure, branch_id, key, day, seconds, jobs) of the duration histograms of
-    `measures` (%(measures)s) over both periods: rolled up to the mark, live after it."""
+    `measures` (%(measures)s) over both periods: rolled up to the mark, live after it. All
+    branches taken as one (no `branches` chosen and not `by_branch`), the rolled-up rows are
+    the shop-wide histograms' (half to a fifth as many) and their branch_id is NULL."""
     lives = "\n UNION ALL ".join(DURATIONS[m].live(_in_branches("w", branches)) for m in measures)
+    across = not by_branch and not _branch_ids(branches)
     rolled = rolled_up(
         "duration",
-        "r.measure, r.branch_id, r.key, r.day, r.seconds, r.jobs",
+        f"r.measure, {'NULL::bigint' if across else 'r.branch_id'}, r.key, r.day, r.seconds,"
+        " r.jobs",
         f"AND r.measure = ANY(%(measures)s) {_in_branches('r', branches)}",
+        across_branches=across,
     )
     return f"""{rolled}
         UNION ALL
@@ -615,7 +627,7 @@ ASSIGNMENT_COLUMNS = [
 
 def assignment_time(shop: Shop, branches, period: Period) -> Table:
     """Per branch: how long jobs first picked up (started) in the period waited since intake."""
-    found, names_of = _durations(shop, branches, period, ["started"], "branch_id::text", "branch")
+    found, names_of = _durations(shop, branches, period, ["started"], BY_BRANCH, "branch")
     ids = sorted({int(grp) for _m, grp, _now in found})
     names = [c.name for c in ASSIGNMENT_COLUMNS]
     rows = []

@@ -4,7 +4,8 @@ RollupMark.through and works out the later days (today) live from the works orde
 
 Most have a monthly twin, the same rows summed over each month (`day` its first day), so a year
 is read as twelve months rather than 365 days; reports.rollups.rolled_days says which days of a
-period are read from which.
+period are read from which. The duration histograms, the largest, are also kept summed over the
+shop's branches, day by day and month by month, for a dashboard of all branches.
 
 And the weekly summary's claims: one row per manager and week, written before the email is, so
 no beat, worker or rerun can send the same week twice."""
@@ -145,6 +146,63 @@ class MonthlyDuration(Durations):
                 fields=["shop", "measure", "key", "day"],
                 include=["branch", "seconds", "jobs"],
                 name="monthly_duration_by_key",
+            ),
+        ]
+
+
+class ShopDurations(ShopOwned):
+    """The histograms summed over the shop's branches: what a dashboard of all branches reads
+    (those of one branch read reports_daily/monthlyduration). Per day, a year's stays are half
+    the rows they are per branch; per month, a fifth (turnaround by repair type: half)."""
+
+    day = models.DateField()
+    measure = models.CharField(max_length=30)
+    key = models.TextField(blank=True, default="")
+    seconds = models.BigIntegerField()
+    jobs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} on {self.day}: {self.measure} {self.key} {self.seconds} s"
+
+
+class DailyShopDuration(ShopDurations):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "measure", "key", "seconds"],
+                name="daily_shop_duration_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["key", "seconds", "jobs"],
+                name="daily_shop_duration_read",
+            ),
+        ]
+
+
+class MonthlyShopDuration(ShopDurations):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "day", "measure", "key", "seconds"],
+                name="monthly_shop_duration_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "measure", "day"],
+                include=["key", "seconds", "jobs"],
+                name="monthly_shop_duration_read",
+            ),
+            models.Index(
+                fields=["shop", "measure", "key", "day"],
+                include=["seconds", "jobs"],
+                name="monthly_shop_duration_by_key",
             ),
         ]
 

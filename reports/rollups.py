@@ -422,6 +422,47 @@ def _recount_months(table: str, shop: str) -> str:
     """
 
 
+def _recount_shop_days(shop: str) -> list[str]:
+    """SQL recounting the shop-wide daily histograms of the days %(first)s..%(last)s from the
+    per-branch days just counted (rewritten whole, as those are)."""
+    days = f"day BETWEEN %(first)s AND %(last)s {shop}"
+    return [
+        f"DELETE FROM reports_dailyshopduration WHERE {days}",
+        "INSERT INTO reports_dailyshopduration (shop_id, day, measure, key, seconds, jobs)"
+        f" SELECT shop_id, day, measure, key, seconds, SUM(jobs) FROM reports_dailyduration"
+        f" WHERE {days} GROUP BY shop_id, day, measure, key, seconds",
+    ]
+
+
+def _recount_shop_months() -> str:
+    """SQL recounting the shop-wide monthly histograms of the cells in rollup_touched from the
+    per-branch months just recounted: changed rows rewritten, those no branch holds any more
+    deleted, the rest left alone (as _recount_months does)."""
+    return f"""
+        WITH cells AS (
+            SELECT DISTINCT shop_id, day, k0 AS measure, k1 AS key, k2 AS seconds FROM {TOUCHED}
+        ), month AS (
+            SELECT m.shop_id, m.day, m.measure, m.key, m.seconds, SUM(m.jobs) AS jobs
+            FROM reports_monthlyduration m
+            WHERE (m.shop_id, m.measure, m.key, m.day)
+                  IN (SELECT shop_id, k0, k1, day FROM {TOUCHED})
+            GROUP BY 1, 2, 3, 4, 5
+        ), counted AS (
+            SELECT c.*, month.jobs FROM cells c LEFT JOIN month
+            ON month.shop_id = c.shop_id AND month.day = c.day AND month.measure = c.measure
+               AND month.key = c.key AND month.seconds = c.seconds
+        ), gone AS (
+            DELETE FROM reports_monthlyshopduration s USING counted c
+            WHERE c.jobs IS NULL AND s.shop_id = c.shop_id AND s.day = c.day
+              AND s.measure = c.measure AND s.key = c.key AND s.seconds = c.seconds
+        )
+        INSERT INTO reports_monthlyshopduration AS s (shop_id, day, measure, key, seconds, jobs)
+        SELECT shop_id, day, measure, key, seconds, jobs FROM counted WHERE jobs IS NOT NULL
+        ON CONFLICT (shop_id, day, measure, key, seconds) DO UPDATE SET jobs = EXCLUDED.jobs
+        WHERE s.jobs IS DISTINCT FROM EXCLUDED.jobs
+    """
+
+
 def _month_after(day: datetime.date) -> datetime.date:
     """The first day of the month after `day`'s."""
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
@@ -448,12 +489,17 @@ def rolled_days(
     return months, days
 
 
-def rolled_up(table: str, columns: str, where: str) -> str:
+def rolled_up(table: str, columns: str, where: str, *, across_branches: bool = False) -> str:
     """SQL: `columns` of a shop's rolled-up rows (alias r) of `table` ("repair", "duration" or
     "tally") that meet `where`, for the whole months %(months)s and the days %(days)s (as
-    rolled_days gives them)."""
+    rolled_days gives them). `across_branches` (durations only): from the shop-wide
+    histograms, whose rows have no branch, so neither `columns` nor `where` may name
+    r.branch_id."""
+    if across_branches and table != "duration":
+        raise ValueError("Only the durations are summed over the branches")
+    kind = "shopduration" if across_branches else table
     return " UNION ALL ".join(
-        f"SELECT {columns} FROM reports_{grain}{table} r"
+        f"SELECT {columns} FROM reports_{grain}{kind} r"
         f" WHERE r.shop_id = %(shop)s {where} AND r.day = ANY(%({days})s)"
         for grain, days in (("monthly", "months"), ("daily", "days"))
     )
@@ -498,11 +544,16 @@ def rollup_refresh(
             )
             for insert in inserts:
                 cursor.execute(insert, params)
+            if table == "duration":
+                for statement in _recount_shop_days(shop):
+                    cursor.execute(statement, params)
             if twin:  # and those they count in after
                 cursor.execute(_touched(table, shop, first=False), params)
                 # Counted, so the recount joins it by hashing rather than row by row.
                 cursor.execute(f"ANALYZE {TOUCHED}")
                 cursor.execute(_recount_months(table, shop), params)
+                if table == "duration":
+                    cursor.execute(_recount_shop_months())
                 cursor.execute(f"DROP TABLE {TOUCHED}")
 
 

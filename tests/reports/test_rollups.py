@@ -12,9 +12,11 @@ from reports.models import (
     DailyBranch,
     DailyDuration,
     DailyRepair,
+    DailyShopDuration,
     DailyTally,
     MonthlyDuration,
     MonthlyRepair,
+    MonthlyShopDuration,
     MonthlyTally,
     RollupMark,
 )
@@ -112,6 +114,28 @@ def test_a_whole_month_is_read_from_the_monthly_rollups(personas, week):
     assert repairs["Screen"] == 30  # the monthly row, not the days'
     repairs = {r.label: r.now["jobs"] for r in kpis.common_repairs(personas.shop, None, WEEK).rows}
     assert repairs["Screen"] == 3  # a week is read by day
+
+
+@pytest.mark.parametrize(
+    ("table", "period", "day"),
+    [(MonthlyShopDuration, MONTH, datetime.date(2026, 11, 1)),
+     (DailyShopDuration, WEEK, datetime.date(2026, 11, 3))],
+)  # fmt: skip
+def test_all_branches_are_read_from_the_shop_wide_histograms(personas, week, table, period, day):
+    rollups.rollup_catch_up(today=datetime.date(2026, 12, 6))
+    rows = table.objects.for_shop(personas.shop).filter(day=day, measure="ready:repair_type")
+    screen = rows.filter(key=str(week.screen.pk))
+    counted = sum(screen.values_list("jobs", flat=True))
+    assert counted > 0
+    screen.update(jobs=50)
+
+    def screen_ready(branches) -> int:
+        rows = kpis.turnaround(personas.shop, branches, period).rows
+        return next(r for r in rows if r.label == "Screen").now["ready_jobs"]
+
+    # Screen jobs ready: A and B, both at the one branch. All branches read the shop's rows.
+    assert screen_ready(None) == 2 - counted + 50 * screen.count()
+    assert screen_ready([personas.branch]) == 2  # one branch: its own rows
 
 
 @pytest.mark.parametrize(
@@ -241,6 +265,14 @@ def assert_months_are_their_days() -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"({summed} EXCEPT ALL {kept}) UNION ALL ({kept} EXCEPT ALL {summed})")
             assert cursor.fetchall() == [], table
+    # And the shop-wide histograms their branches' summed, day by day and month by month.
+    keys = "shop_id, day, measure, key, seconds"
+    for grain in ("daily", "monthly"):
+        summed = f"SELECT {keys}, SUM(jobs) FROM reports_{grain}duration GROUP BY {keys}"
+        kept = f"SELECT {keys}, jobs FROM reports_{grain}shopduration"
+        with connection.cursor() as cursor:
+            cursor.execute(f"({summed} EXCEPT ALL {kept}) UNION ALL ({kept} EXCEPT ALL {summed})")
+            assert cursor.fetchall() == [], f"{grain}shopduration"
 
 
 def test_the_months_stay_their_days_summed_through_refreshes(personas, week):
