@@ -66,18 +66,27 @@ def list_url(base: str, row: Row, branches: dict[int, Branch], branch: Branch | 
     return f"{base}?{urlencode(filters)}"
 
 
-def cell_url(href: str, column: Column) -> str:
-    """The row's link made the jobs behind one figure: the period's dates moved to the
-    column's event (ready_from → collected_from…) and its filters added."""
-    if not href or not (column.span or column.filters):
-        return href
-    base, _, query = href.partition("?")
-    filters = []
-    for name, value in parse_qsl(query):
-        if column.span and name.endswith(("_from", "_to")):
-            name = f"{column.span}_{name.rpartition('_')[2]}"
-        filters.append((name, value))
-    return f"{base}?{urlencode([*filters, *column.filters])}"
+class RowLinks:
+    """The links of one row's figures: the row's (the works-order list of the jobs behind it),
+    made for each column the jobs behind that figure — the period's dates moved to the
+    column's event (ready_from → collected_from…) and its filters added. The row's query is
+    read once, not once a figure."""
+
+    def __init__(self, href: str) -> None:
+        self.href = href
+        base, _, query = href.partition("?")
+        self.base, self.filters = base, parse_qsl(query)
+
+    def of(self, column: Column) -> str:
+        if not self.href or not (column.span or column.filters):
+            return self.href
+        filters = [
+            (f"{column.span}_{name.rpartition('_')[2]}", value)
+            if column.span and name.endswith(("_from", "_to"))
+            else (name, value)
+            for name, value in self.filters
+        ]
+        return f"{self.base}?{urlencode([*filters, *column.filters])}"
 
 
 # A longer table shows its first rows (each is sorted busiest first); "Show all" and the CSV
@@ -97,13 +106,14 @@ def shown_rows(
     rows = []
     for row in table.rows[:limit]:
         href = list_url(base, row, branches, branch)
+        links = RowLinks(href)
         cells = [
             Cell(
                 c.label,
                 figure_text(row.now.get(c.name), c, currency),
                 figure_text(row.before.get(c.name), c, currency) if table.compared else "",
                 _trend(row, c.name) if table.compared else "",
-                cell_url(href, c) if c.linked and row.now.get(c.name) not in (None, 0) else "",
+                links.of(c) if c.linked and row.now.get(c.name) not in (None, 0) else "",
             )
             for c in table.columns
         ]

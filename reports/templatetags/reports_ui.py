@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from html import escape
 
 from django import template
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -100,27 +101,27 @@ def trend_mark(trend: str) -> SafeString:
 
 
 @register.simple_tag
-def figure_cell(cell, compared: bool) -> SafeString:
-    """A dashboard table's figure: this period's (a link to the jobs behind it when it has
-    one) and, compared, the previous period's under it with the trend. A tag, not template
-    markup: a month's dashboard draws some 850 of them, a fifth of the page's time."""
-    now = format_html('<a href="{}">{}</a>', cell.href, cell.now) if cell.href else cell.now
-    before = (
-        format_html(
-            '<br><span class="small text-body-secondary text-nowrap">{} was {}</span>',
-            trend_mark(cell.trend),
-            cell.before,
+def figure_cells(row, compared: bool) -> SafeString:
+    """A dashboard row's figures, one <td> each: this period's (a link to the jobs behind it
+    when it has one) and, compared, the previous period's under it with the trend. One tag a
+    row, each cell written out with escape(), not template markup or format_html: a month's
+    dashboard draws some 700 figures, and building them was a third of the page's Python."""
+    cells = []
+    for cell in row.cells:
+        now = escape(cell.now)
+        if cell.href:
+            now = f'<a href="{escape(cell.href)}">{now}</a>'
+        before = (
+            '<br><span class="small text-body-secondary text-nowrap">'
+            f"{trend_mark(cell.trend)} was {escape(cell.before)}</span>"
+            if compared
+            else ""
         )
-        if compared
-        else ""
-    )
-    return format_html(
-        '<td data-label="{}" class="text-end"><span><span class="text-nowrap">{}</span>{}'
-        "</span></td>",
-        cell.label,
-        now,
-        before,
-    )
+        cells.append(
+            f'<td data-label="{escape(cell.label)}" class="text-end"><span>'
+            f'<span class="text-nowrap">{now}</span>{before}</span></td>'
+        )
+    return SafeString("".join(cells))
 
 
 @register.filter
