@@ -1,13 +1,23 @@
 import datetime
+import html
 
 from django import template
 from django.forms import BoundField
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 
 register = template.Library()
+
+
+def text(value: object) -> str:
+    """`value` made safe to write into HTML, as format_html makes its arguments (markup already
+    safe kept, anything else escaped as Django's escape does), without the lazy-string wrapper
+    that is most of escape's cost: for the tags a list draws many times a row."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
 
 _CLASS_BY_WIDGET = {
     "select": "form-select",
@@ -36,7 +46,7 @@ def badge(label: str, colour: str | None) -> SafeString:
     """A Bootstrap badge. Built here rather than by an inclusion tag's template: lists draw two
     a row, and a template each cost about 25 µs where this costs 2."""
     border = " border" if colour == "light" else ""
-    return format_html('<span class="badge text-bg-{}{}">{}</span>', colour, border, label)
+    return SafeString(f'<span class="badge text-bg-{text(colour)}{border}">{text(label)}</span>')
 
 
 @register.simple_tag
@@ -48,7 +58,7 @@ def day(value: datetime.date | None) -> SafeString | str:
         return ""
     value = template_localtime(value)  # as the date filter does: the shop's time
     shown = f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+    return SafeString(f'<time datetime="{value.isoformat()}">{text(shown)}</time>')
 
 
 @register.filter

@@ -49,6 +49,31 @@ def test_the_list_shows_the_shops_works_orders_newest_first(client_as, personas)
     assert "Standard" in body and "Intake" in body and "Unassigned" in body
 
 
+def test_a_row_shows_typed_text_as_text_and_says_what_is_unusual(client_as, personas):
+    typed = book(personas, fault_reported='<b>Won\'t charge</b> & "dead"')
+    typed.customer.full_name = "Zoë <i>O'Brien</i>"
+    typed.customer.save()
+    cancelled = book(personas, days_ago=1)
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=cancelled.pk).update(
+        status=Status.CANCELLED
+    )
+    online = book(personas, days_ago=2)
+    WorksOrder.objects.for_shop(personas.shop).filter(pk=online.pk).update(
+        drop_off_at=timezone.make_aware(datetime.datetime(2026, 12, 9, 14, 30)),
+        dropped_off_at=None,
+    )
+    body = client_as(personas.front_desk).get(URL).content.decode()
+    assert "<b>" not in body and "<i>O" not in body
+    assert '&lt;b&gt;Won&#x27;t charge&lt;/b&gt; &amp; &quot;dead&quot;' in body
+    assert "Zoë &lt;i&gt;O&#x27;Brien&lt;/i&gt;" in body
+    row = re.search(rf'<tr class="text-body-secondary">\s*<th scope="row"[^>]*><a[^>]*>'
+                    rf"{cancelled.number}<", body)  # fmt: skip
+    assert row, "a cancelled job's row is muted"
+    assert 'Booked online</span> <span class="small text-body-secondary">drop-off 9 Dec 14:30' in (
+        body
+    )
+
+
 def test_the_quote_total_is_the_same_as_the_receipts(client_as, personas):
     # Three 3p lines: VAT rounded per line is 1p each (12p gross); on the sum it would be 2p (11p).
     pennies = [LineData(description="Screw", unit_price=Decimal("0.03")) for _ in range(3)]
