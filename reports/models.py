@@ -84,7 +84,21 @@ class MonthlyRepair(RepairCounts):
         ]
 
 
-class Durations(ShopOwned):
+class Histogram(ShopOwned):
+    """A duration histogram's row: on a day (or in a month), how many jobs (or stays) of a
+    measure and key took `seconds`."""
+
+    day = models.DateField()
+    measure = models.CharField(max_length=30)
+    key = models.TextField(blank=True, default="")
+    seconds = models.BigIntegerField()
+    jobs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Durations(Histogram):
     """A duration histogram: per branch, day, measure and key, how many jobs (or stays) took
     `seconds`, each duration rounded to reports.rollups.bucket (the dashboard's displayed
     precision) so medians and 90th percentiles are read from the counts. Measures: "ready" and
@@ -96,11 +110,6 @@ class Durations(ShopOwned):
     branch = models.ForeignKey(
         "shops.Branch", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    day = models.DateField()
-    measure = models.CharField(max_length=30)
-    key = models.TextField(blank=True, default="")
-    seconds = models.BigIntegerField()
-    jobs = models.PositiveIntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -150,16 +159,10 @@ class MonthlyDuration(Durations):
         ]
 
 
-class ShopDurations(ShopOwned):
+class ShopDurations(Histogram):
     """The histograms summed over the shop's branches: what a dashboard of all branches reads
     (those of one branch read reports_daily/monthlyduration). Per day, a year's stays are half
     the rows they are per branch; per month, a fifth (turnaround by repair type: half)."""
-
-    day = models.DateField()
-    measure = models.CharField(max_length=30)
-    key = models.TextField(blank=True, default="")
-    seconds = models.BigIntegerField()
-    jobs = models.PositiveIntegerField(default=0)
 
     class Meta:
         abstract = True
