@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from html import escape
 
 from django import template
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -11,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 
+from shops.templatetags.ui import text
 from tickets.sla import duration_text
 from tickets.sla_status import SlaStatus
 
@@ -104,21 +104,21 @@ def trend_mark(trend: str) -> SafeString:
 def figure_cells(row, compared: bool) -> SafeString:
     """A dashboard row's figures, one <td> each: this period's (a link to the jobs behind it
     when it has one) and, compared, the previous period's under it with the trend. One tag a
-    row, each cell written out with escape(), not template markup or format_html: a month's
+    row, each cell written out with ui.text, not template markup or format_html: a month's
     dashboard draws some 700 figures, and building them was a third of the page's Python."""
     cells = []
     for cell in row.cells:
-        now = escape(cell.now)
+        now = text(cell.now)
         if cell.href:
-            now = f'<a href="{escape(cell.href)}">{now}</a>'
+            now = f'<a href="{text(cell.href)}">{now}</a>'
         before = (
             '<br><span class="small text-body-secondary text-nowrap">'
-            f"{trend_mark(cell.trend)} was {escape(cell.before)}</span>"
+            f"{trend_mark(cell.trend)} was {text(cell.before)}</span>"
             if compared
             else ""
         )
         cells.append(
-            f'<td data-label="{escape(cell.label)}" class="text-end"><span>'
+            f'<td data-label="{text(cell.label)}" class="text-end"><span>'
             f'<span class="text-nowrap">{now}</span>{before}</span></td>'
         )
     return SafeString("".join(cells))
@@ -129,5 +129,5 @@ def business_left(seconds: int | None) -> str:
     """Business time left as the rest of the app words it, or how long overdue."""
     if not isinstance(seconds, int | float):
         return ""
-    text = duration_text(int(seconds))
-    return f"{text} overdue" if seconds < 0 else f"{text} left"
+    span = duration_text(int(seconds))
+    return f"{span} overdue" if seconds < 0 else f"{span} left"
