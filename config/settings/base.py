@@ -214,6 +214,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Requests hand a committed message's send task to a thread of their process rather than wait on
 # the broker (notifications/publisher.py); the outbox sweep covers whatever that thread misses.
 OUTBOX_PUBLISH_IN_BACKGROUND = True
+# The KPI dashboard reads half its figures on a second connection, from a helper thread of the
+# process (reports/beside.py): 1 reads them all on the request's.
+DASHBOARD_CONNECTIONS = int(env("DASHBOARD_CONNECTIONS", "2"))
 CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     # A beat not taken within the minute is dropped: the next one catches up on its own.

@@ -14,6 +14,9 @@ CACHES = {
 }
 CELERY_TASK_ALWAYS_EAGER = False
 OUTBOX_PUBLISH_IN_BACKGROUND = False  # a test sees the task queued when its transaction commits
+# A test's rows are in its own transaction, which a second connection cannot see: the dashboard
+# reads on one (tests/reports/test_beside.py reads on two, with committed rows).
+DASHBOARD_CONNECTIONS = 1
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

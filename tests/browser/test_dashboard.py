@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.reports.kpi_scenes import known_week
+from tests.reports.kpi_scenes import _invoice, at, known_week
 
 pytestmark = pytest.mark.browser
 
@@ -94,13 +94,24 @@ def test_a_click_on_a_chart_bar_opens_the_jobs_behind_it(signed_in_page, live_se
 
 
 def test_the_dashboard_on_a_phone(signed_in_page, live_server, personas):
-    known_week(personas)
+    week = known_week(personas)
+    # A year's revenue of a busy shop: the headline card is half the phone's width.
+    _invoice(week.jobs["B"], personas.manager, "invoice", "INV-2", "17140127.16", at(6, 9))
     page = signed_in_page(personas.manager)
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/reports/dashboard/?period=custom&start=2026-11-02&end=2026-11-08")
     expect(page.locator("canvas[data-chart=volume]")).to_have_attribute(
         "data-drawn", "Birmingham|Coventry=3|1"
     )
+    headline = page.locator(".kpi-headline")
+    expect(headline.nth(2)).to_have_text("£17,140,207.16")
+    # Each figure on one line of its card, not broken after its point.
+    lines = page.evaluate(
+        "[...document.querySelectorAll('.kpi-headline')].map(e => {"
+        " const r = document.createRange(); r.selectNodeContents(e);"
+        " return [r.getClientRects().length, e.scrollWidth <= e.clientWidth]; })"
+    )
+    assert lines == [[1, True]] * 4
     screenshot(page, "issue14-dashboard-phone", full_page=False)
     page.locator("#kpi-volume").scroll_into_view_if_needed()
     screenshot(page, "issue14-dashboard-phone-volume", full_page=False)

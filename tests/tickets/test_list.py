@@ -64,7 +64,7 @@ def test_a_row_shows_typed_text_as_text_and_says_what_is_unusual(client_as, pers
     )
     body = client_as(personas.front_desk).get(URL).content.decode()
     assert "<b>" not in body and "<i>O" not in body
-    assert '&lt;b&gt;Won&#x27;t charge&lt;/b&gt; &amp; &quot;dead&quot;' in body
+    assert "&lt;b&gt;Won&#x27;t charge&lt;/b&gt; &amp; &quot;dead&quot;" in body
     assert "Zoë &lt;i&gt;O&#x27;Brien&lt;/i&gt;" in body
     row = re.search(rf'<tr class="text-body-secondary">\s*<th scope="row"[^>]*><a[^>]*>'
                     rf"{cancelled.number}<", body)  # fmt: skip
