@@ -30,7 +30,7 @@ def device_model_for_imei(shop: Shop, imei: str) -> DeviceModel | None:
     if not imei:
         return None
     return (
-        DeviceModel.objects.for_shop(shop)
+        DeviceModel.objects.for_shop_in_gin(shop)
         .filter(tacs__contains=[tac_of(imei)])
         .order_by("make", "name")
         .first()

@@ -136,7 +136,8 @@ def catalogue_learn_tac(*, device_model: DeviceModel, imei: str) -> bool:
     device_model = models.select_for_update().get(pk=device_model.pk)
     if tac in device_model.tacs:
         return False
-    if models.filter(tacs__contains=[tac]).exclude(pk=device_model.pk).exists():
+    claimed = DeviceModel.objects.for_shop_in_gin(device_model.shop_id).filter(tacs__contains=[tac])
+    if claimed.exclude(pk=device_model.pk).exists():
         return False
     device_model.tacs = [*device_model.tacs, tac]
     device_model.save(update_fields=["tacs"])

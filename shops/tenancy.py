@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 if TYPE_CHECKING:
     from shops.models import Shop
@@ -29,10 +31,23 @@ class ShopScopedQuerySet(models.QuerySet):
     _shop_scoped = False
 
     def for_shop(self, shop: Shop | int) -> ShopScopedQuerySet:
+        return self.filter(shop_id=self._shop_id(shop))
+
+    def for_shop_in_gin(self, shop: Shop | int) -> ShopScopedQuerySet:
+        """for_shop() for a search a GIN index with the shop in it should serve (btree_gin's
+        `int8_ops` column: the customers' name trigrams, the device models' TACs): the shop's
+        id is sent as a bigint. psycopg sends a small int as a smallint, and a GIN column of
+        bigints is searched with bigints only: compared with a smallint, the shop is left out of
+        the index scan and every shop's matches are read and filtered (the big shop's "Smith":
+        6,096 customers read where 1,418 are its own; 24 → 10 ms)."""
+        shop_id = Cast(Value(self._shop_id(shop)), models.BigIntegerField())
+        return self.filter(shop_id=shop_id)
+
+    def _shop_id(self, shop: Shop | int) -> int:
         shop_id = shop if isinstance(shop, int) else shop.pk
         if shop_id is None:
             raise UnscopedQuery(f"{self.model.__name__}: for_shop() needs a saved shop")
-        return self.filter(shop_id=shop_id)
+        return shop_id
 
     def all_shops(self) -> ShopScopedQuerySet:
         """Deliberately cross-shop: for sweeps and the superuser admin only."""
