@@ -2,8 +2,9 @@
 
 The dashboard's figures are some twenty statements, each waiting for the one before on the
 request's connection while the database's other core idles. Half of them read by a helper
-thread on its own connection take a year's dashboard of the big shop from about 310 to 220 ms
-(a month's: 145 to 100), the same statements either way (scripts/bench.py; README, Benchmarks).
+thread on its own connection take about a third off a year's dashboard of the big shop and a
+quarter off a month's, the same statements either way (README, Benchmarks, "7 December,
+night").
 
 The helper reads in a transaction of its own with the request's shop and user, so row-level
 security holds for it as for the request (and the same ContextVars: the dashboard's rollups
