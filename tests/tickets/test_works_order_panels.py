@@ -162,3 +162,23 @@ def test_a_job_on_the_bench_is_drawn_in_few_queries(
         assert "iPhone 13 battery" in page(client, works_order).content.decode()
     with django_assert_max_num_queries(4):  # the signed-in member, the job, the workload
         assert panel(client, works_order, "reassign", **HTMX).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(0, "0 min"), (45, "45 min"), (60, "1 h"), (149, "2 h 29 min"), (1500, "25 h")],
+)
+def test_bench_time_reads_in_hours_and_minutes(minutes, said):
+    from tickets.templatetags.works_orders import bench_time
+
+    assert bench_time(minutes) == said
+
+
+def test_time_logged_reads_in_hours_and_minutes(client_as, personas):
+    works_order = on_the_bench(personas)
+    client = client_as(personas.technician)
+    for minutes in ("90", "59"):
+        client.post(reverse("time_entry", args=[works_order.number]), {"time-minutes": minutes})
+    body = page(client, works_order).content.decode()
+    assert "<strong>Time logged:</strong> 2 h 29 min" in body
+    assert "· 1 h 30 min" in body and "· 59 min" in body

@@ -31,6 +31,18 @@ PRIORITY_COLOURS = {"standard": "light", "urgent": "danger", "vip": "warning", "
 
 
 @register.filter
+def bench_time(minutes: int | None) -> str:
+    """Minutes of bench work as people say them: "45 min", "2 h", "2 h 29 min" (never days:
+    a day of bench work is not 24 hours of it)."""
+    if minutes is None or minutes == "":
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+@register.filter
 def png_data_uri(data: bytes | memoryview | None) -> str:
     """Stored PNG bytes (e.g. a signature) as an <img src> that needs no URL of its own."""
     if not data:
