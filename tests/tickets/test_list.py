@@ -91,6 +91,15 @@ def test_the_quote_total_is_the_same_as_the_receipts(client_as, personas):
     assert "No quote" in body
 
 
+def test_a_quote_is_written_in_the_shops_currency_as_every_page_writes_money(client_as, personas):
+    big = [LineData(description="Logic board", unit_price=Decimal("1234.50"))]
+    book(personas, lines=big)
+    assert "£1,481.40" in client_as(personas.owner).get(URL).content.decode()  # 20 % VAT
+    personas.shop.currency = "EUR"
+    personas.shop.save(update_fields=["currency"])
+    assert "€1,481.40" in client_as(personas.owner).get(URL).content.decode()
+
+
 def test_the_list_filters_by_branch(client_as, personas):
     at_bhm, at_cov = book(personas), book(personas, branch=personas.other_branch)
     response = client_as(personas.owner).get(URL, {"branch": "COV"})

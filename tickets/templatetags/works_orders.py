@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
+from shops.money import format_money
 from shops.templatetags.ui import badge, day, text
 from tickets.board import CLOCK_STOPPED, DONE
 from tickets.models import Status
@@ -172,8 +173,7 @@ def works_order_row(context, works_order) -> SafeString:
     else:
         assigned = '<span class="text-body-secondary">Unassigned</span>'
     if wo.quote_gross is not None:
-        currency = "£" if shop.currency == "GBP" else f"{text(shop.currency)} "
-        quote = f"{currency}{wo.quote_gross}"
+        quote = text(format_money(wo.quote_gross, shop.currency))
     else:
         quote = '<span class="text-body-secondary">No quote</span>'
     muted = ' class="text-body-secondary"' if wo.status == Status.CANCELLED else ""
