@@ -2,13 +2,15 @@
 
 The triggers read three settings of the database session (`benchdesk.audit_member`,
 `benchdesk.audit_actor`, `benchdesk.audit_source`). While an `acting(...)` block is open, an
-execute wrapper sets them just before every statement that writes (one small extra statement,
-on the same connection, never for a read, a read-only WITH query included) and, if it set them,
-clears them when the block ends, so a write outside any block is recorded as "system" with no
-source rather than as someone else.
+execute wrapper sets them just before the first statement that writes (one small extra
+statement, on the same connection, never for a read, a read-only WITH query included) and, if it
+set them, clears them when the block ends, so a write outside any block is recorded as "system"
+with no source rather than as someone else.
 
-They are set again before each write rather than once: a rollback (of the transaction or of a
-savepoint) would undo a `set_config` made inside it, and the next write must still know who.
+Later writes find them set and send nothing, unless the actor changed (an inner block) or the
+connection rolled back since (of the transaction or of a savepoint: that undoes a `set_config`
+made inside it) or is a new one; config/postgresql counts those. A booking in writes nine
+times: this was nine statements.
 
 The request middleware opens a block for every request (the signed-in member, or the label a
 public view gives itself with `@acting_as(...)`); Celery tasks get one per task (see
@@ -94,16 +96,26 @@ def _is_write(sql: str) -> bool:
 def _before_writes(execute, sql, params, many, context):
     actor = _current.get()
     if actor is not None and _is_write(sql):
-        # Straight to the driver's cursor: not a statement of the app's own.
-        context["cursor"].cursor.execute(_SET, actor.settings())
+        _send(context["connection"], context["cursor"].cursor, actor.settings())
         _sent.set(True)
     return execute(sql, params, many, context)
+
+
+def _send(db, cursor, values: list[str]) -> None:
+    """Put `values` in the connection's settings unless they are there already: sent since the
+    connection's last rollback (a backend without the count always sends)."""
+    rollbacks = getattr(db, "rollbacks", None)
+    if rollbacks is not None and getattr(db, "audit_settings", None) == (rollbacks, values):
+        return
+    # Straight to the driver's cursor: not a statement of the app's own.
+    cursor.execute(_SET, values)
+    db.audit_settings = (rollbacks, values)
 
 
 def _clear() -> None:
     try:
         with connection.cursor() as cursor:
-            cursor.cursor.execute(_SET, ["", "", ""])
+            _send(connection, cursor.cursor, ["", "", ""])
     except DatabaseError:
         pass  # a broken transaction: its rollback takes the settings made inside it away too
 

@@ -38,8 +38,13 @@ class CurrentShopMiddleware:
         # so the sign-in's membership query and the page share one round trip of settings.
         session_user = request.session.get(auth.SESSION_KEY)
         session_shop = request.session.get(SESSION_KEY)
-        # savepoint=False: inside a test's transaction, no savepoint statements either.
-        with transaction.atomic(savepoint=False), tenancy.for_shop(session_shop, user=session_user):
+        # savepoint=False: inside a test's transaction, no savepoint statements either. Its own
+        # transaction (not a test's) ends with the request: nothing to put back at the end.
+        ends = not transaction.get_connection().in_atomic_block
+        with (
+            transaction.atomic(savepoint=False),
+            tenancy.for_shop(session_shop, user=session_user, ends_transaction=ends),
+        ):
             if request.user.is_authenticated:
                 member = current_membership(request)
                 if member is not None:

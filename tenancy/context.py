@@ -96,11 +96,21 @@ def _restoring(connection, local: bool, restore) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def for_shop(shop, *, user=None, using: str = "default") -> Iterator[None]:
+def for_shop(
+    shop, *, user=None, using: str = "default", ends_transaction: bool = False
+) -> Iterator[None]:
     """Within the block, the database shows and accepts `shop`'s rows only (`user`: also that
-    user's own memberships and their shops, as at sign-in). `shop=None`: no shop's rows."""
+    user's own memberships and their shops, as at sign-in). `shop=None`: no shop's rows.
+
+    `ends_transaction`: the block ends with the transaction it is in (the request's), whose end
+    takes the values away: they are set without reading the ones before or putting them back."""
     connection = connections[using]
     local = connection.in_atomic_block
+    if local and ends_transaction:
+        with _cursor(connection) as cursor:
+            _write(cursor, shop=_id(shop), user=_id(user), role="none", local=True)
+        yield
+        return
     with _cursor(connection) as cursor:
         cursor.execute(_READ_AND_WRITE.format(local=_sql_bool(local)), [_id(shop), _id(user)])
         outer = cursor.fetchone()

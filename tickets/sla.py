@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import holidays as public_holidays
+from django.db import connection
 from django.utils import timezone
 
 from shops.models import Branch, ClosedDate, OpeningHours, Shop
@@ -189,10 +190,42 @@ def _calendar(branch: Branch, hours: list, days) -> BusinessCalendar:
 
 def targets_for(shop: Shop) -> dict[str, tuple[str, int]]:
     """Each priority's (unit, amount): the shop's own, else the defaults."""
+    return _targets(
+        (row.priority, row.unit, row.amount) for row in SlaTarget.objects.for_shop(shop)
+    )
+
+
+def _targets(rows) -> dict[str, tuple[str, int]]:
     targets = {Priority(p).value: target for p, target in DEFAULT_SLA_TARGETS.items()}
-    for row in SlaTarget.objects.for_shop(shop):
-        targets[row.priority] = (row.unit, row.amount)
+    for priority, unit, amount in rows:
+        targets[priority] = (unit, amount)
     return targets
+
+
+# The shop's targets and the branch's hours and closed dates in one statement: booking in and
+# retargeting need all three, and each round trip (with Django building its query) costs more
+# than PostgreSQL takes to answer all of them.
+_TARGETS_AND_CALENDAR_SQL = f"""
+SELECT 't', priority, unit, amount, NULL::time, NULL::time, NULL::date, NULL::boolean
+  FROM {SlaTarget._meta.db_table} WHERE shop_id = %(shop)s
+UNION ALL
+SELECT 'h', NULL, NULL, weekday, opens, closes, NULL, NULL
+  FROM {OpeningHours._meta.db_table} WHERE shop_id = %(shop)s AND branch_id = %(branch)s
+UNION ALL
+SELECT 'd', NULL, NULL, NULL, NULL, NULL, date, open_on_holiday
+  FROM {ClosedDate._meta.db_table} WHERE shop_id = %(shop)s AND branch_id = %(branch)s
+"""
+
+
+def targets_and_calendar(branch: Branch) -> tuple[dict[str, tuple[str, int]], BusinessCalendar]:
+    """targets_for(branch.shop) and calendar_for(branch), read in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TARGETS_AND_CALENDAR_SQL, {"shop": branch.shop_id, "branch": branch.pk})
+        rows = cursor.fetchall()
+    targets = _targets(row[1:4] for row in rows if row[0] == "t")
+    hours = [(row[3], row[4], row[5]) for row in rows if row[0] == "h"]
+    days = [(row[6], row[7]) for row in rows if row[0] == "d"]
+    return targets, _calendar(branch, hours, days)
 
 
 def target_text(unit: str, amount: int) -> str:
@@ -244,13 +277,20 @@ def times_for(
     *,
     due: datetime.datetime | None = None,
     calendar: BusinessCalendar | None = None,
+    targets: dict[str, tuple[str, int]] | None = None,
 ) -> Promise:
     """The promise for a job of this priority booked in at this branch at `start`. A branch with
     no opening hours has no business time: no promise (the SLA settings page says why)."""
-    unit, amount = targets_for(branch.shop)[priority]
+    if calendar is None and targets is None:
+        targets, calendar = targets_and_calendar(branch)
+    if targets is None:
+        targets = targets_for(branch.shop)
+    if calendar is None:
+        calendar = calendar_for(branch)
+    unit, amount = targets[priority]
     try:
         return promise(
-            calendar=calendar or calendar_for(branch),
+            calendar=calendar,
             unit=unit,
             amount=amount,
             start=start,
@@ -336,10 +376,12 @@ def sla_retarget(works_order: WorksOrder, now: datetime.datetime | None = None) 
     for the timeline ("" when the due time stays)."""
     now = now or timezone.now()
     before = works_order.sla_due_at
-    calendar = calendar_for(works_order.branch)
+    targets, calendar = targets_and_calendar(works_order.branch)
     due = works_order.estimated_completion if works_order.priority == Priority.WARRANTY else None
     start = works_order.sla_from or works_order.created_at
-    kept = times_for(works_order.branch, works_order.priority, start, due=due, calendar=calendar)
+    kept = times_for(
+        works_order.branch, works_order.priority, start, due=due, calendar=calendar, targets=targets
+    )
     if kept.due_at is not None and works_order.sla_paused_seconds and due is None:
         shift = works_order.sla_paused_seconds
         kept = Promise(

@@ -139,6 +139,9 @@ DATABASES = {
 # took 20 times longer than running them. (Django leaves preparing off for the sake of
 # transaction-mode connection poolers; docker-compose.yml connects straight to PostgreSQL.)
 DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+# Django's backend, counting rollbacks (config/postgresql: audit.context sends who is acting once
+# per transaction, and again only after a rollback has undone it).
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 # Row-level security (tenancy/): DATABASE_URL names the tables' owner, which `migrate` (and
 # `flush`) log in as; with DATABASE_APP_USER set, everything else logs in as that role
 # (benchdesk_app: owns nothing, cannot bypass the shop policies; its password is set from
@@ -191,12 +194,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".devdata" / "media")))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Django's Redis cache, sharing its redis-py clients (config/cache.py).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL},
     # Rate-limit counters (shops/ratelimit.py): Redis everywhere, since they must be shared by
     # every worker and counted atomically.
     "ratelimit": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ratelimit",
     },

@@ -209,3 +209,29 @@ def test_resuming_at_a_branch_whose_hours_were_all_removed_keeps_the_promise(per
     branch_set_hours(branch=open_branch, hours={})  # closed every day from now on
     sla_step(job, Status.IN_PROGRESS, now=at("2026-12-01 09:00"))
     assert job.sla_paused_at is None and job.sla_due_at == due
+
+
+def test_the_targets_and_calendar_read_at_once_are_the_ones_read_apart(
+    personas, open_branch, django_assert_num_queries
+):
+    from tickets.sla import calendar_for, targets_and_calendar, targets_for
+
+    SlaTarget.objects.create(
+        shop=personas.shop, priority=Priority.URGENT, unit=SlaUnit.BUSINESS_HOURS, amount=6
+    )
+    ClosedDate.objects.create(
+        shop=personas.shop, branch=open_branch, date=datetime.date(2026, 12, 29), reason="Stock"
+    )
+    holiday_opening_set(
+        branch=open_branch, day=datetime.date(2026, 12, 28), name="Boxing Day", is_open=True
+    )
+    ClosedDate.objects.create(  # another branch's: not this one's
+        shop=personas.shop, branch=personas.other_branch, date=datetime.date(2026, 12, 30)
+    )
+    with django_assert_num_queries(1):
+        targets, calendar = targets_and_calendar(open_branch)
+    assert targets == targets_for(personas.shop)
+    assert targets[Priority.URGENT] == (SlaUnit.BUSINESS_HOURS, 6)
+    assert calendar == calendar_for(open_branch)
+    assert calendar.closed == {datetime.date(2026, 12, 29)}
+    assert calendar.opened == {datetime.date(2026, 12, 28)}
