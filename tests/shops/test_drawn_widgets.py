@@ -82,3 +82,36 @@ def test_a_widget_with_a_template_of_its_own_is_drawn_by_it():
     form.fields["own"] = field
 
     assert "<option" not in form["own"].as_widget()
+
+
+class LabelledForm(EveryKindForm):
+    """Every kind again, with what a field group shows beside its widget: labels that need
+    escaping, help text (written as markup), and the photos' file inputs."""
+
+    photo = forms.FileField(required=False, help_text="Up to <b>10</b> photos.")
+    photos = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    agreed = forms.BooleanField(label="I agree & sign", help_text="Read the terms first.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["notes"].label = 'Notes <for "the bench">'
+        self.fields["ticks"].help_text = "Tick all that apply."
+        self.fields["radio"].required = True
+
+
+def groups_by(renderer_class, data=None) -> list[str]:
+    form = LabelledForm(data, renderer=renderer_class())
+    if data is not None:
+        form.is_valid()
+    return [field.as_field_group() for field in form]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {}, {"email": "not an email", "number": "x", "radio": "nope", "notes": "<b>"}],
+)
+def test_drawn_field_groups_are_what_the_template_draws(data):
+    drawn = groups_by(DrawnWidgetsRenderer, data)
+    assert drawn == groups_by(BootstrapFormRenderer, data)
+    if data:  # the invalid state was drawn, not only the empty form
+        assert any("invalid-feedback" in group for group in drawn)
