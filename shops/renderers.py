@@ -4,6 +4,8 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from shops.templatetags.ui import bootstrap
+
 
 class BootstrapFormRenderer(TemplatesSetting):
     """`{{ form }}` and `{{ field.as_field_group }}` render with the project's Bootstrap markup."""
@@ -119,8 +121,6 @@ def _field_group(context: dict) -> SafeString:
     """templates/forms/field.html (the Bootstrap field group), written out in Python: the same
     bytes. A page draws a few (a job's page three, the counter's booking form twenty); each cost
     about half a millisecond through the template."""
-    from shops.templatetags.ui import bootstrap
-
     field = context["field"]
     label = format_html("{}{}", field.label, mark_safe(_required(field)))
     if field.widget_type == "checkbox":
