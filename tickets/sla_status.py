@@ -50,9 +50,15 @@ def sla_status_filter(status: str, now: datetime.datetime | None = None) -> Q:
     raise ValueError(f"not an SLA status: {status!r}")
 
 
-# The same comparison for hand-written SQL over works orders aliased `w` (the board).
-SLA_STATUS_SQL = """CASE
+def sla_status_sql(now: str) -> str:
+    """The same comparison for hand-written SQL over works orders aliased `w`; `now` is the SQL
+    of the moment compared with (a placeholder, or a column)."""
+    return f"""CASE
     WHEN w.sla_due_at IS NULL THEN ''
-    WHEN w.sla_due_at <= COALESCE(w.sla_paused_at, %(now)s) THEN 'breached'
-    WHEN w.sla_risk_at <= COALESCE(w.sla_paused_at, %(now)s) THEN 'at_risk'
+    WHEN w.sla_due_at <= COALESCE(w.sla_paused_at, {now}) THEN 'breached'
+    WHEN w.sla_risk_at <= COALESCE(w.sla_paused_at, {now}) THEN 'at_risk'
     ELSE 'on_track' END"""
+
+
+# With the moment as the parameter `now` (the board).
+SLA_STATUS_SQL = sla_status_sql("%(now)s")
