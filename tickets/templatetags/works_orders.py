@@ -1,5 +1,6 @@
 import base64
 import datetime
+from urllib.parse import quote as url_quote
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
@@ -187,6 +189,26 @@ def promised(works_order, fmt: str = "D j M, H:i") -> SafeString | str:
     return format_html('<time datetime="{}">{}</time>', promise.isoformat(), shown)
 
 
+def _row_links(context, row: ListRow) -> tuple[str, str]:
+    """The row's links to the works order and the customer: each URL reversed once a page
+    around a stand-in argument (two reverse() calls a row were a fifth of the list's drawing),
+    the row's own put in its place quoted as reverse() quotes it."""
+    around = context.render_context.get(_ROW_LINKS)
+    if around is None:
+        detail, _, after = reverse("works_order_detail", args=["N"]).rpartition("N")
+        customer, _, customer_after = reverse("customer_detail", args=[0]).rpartition("0")
+        around = context.render_context[_ROW_LINKS] = (detail, after, customer, customer_after)
+    detail, after, customer, customer_after = around
+    if row.number and "/" not in row.number:  # what the URL's str converter takes
+        detail = f"{detail}{url_quote(row.number, safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+    else:
+        detail = reverse("works_order_detail", args=[row.number])
+    return detail, f"{customer}{int(row.customer_id)}{customer_after}"
+
+
+_ROW_LINKS = "works_orders.row_links"
+
+
 @register.simple_tag(takes_context=True)
 def works_order_row(context, works_order: ListRow) -> SafeString:
     """A row of the works-order list (a tickets.selectors.ListRow), written out here rather than
@@ -209,8 +231,7 @@ def works_order_row(context, works_order: ListRow) -> SafeString:
     else:
         quote = '<span class="text-body-secondary">No quote</span>'
     muted = ' class="text-body-secondary"' if wo.status == Status.CANCELLED else ""
-    detail = reverse("works_order_detail", args=[wo.number])
-    customer = reverse("customer_detail", args=[wo.customer_id])
+    detail, customer = _row_links(context, wo)
     return SafeString(
         f"<tr{muted}>"
         f'<th scope="row" class="text-nowrap"><a class="font-monospace" href="{detail}">'
