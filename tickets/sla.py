@@ -32,7 +32,6 @@ import datetime
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 
 import holidays as public_holidays
 from django.db import connection
@@ -57,6 +56,28 @@ class NoBusinessHours(Exception):
     """The branch has no open hour in the next three years: no target can be counted."""
 
 
+# Each country's (and region's) public holidays, a year at a time, for every calendar the
+# process counts with: the holidays package works a year out afresh for every new calendar
+# (about 0.3 ms, a calendar a booking), and a year's holidays do not change.
+_PUBLIC_HOLIDAYS: dict[tuple[str, str, int], frozenset[datetime.date]] = {}
+
+
+def public_holidays_of(country: str, region: str, year: int) -> frozenset[datetime.date]:
+    """The public holidays falling in `year` (a day off in lieu from the year before or after
+    included), none for a code the package does not know."""
+    key = (country, region, year)
+    found = _PUBLIC_HOLIDAYS.get(key)
+    if found is None:
+        try:
+            days = public_holidays.country_holidays(
+                country, subdiv=region or None, years=[year - 1, year, year + 1]
+            )
+        except NotImplementedError:
+            days = {}
+        found = _PUBLIC_HOLIDAYS[key] = frozenset(day for day in days if day.year == year)
+    return found
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     tz: zoneinfo.ZoneInfo
@@ -66,19 +87,12 @@ class BusinessCalendar:
     region: str = ""
     opened: frozenset[datetime.date] = frozenset()  # public holidays the branch opens on
 
-    @cached_property
-    def holidays(self):
-        if not self.country:
-            return {}
-        try:
-            return public_holidays.country_holidays(self.country, subdiv=self.region or None)
-        except NotImplementedError:  # a code the package does not know: counted as none
-            return {}
-
     def is_open_on(self, day: datetime.date) -> bool:
         if day.weekday() not in self.hours or day in self.closed:
             return False
-        return day in self.opened or day not in self.holidays
+        if day in self.opened or not self.country:
+            return True
+        return day not in public_holidays_of(self.country, self.region, day.year)
 
     def _window(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
         opens, closes = self.hours[day.weekday()]

@@ -4,6 +4,7 @@ holidays, closed dates, time zones and clock changes."""
 import datetime
 import zoneinfo
 
+import holidays
 import pytest
 
 from tickets import sla
@@ -57,6 +58,25 @@ def test_the_region_decides_which_holidays_count():
     scotland = BusinessCalendar(tz=LONDON, hours=WEEKDAYS, country="GB", region="SCT")
     assert england.add(friday, 2 * HOUR) == at("2027-01-04 11:00")
     assert scotland.add(friday, 2 * HOUR) == at("2027-01-05 11:00")
+
+
+@pytest.mark.parametrize(
+    ("country", "region"), [("GB", "ENG"), ("GB", "SCT"), ("US", "CA"), ("DE", "BY"), ("JP", "")]
+)
+def test_the_holidays_kept_a_year_at_a_time_are_the_packages(country, region):
+    # Kept for the process, a year each (days off in lieu across New Year included): every day
+    # of six years is a holiday exactly when the package says so.
+    package = holidays.country_holidays(country, subdiv=region or None)
+    day = datetime.date(2025, 1, 1)
+    while day.year < 2031:
+        assert (day in sla.public_holidays_of(country, region, day.year)) == (day in package)
+        day += datetime.timedelta(days=1)
+
+
+def test_a_country_the_holidays_package_does_not_know_has_none():
+    assert sla.public_holidays_of("XX", "", 2026) == frozenset()
+    unknown = BusinessCalendar(tz=LONDON, hours=WEEKDAYS, country="XX")
+    assert unknown.add(at("2026-12-24 16:30"), 4 * HOUR) == at("2026-12-25 12:00")
 
 
 def test_holidays_switched_off_leave_the_branch_open_on_them():
