@@ -202,15 +202,18 @@ def works_order_rows(shop: Shop, chosen: QuerySet[WorksOrder]) -> list[ListRow]:
     with connection.cursor() as cursor:
         cursor.execute(sql, (timezone.now(), shop.pk, *ids_params))
         found = cursor.fetchall()
-    branches: dict[tuple[str, str, str], RowBranch] = {}
-    rows = []
-    for *job, customer, make, model, code, name, zone, assigned, quote, sla in found:
-        branch = branches.get((code, name, zone))
-        if branch is None:
-            branch = branches[code, name, zone] = RowBranch(code, name, zoneinfo.ZoneInfo(zone))
-        device = f"{make} {model}"  # as str(Device)
-        rows.append(ListRow(*job, customer, device, branch, assigned, quote, sla))
-    return rows
+    return [
+        ListRow(
+            *job,
+            customer,
+            f"{make} {model}",  # as str(Device)
+            RowBranch(code, name, zoneinfo.ZoneInfo(zone)),  # ZoneInfo keeps each zone once
+            assigned,
+            quote,
+            sla,
+        )
+        for *job, customer, make, model, code, name, zone, assigned, quote, sla in found
+    ]
 
 
 # Search ----------------------------------------------------------------------------------
